@@ -1,0 +1,194 @@
+import type { Action } from 'routing-controllers';
+import { Container } from 'typedi';
+import type { DataSource, EntityTarget } from 'typeorm';
+import { Authenticator, type Principal, type Resolution } from './authenticator';
+import type { AuthenticationBackend } from './backend';
+import type { BaseUser } from './entities/base-user';
+import { AuthConfigurationError, InsufficientScopeError, UnauthorizedError } from './errors';
+import { exchangeFromAction, exchangeFromExpress, type HttpExchange } from './http/request';
+import { enableRouteInheritance } from './routing/route-inheritance';
+import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
+import { hasAllScopes } from './users/scopes';
+import { UserManager, type UserManagerContext } from './users/user-manager';
+import { TypeOrmUserStore, type UserStore } from './users/user-store';
+import { UserTokens } from './users/user-tokens';
+
+export interface AuthOptions<U extends BaseUser> {
+  /** Holds the users (and `AccessToken`s for the database strategy). */
+  dataSource: DataSource;
+  /** The app's user entity, a subclass of `BaseUser`. */
+  userEntity: EntityTarget<U>;
+  /** At least 32 bytes; signs reset and verify tokens. */
+  secret: string;
+  /** Tried in order for every request; the first that yields an active user wins. */
+  backends: AuthenticationBackend[];
+  /** A `UserManager` subclass with the app's hooks. */
+  userManager?: new (context: UserManagerContext<U>) => UserManager<U>;
+  /** Where users are loaded from; default: TypeORM through `dataSource` and `userEntity`. */
+  userStore?: UserStore<U>;
+  /** Refuse login to unverified users (`LOGIN_USER_NOT_VERIFIED`). Default false. */
+  requireVerification?: boolean;
+  /** Return an error to throw instead of the 401 (e.g. a redirect for browsers); nothing keeps the 401. */
+  onUnauthenticated?: (action: Action) => Error | undefined | void;
+  passwordHasher?: PasswordHasher;
+  /** Default 3600. */
+  verifyTokenLifetimeSeconds?: number;
+  /** Default 3600. */
+  resetTokenLifetimeSeconds?: number;
+}
+
+/**
+ * The configured library: checkers for routing-controllers, the middleware, the user manager
+ * and programmatic tokens. Made by `Auth.configure`, which also registers it (and the user
+ * manager) in typedi's Container for the base controllers.
+ */
+export class Auth<U extends BaseUser = BaseUser> {
+  readonly backends: readonly AuthenticationBackend[];
+  readonly userManager: UserManager<U>;
+  readonly userStore: UserStore<U>;
+  readonly requireVerification: boolean;
+  private readonly authenticator: Authenticator<U>;
+  private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
+  private readonly hasBearerBackend: boolean;
+
+  static configure<U extends BaseUser>(options: AuthOptions<U>): Auth<U> {
+    const auth = new Auth(options);
+    Container.set(Auth, auth);
+    Container.set(UserManager, auth.userManager);
+    if (options.userManager) Container.set(options.userManager, auth.userManager);
+    return auth;
+  }
+
+  /** The instance `Auth.configure` registered; base controllers use it. */
+  static current<U extends BaseUser = BaseUser>(): Auth<U> {
+    if (!Container.has(Auth)) throw new AuthConfigurationError('Call Auth.configure(...) before serving requests.');
+    return Container.get(Auth) as Auth<U>;
+  }
+
+  constructor(options: AuthOptions<U>) {
+    enableRouteInheritance();
+    if (!options.backends?.length) throw new AuthConfigurationError('Auth.configure: give at least one backend.');
+    const names = new Set<string>();
+    for (const backend of options.backends) {
+      if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
+      names.add(backend.name);
+      backend.strategy.init?.({ dataSource: options.dataSource });
+    }
+    this.backends = [...options.backends];
+    this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
+    this.requireVerification = options.requireVerification ?? false;
+    this.onUnauthenticated = options.onUnauthenticated;
+    this.userStore = options.userStore ?? new TypeOrmUserStore(options.dataSource, options.userEntity);
+
+    const context: UserManagerContext<U> = {
+      store: this.userStore,
+      hasher: options.passwordHasher ?? new Argon2PasswordHasher(),
+      tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
+      revokeAllTokens: (userId) => this.revokeAllTokens(userId),
+      forgetUser: () => undefined,
+    };
+    const ManagerClass = options.userManager ?? UserManager;
+    this.userManager = new ManagerClass(context);
+    this.authenticator = new Authenticator(this.backends, (id) => this.userStore.findById(id));
+  }
+
+  getBackend(name: string): AuthenticationBackend {
+    const backend = this.backends.find((b) => b.name === name);
+    if (!backend) throw new AuthConfigurationError(`No authentication backend is named "${name}".`);
+    return backend;
+  }
+
+  /**
+   * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
+   * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes.
+   */
+  readonly authorizationChecker = async (action: Action, scopes: string[] = []): Promise<boolean> => {
+    const exchange = exchangeFromAction(action);
+    const principal = await this.requirePrincipal(exchange, action);
+    if (!hasAllScopes(principal.scopes, scopes)) {
+      const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
+      throw this.withHeaders(exchange, new InsufficientScopeError(scopes, headers));
+    }
+    return true;
+  };
+
+  /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
+  readonly currentUserChecker = async (action: Action): Promise<U | null> => {
+    const resolution = await this.authenticator.resolve(exchangeFromAction(action));
+    if (resolution.refusal) throw this.withHeaders(exchangeFromAction(action), resolution.refusal);
+    return resolution.principal?.user ?? null;
+  };
+
+  /** The request's principal (user, granted scopes, backend), or null. Cached per request. */
+  async authenticate(action: Action): Promise<Principal<U> | null> {
+    const resolution = await this.authenticator.resolve(exchangeFromAction(action));
+    if (resolution.refusal) throw resolution.refusal;
+    return resolution.principal;
+  }
+
+  /**
+   * Express middleware for code outside controllers: sets `req.user` (null when anonymous)
+   * and `req.auth` (the principal). A refused request (CSRF, store down) goes to `next(error)`.
+   */
+  middleware(): (req: any, res: any, next: (error?: unknown) => void) => void {
+    return (req, res, next) => {
+      const exchange = exchangeFromExpress(req, res);
+      this.authenticator.resolve(exchange).then(
+        (resolution) => {
+          if (resolution.refusal) return next(this.withHeaders(exchange, resolution.refusal));
+          req.user = resolution.principal?.user ?? null;
+          req.auth = resolution.principal;
+          next();
+        },
+        (error) => next(error),
+      );
+    };
+  }
+
+  /** Authentication with one named backend (what `AuthController` logout uses). */
+  async authenticateWith(backendName: string, exchange: HttpExchange): Promise<Principal<U> | null> {
+    return this.authenticator.authenticateWith(this.getBackend(backendName), exchange);
+  }
+
+  /**
+   * A token made in code (fastapi-login's `create_access_token`). Code is trusted: the scopes
+   * given are granted as they are. Defaults: the first backend, all the user's scopes, the
+   * strategy's lifetime.
+   */
+  async createToken(user: U, options: { backend?: string; scopes?: string[]; lifetimeSeconds?: number | null } = {}): Promise<string> {
+    const backend = options.backend ? this.getBackend(options.backend) : this.backends[0];
+    const scopes = options.scopes ?? (await this.userManager.getScopes(user));
+    const lifetimeSeconds = options.lifetimeSeconds === undefined ? backend.strategy.lifetimeSeconds : options.lifetimeSeconds;
+    return backend.strategy.write({ userId: user.id, scopes: [...scopes], lifetimeSeconds });
+  }
+
+  /** Destroys every token of the user in every backend whose strategy can ("log out everywhere"). */
+  async revokeAllTokens(userId: string): Promise<void> {
+    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId)));
+  }
+
+  /** The 401 for this request (or the app's `onUnauthenticated` error). */
+  unauthenticatedError(exchange: HttpExchange, action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
+    const custom = action && this.onUnauthenticated?.(action);
+    if (custom) return custom;
+    const headers: Record<string, string> = {};
+    if (this.hasBearerBackend) headers['WWW-Authenticate'] = resolution.bearerRejected ? 'Bearer error="invalid_token"' : 'Bearer';
+    return this.withHeaders(exchange, new UnauthorizedError(resolution.bearerRejected ? 'The access token is invalid or expired.' : 'Authentication required.', headers));
+  }
+
+  private async requirePrincipal(exchange: HttpExchange, action: Action): Promise<Principal<U>> {
+    const resolution = await this.authenticator.resolve(exchange);
+    if (resolution.refusal) throw this.withHeaders(exchange, resolution.refusal);
+    if (!resolution.principal) throw this.unauthenticatedError(exchange, action, resolution);
+    return resolution.principal;
+  }
+
+  /** routing-controllers does not send an error's headers: set them on the response first. */
+  private withHeaders<E extends Error>(exchange: HttpExchange, error: E): E {
+    const headers = (error as { headers?: Record<string, string> }).headers;
+    if (headers && !exchange.rawResponse.headersSent) {
+      for (const [name, value] of Object.entries(headers)) exchange.rawResponse.setHeader(name, value);
+    }
+    return error;
+  }
+}

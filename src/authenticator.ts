@@ -1,0 +1,105 @@
+import type { AuthenticationBackend } from './backend';
+import type { BaseUser } from './entities/base-user';
+import { AuthConfigurationError, AuthHttpError, BackendUnavailableError } from './errors';
+import type { HttpExchange } from './http/request';
+import type { TokenGrant } from './strategies/strategy';
+
+/** Who a request is, and what its credential allows. */
+export interface Principal<U extends BaseUser = BaseUser> {
+  user: U;
+  /** Scopes granted to this credential (not necessarily all the user's). */
+  scopes: string[];
+  backend: AuthenticationBackend;
+  token: string;
+  grant: TokenGrant;
+}
+
+export interface Resolution<U extends BaseUser> {
+  principal: Principal<U> | null;
+  /** A bearer token was sent and refused: 401s then say `error="invalid_token"`. */
+  bearerRejected: boolean;
+  /** The request must be answered with this error (e.g. CSRF) rather than authenticated. */
+  refusal?: AuthHttpError;
+}
+
+export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
+
+/**
+ * Tries the backends in order; the first that yields an active user wins. The outcome is
+ * cached on the Node request, so `@Authorized`, every `@CurrentUser()` and the middleware
+ * share one lookup per request.
+ */
+export class Authenticator<U extends BaseUser> {
+  private readonly resolved = new WeakMap<object, Promise<Resolution<U>>>();
+
+  constructor(
+    readonly backends: readonly AuthenticationBackend[],
+    private readonly loadUser: UserLoader<U>,
+  ) {}
+
+  resolve(exchange: HttpExchange): Promise<Resolution<U>> {
+    let resolution = this.resolved.get(exchange.raw);
+    if (!resolution) {
+      resolution = this.run(exchange);
+      this.resolved.set(exchange.raw, resolution);
+    }
+    return resolution;
+  }
+
+  /** Authenticates with one backend only (logout must use the backend it logs out of). */
+  async authenticateWith(backend: AuthenticationBackend, exchange: HttpExchange): Promise<Principal<U> | null> {
+    const resolution = await this.resolve(exchange);
+    if (resolution.principal?.backend === backend) return resolution.principal;
+    const principal = await this.tryBackend(backend, exchange);
+    if (!principal) return null;
+    backend.transport.checkRequest?.(exchange);
+    return principal;
+  }
+
+  private async run(exchange: HttpExchange): Promise<Resolution<U>> {
+    let bearerRejected = false;
+    let unavailable: BackendUnavailableError | undefined;
+    for (const backend of this.backends) {
+      let principal: Principal<U> | null | undefined;
+      try {
+        principal = await this.tryBackend(backend, exchange);
+      } catch (error) {
+        if (!(error instanceof BackendUnavailableError)) throw error;
+        unavailable = error; // a later backend may still authenticate the request
+        continue;
+      }
+      if (principal === undefined) continue;
+      if (principal === null) {
+        if (backend.transport.scheme === 'bearer') bearerRejected = true;
+        continue;
+      }
+      try {
+        backend.transport.checkRequest?.(exchange);
+      } catch (error) {
+        if (error instanceof AuthHttpError) return { principal: null, bearerRejected, refusal: error };
+        throw error;
+      }
+      return { principal, bearerRejected: false };
+    }
+    if (unavailable) return { principal: null, bearerRejected, refusal: unavailable };
+    return { principal: null, bearerRejected };
+  }
+
+  /** undefined: no token for this backend; null: a token, refused; else the principal. */
+  private async tryBackend(backend: AuthenticationBackend, exchange: HttpExchange): Promise<Principal<U> | null | undefined> {
+    const token = backend.transport.readToken(exchange);
+    if (token === undefined) return undefined;
+    let grant: TokenGrant | null;
+    let user: U | null;
+    try {
+      grant = await backend.strategy.read(token);
+      if (!grant) return null;
+      user = await this.loadUser(grant.userId);
+    } catch (error) {
+      if (error instanceof AuthConfigurationError || error instanceof AuthHttpError) throw error;
+      throw new BackendUnavailableError();
+    }
+    if (!user || !user.isActive) return null;
+    return { user, scopes: grant.scopes, backend, token, grant };
+  }
+}

@@ -1,0 +1,74 @@
+import { Authorized, Post, Req, Res } from 'routing-controllers';
+import { Auth } from '../auth';
+import type { BaseUser } from '../entities/base-user';
+import { AuthConfigurationError, AuthHttpError, BackendUnavailableError, BadRequestError, ErrorCode } from '../errors';
+import { readBody } from '../http/body';
+import { exchangeFromParams } from '../http/request';
+import { validateBody } from '../http/validate';
+import type { LoginResponseBody } from '../transports/transport';
+import { grantScopes, parseScopeParameter } from '../users/scopes';
+import { LoginCredentials } from './dto';
+
+/**
+ * Login and logout for one backend. Extend it under the route you want and name the backend:
+ *
+ * ```ts
+ * @JsonController('/auth/jwt')
+ * class JwtAuthController extends AuthController { constructor() { super('jwt'); } }
+ * ```
+ */
+export class AuthController<U extends BaseUser = BaseUser> {
+  constructor(protected readonly backendName: string) {}
+
+  protected get auth(): Auth<U> {
+    return Auth.current<U>();
+  }
+
+  /**
+   * `POST /login` — OAuth2 password form or JSON `{username, password, scope?}`.
+   * Bearer: 200 `{access_token, token_type}`; cookie: 204 + `Set-Cookie`.
+   * 400 `LOGIN_BAD_CREDENTIALS` alike for an unknown email, a wrong password or an inactive user.
+   */
+  @Post('/login')
+  async login(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
+    const auth = this.auth;
+    const backend = auth.getBackend(this.backendName);
+    const exchange = exchangeFromParams(request, response);
+    backend.transport.checkLoginRequest?.(exchange);
+    const credentials = await validateBody(LoginCredentials, await readBody(exchange, 'json-or-form'));
+
+    const user = await auth.userManager.authenticate(credentials.username, credentials.password);
+    if (!user || !user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'Incorrect email or password.');
+    if (auth.requireVerification && !user.isVerified) {
+      throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+    }
+    const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
+    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
+    await auth.userManager.onAfterLogin(user, request, response);
+    return backend.transport.loginResponse(token, exchange);
+  }
+
+  /** `POST /logout` — 204; destroys the token server-side where the strategy can, clears the cookie. */
+  @Authorized()
+  @Post('/logout')
+  async logout(@Req() request: any, @Res() response: any): Promise<null> {
+    const auth = this.auth;
+    const backend = auth.getBackend(this.backendName);
+    const exchange = exchangeFromParams(request, response);
+    const principal = await auth.authenticateWith(this.backendName, exchange);
+    if (!principal) throw auth.unauthenticatedError(exchange, undefined, { bearerRejected: false });
+    await storeCall(() => backend.strategy.destroy(principal.token, principal.grant));
+    backend.transport.logoutResponse(exchange);
+    return null;
+  }
+}
+
+/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`, not 500. */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AuthHttpError || error instanceof AuthConfigurationError) throw error;
+    throw new BackendUnavailableError();
+  }
+}

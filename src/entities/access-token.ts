@@ -1,0 +1,28 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A token of the database strategy. Only the SHA-256 digest of the token is stored, so a leaked
+ * table or backup yields nothing that authenticates. Register it with your DataSource.
+ */
+@Entity('access_token')
+export class AccessToken {
+  /** Hex SHA-256 of the token the client holds. */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  tokenHash!: string;
+
+  @Index()
+  @Column({ type: 'varchar', length: 64 })
+  userId!: string;
+
+  /** Scopes granted to this token (a subset of the user's at issue time). */
+  @Column({ type: 'simple-json' })
+  scopes!: string[];
+
+  @CreateDateColumn()
+  createdAt!: Date;
+
+  /** Null for a token without expiry (lifetimeSeconds: null). */
+  @Index()
+  @Column({ type: Date, nullable: true })
+  expiresAt!: Date | null;
+}

@@ -1,0 +1,146 @@
+/**
+ * Every error code the library answers with, and the HTTP errors that carry them.
+ * One place, so a client can switch on `code` and a reviewer can see them all.
+ */
+export const ErrorCode = {
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  INSUFFICIENT_SCOPE: 'INSUFFICIENT_SCOPE',
+  CSRF_FAILED: 'CSRF_FAILED',
+  VALIDATION_ERROR: 'VALIDATION_ERROR',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  LOGIN_BAD_CREDENTIALS: 'LOGIN_BAD_CREDENTIALS',
+  LOGIN_USER_NOT_VERIFIED: 'LOGIN_USER_NOT_VERIFIED',
+  REGISTER_USER_ALREADY_EXISTS: 'REGISTER_USER_ALREADY_EXISTS',
+  REGISTER_INVALID_PASSWORD: 'REGISTER_INVALID_PASSWORD',
+  VERIFY_USER_BAD_TOKEN: 'VERIFY_USER_BAD_TOKEN',
+  VERIFY_USER_ALREADY_VERIFIED: 'VERIFY_USER_ALREADY_VERIFIED',
+  RESET_PASSWORD_BAD_TOKEN: 'RESET_PASSWORD_BAD_TOKEN',
+  RESET_PASSWORD_INVALID_PASSWORD: 'RESET_PASSWORD_INVALID_PASSWORD',
+  UPDATE_USER_EMAIL_ALREADY_EXISTS: 'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+  UPDATE_USER_INVALID_PASSWORD: 'UPDATE_USER_INVALID_PASSWORD',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  USER_ALREADY_EXISTS: 'USER_ALREADY_EXISTS',
+  AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * An HTTP error with a machine-readable `code`. It renders as `{code, message[, details]}`
+ * through `toJSON()` in every mode, and carries no stack: these are answers to clients,
+ * not faults, and routing-controllers would otherwise serialise the stack in development.
+ */
+export class AuthHttpError extends Error {
+  /** Read by routing-controllers' drivers to set the status. */
+  readonly httpCode: number;
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  /** Headers the error handler must send with this error (e.g. `WWW-Authenticate`). */
+  readonly headers: Record<string, string>;
+
+  constructor(httpCode: number, code: ErrorCode, message: string, details?: unknown, headers: Record<string, string> = {}) {
+    super(message);
+    this.httpCode = httpCode;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false });
+    Object.defineProperty(this, 'stack', { value: undefined, enumerable: false, writable: true });
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export class BadRequestError extends AuthHttpError {
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(400, code, message, details);
+  }
+}
+
+export class UnauthorizedError extends AuthHttpError {
+  constructor(message = 'Authentication required.', headers: Record<string, string> = {}) {
+    super(401, ErrorCode.UNAUTHORIZED, message, undefined, headers);
+  }
+}
+
+export class InsufficientScopeError extends AuthHttpError {
+  constructor(required: string[], headers: Record<string, string> = {}) {
+    super(403, ErrorCode.INSUFFICIENT_SCOPE, `This route needs the scope(s): ${required.join(' ')}.`, undefined, headers);
+  }
+}
+
+export class CsrfError extends AuthHttpError {
+  constructor() {
+    super(403, ErrorCode.CSRF_FAILED, 'Cross-site request refused: the cookie cannot authenticate it.');
+  }
+}
+
+export class ForbiddenError extends AuthHttpError {
+  constructor(message = 'Forbidden.') {
+    super(403, ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class NotFoundError extends AuthHttpError {
+  constructor(message = 'Not found.') {
+    super(404, ErrorCode.NOT_FOUND, message);
+  }
+}
+
+export class ValidationError extends AuthHttpError {
+  constructor(message: string, details?: unknown) {
+    super(400, ErrorCode.VALIDATION_ERROR, message, details);
+  }
+}
+
+export class PayloadTooLargeError extends AuthHttpError {
+  constructor(limitBytes: number) {
+    super(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${limitBytes} bytes.`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AuthHttpError {
+  constructor(accepted: string[]) {
+    super(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be one of: ${accepted.join(', ')}.`);
+  }
+}
+
+export class BackendUnavailableError extends AuthHttpError {
+  constructor(message = 'The authentication store is unavailable. Try again shortly.') {
+    super(503, ErrorCode.AUTH_BACKEND_UNAVAILABLE, message, undefined, { 'Retry-After': '1' });
+  }
+}
+
+/**
+ * Thrown by `UserManager.validatePassword` (or the default policy) to refuse a password.
+ * Controllers turn it into the route's `*_INVALID_PASSWORD` code with `reason` as message.
+ */
+export class InvalidPasswordError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'InvalidPasswordError';
+  }
+}
+
+/** Thrown by `UserManager.create` / `update` when the email is taken (compared case-insensitively). */
+export class UserAlreadyExistsError extends Error {
+  constructor() {
+    super('A user with this email already exists.');
+    this.name = 'UserAlreadyExistsError';
+  }
+}
+
+/** A programming or configuration mistake, raised at `Auth.configure` time, never per request. */
+export class AuthConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthConfigurationError';
+  }
+}

@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ExpressErrorMiddlewareInterface, Middleware } from 'routing-controllers';
+import { AuthHttpError } from '../errors';
+
+/**
+ * routing-controllers' Express driver answers an error and then still calls `next(error)`, so
+ * Express's final handler logs a stack trace and destroys the keep-alive socket — on every 401.
+ *
+ * This error middleware ends that chain for client errors (status < 500) that were already
+ * answered, and answers the library's own errors as `{code, message}` when the app disabled
+ * routing-controllers' default error handler. Server errors go on to the app's handlers as before.
+ *
+ * It is registered automatically when the app passes no `middlewares` option to
+ * routing-controllers (the quick start); an app that lists its middlewares adds `AuthErrorHandler`.
+ */
+@Middleware({ type: 'after' })
+export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
+  error(error: any, _request: Request, response: Response, next: (err?: any) => any): void {
+    const status = Number(error?.httpCode ?? error?.status ?? error?.statusCode ?? 500);
+    if (response.headersSent) {
+      if (status < 500) return; // already answered; nothing left to do for a client error
+      return next(error);
+    }
+    if (error instanceof AuthHttpError) {
+      for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+      response.status(error.httpCode).json(error.toJSON());
+      return;
+    }
+    (next as NextFunction)(error);
+  }
+}

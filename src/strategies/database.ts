@@ -1,0 +1,75 @@
+import type { DataSource, Repository } from 'typeorm';
+import { LessThan } from 'typeorm';
+import { AccessToken } from '../entities/access-token';
+import { AuthConfigurationError } from '../errors';
+import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
+import type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './strategy';
+
+export interface DatabaseStrategyOptions {
+  /** Seconds a token lives; `null` for no expiry. Default 3600. */
+  lifetimeSeconds?: number | null;
+  /** The DataSource holding `AccessToken`; defaults to the one given to `Auth.configure`. */
+  dataSource?: DataSource;
+}
+
+/**
+ * Opaque tokens stored as `AccessToken` rows through TypeORM (SQLite, PostgreSQL, …).
+ * Revocable at once: logout deletes the row. Costs one indexed primary-key read per request.
+ */
+export class DatabaseStrategy implements Strategy {
+  readonly lifetimeSeconds: number | null;
+  private dataSource: DataSource | undefined;
+
+  constructor(options: DatabaseStrategyOptions = {}) {
+    this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
+    this.dataSource = options.dataSource;
+  }
+
+  init(context: StrategyContext): void {
+    this.dataSource ??= context.dataSource;
+  }
+
+  // Checked on first use: Auth.configure may run before the DataSource is initialised.
+  private get repository(): Repository<AccessToken> {
+    if (!this.dataSource) throw new AuthConfigurationError('DatabaseStrategy is used before Auth.configure.');
+    if (!this.dataSource.hasMetadata(AccessToken)) {
+      throw new AuthConfigurationError("DatabaseStrategy needs the AccessToken entity: add it to your DataSource's entities.");
+    }
+    return this.dataSource.getRepository(AccessToken);
+  }
+
+  async write(request: TokenRequest): Promise<string> {
+    const token = generateOpaqueToken();
+    const row = this.repository.create({
+      tokenHash: digestToken(token),
+      userId: request.userId,
+      scopes: request.scopes,
+      expiresAt: request.lifetimeSeconds === null ? null : new Date(Date.now() + request.lifetimeSeconds * 1000),
+    });
+    await this.repository.insert(row);
+    return token;
+  }
+
+  async read(token: string): Promise<TokenGrant | null> {
+    if (!isWellFormedOpaqueToken(token)) return null;
+    const row = await this.repository.findOneBy({ tokenHash: digestToken(token) });
+    if (!row) return null;
+    if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return null;
+    return { userId: row.userId, scopes: row.scopes };
+  }
+
+  async destroy(token: string): Promise<void> {
+    if (!isWellFormedOpaqueToken(token)) return;
+    await this.repository.delete({ tokenHash: digestToken(token) });
+  }
+
+  async destroyAllForUser(userId: string): Promise<void> {
+    await this.repository.delete({ userId });
+  }
+
+  /** Deletes expired rows; run it from a scheduled job. Returns how many were deleted. */
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    const result = await this.repository.delete({ expiresAt: LessThan(now) });
+    return result.affected ?? 0;
+  }
+}

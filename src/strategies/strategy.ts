@@ -1,0 +1,39 @@
+import type { DataSource } from 'typeorm';
+
+/** What a token grants: whose it is and which scopes it carries. */
+export interface TokenGrant {
+  userId: string;
+  scopes: string[];
+}
+
+/** What to put in a new token. `lifetimeSeconds: null` means no expiry (opaque strategies only). */
+export interface TokenRequest {
+  userId: string;
+  scopes: string[];
+  lifetimeSeconds: number | null;
+}
+
+/** Handed to each strategy once, when `Auth.configure` runs. */
+export interface StrategyContext {
+  dataSource: DataSource;
+}
+
+/**
+ * How a token is made, checked and destroyed. Implement it to add a storage of your own.
+ * `read` answers `null` for any token it does not accept (forged, expired, revoked, malformed)
+ * and throws only when its store cannot be reached (the request then gets a 503).
+ */
+export interface Strategy {
+  /** The lifetime `write` uses when the caller gives none. */
+  readonly lifetimeSeconds: number | null;
+  init?(context: StrategyContext): void | Promise<void>;
+  write(request: TokenRequest): Promise<string>;
+  read(token: string): Promise<TokenGrant | null>;
+  /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */
+  destroy(token: string, grant: TokenGrant): Promise<void>;
+  /** Makes every token of this user unusable, where the strategy can. */
+  destroyAllForUser?(userId: string): Promise<void>;
+}
+
+/** The longest token any strategy reads: a 12 KB "token" is refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4096;

@@ -1,0 +1,34 @@
+import type { HttpExchange } from '../http/request';
+import type { LoginResponseBody, Transport } from './transport';
+
+export interface BearerTransportOptions {
+  /** Where clients log in (used in OpenAPI docs and by the example). */
+  tokenUrl: string;
+}
+
+const BEARER = /^bearer +([^ ]+) *$/i;
+
+/** `Authorization: Bearer <token>` (RFC 6750); login answers `{access_token, token_type}`. */
+export class BearerTransport implements Transport {
+  readonly scheme = 'bearer';
+  readonly tokenUrl: string;
+
+  constructor(options: BearerTransportOptions) {
+    this.tokenUrl = options.tokenUrl;
+  }
+
+  readToken(exchange: HttpExchange): string | undefined {
+    const header = exchange.header('authorization');
+    if (!header || header.length > 8192) return undefined;
+    const match = BEARER.exec(header);
+    return match ? match[1] : undefined;
+  }
+
+  loginResponse(token: string, exchange: HttpExchange): LoginResponseBody {
+    exchange.rawResponse.setHeader('Cache-Control', 'no-store');
+    exchange.rawResponse.setHeader('Pragma', 'no-cache');
+    return { access_token: token, token_type: 'bearer' };
+  }
+
+  logoutResponse(): void {}
+}

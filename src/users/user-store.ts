@@ -1,0 +1,88 @@
+import type { DataSource, EntityTarget, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
+import { UserAlreadyExistsError } from '../errors';
+import type { BaseUser } from '../entities/base-user';
+
+/**
+ * Where users live. The TypeORM implementation is the default; an app that keeps users
+ * elsewhere implements this (fastapi-login's `user_loader`, with writes).
+ */
+export interface UserStore<U extends BaseUser> {
+  findById(id: string): Promise<U | null>;
+  /** `email` is already normalised (lower-cased). */
+  findByEmail(email: string): Promise<U | null>;
+  /** Throws `UserAlreadyExistsError` when the email is taken. */
+  create(fields: Partial<U>): Promise<U>;
+  /** Throws `UserAlreadyExistsError` when the new email is taken. */
+  update(user: U, fields: Partial<U>): Promise<U>;
+  delete(user: U): Promise<void>;
+  /**
+   * Sets a new password hash only if the stored one is still `expectedHash` (compare-and-set),
+   * so two concurrent uses of one reset token cannot both succeed. True when it was replaced.
+   */
+  replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for the strings the uuid primary key can hold; anything else is "no such user". */
+export function isUuid(id: unknown): id is string {
+  return typeof id === 'string' && UUID.test(id);
+}
+
+/** SQLite and PostgreSQL report a unique-index violation differently; both mean "taken". */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError: any = (error as any).driverError ?? {};
+  return driverError.code === '23505' || driverError.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entity: EntityTarget<U>,
+  ) {}
+
+  private get repository(): Repository<U> {
+    return this.dataSource.getRepository(this.entity);
+  }
+
+  async findById(id: string): Promise<U | null> {
+    if (!isUuid(id)) return null;
+    return this.repository.findOneBy({ id } as any);
+  }
+
+  findByEmail(email: string): Promise<U | null> {
+    return this.repository.findOneBy({ email } as any);
+  }
+
+  async create(fields: Partial<U>): Promise<U> {
+    const user = this.repository.create(fields as any) as unknown as U;
+    try {
+      return await this.repository.save(user as any);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+      throw error;
+    }
+  }
+
+  async update(user: U, fields: Partial<U>): Promise<U> {
+    const merged = this.repository.merge(this.repository.create({ ...user } as any) as any, fields as any) as unknown as U;
+    try {
+      await this.repository.update({ id: user.id } as any, fields as any);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+      throw error;
+    }
+    return merged;
+  }
+
+  async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
+    const result = await this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any);
+    return result.affected === 1;
+  }
+
+  async delete(user: U): Promise<void> {
+    await this.repository.delete({ id: user.id } as any);
+  }
+}
