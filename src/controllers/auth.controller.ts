@@ -18,10 +18,18 @@ import { LoginCredentials } from './dto';
  * ```
  */
 export class AuthController<U extends BaseUser = BaseUser> {
-  constructor(protected readonly backendName: string) {}
+  /**
+   * @param backendName the backend this controller logs in and out of.
+   * @param boundAuth the `Auth` to use; default: the one `Auth.configure` registered in typedi
+   *   (pass it when one process serves several configured apps).
+   */
+  constructor(
+    protected readonly backendName: string,
+    private readonly boundAuth?: Auth<U>,
+  ) {}
 
   protected get auth(): Auth<U> {
-    return Auth.current<U>();
+    return this.boundAuth ?? Auth.current<U>();
   }
 
   /**

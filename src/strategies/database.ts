@@ -2,6 +2,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { LessThan } from 'typeorm';
 import { AccessToken } from '../entities/access-token';
 import { AuthConfigurationError } from '../errors';
+import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './strategy';
 
@@ -19,6 +20,7 @@ export interface DatabaseStrategyOptions {
 export class DatabaseStrategy implements Strategy {
   readonly lifetimeSeconds: number | null;
   private dataSource: DataSource | undefined;
+  private loadRow: PrimaryKeyLoader<AccessToken> | undefined;
 
   constructor(options: DatabaseStrategyOptions = {}) {
     this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
@@ -52,7 +54,8 @@ export class DatabaseStrategy implements Strategy {
 
   async read(token: string): Promise<TokenGrant | null> {
     if (!isWellFormedOpaqueToken(token)) return null;
-    const row = await this.repository.findOneBy({ tokenHash: digestToken(token) });
+    this.loadRow ??= createPrimaryKeyLoader(this.repository.manager.connection, AccessToken);
+    const row = await this.loadRow(digestToken(token));
     if (!row) return null;
     if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return null;
     return { userId: row.userId, scopes: row.scopes };

@@ -1,6 +1,7 @@
 import type { DataSource, EntityTarget, Repository } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { UserAlreadyExistsError } from '../errors';
+import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import type { BaseUser } from '../entities/base-user';
 
 /**
@@ -38,10 +39,14 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
+  private readonly loadById: PrimaryKeyLoader<U>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly entity: EntityTarget<U>,
-  ) {}
+  ) {
+    this.loadById = createPrimaryKeyLoader(dataSource, entity);
+  }
 
   private get repository(): Repository<U> {
     return this.dataSource.getRepository(this.entity);
@@ -49,7 +54,7 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
 
   async findById(id: string): Promise<U | null> {
     if (!isUuid(id)) return null;
-    return this.repository.findOneBy({ id } as any);
+    return this.loadById(id);
   }
 
   findByEmail(email: string): Promise<U | null> {

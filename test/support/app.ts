@@ -88,7 +88,7 @@ export async function buildApp(
     @JsonController(`/auth/${backend.name}`)
     class BackendAuthController extends AuthController {
       constructor() {
-        super(backend.name);
+        super(backend.name, auth);
       }
     }
     controllers.push(BackendAuthController);

@@ -1,0 +1,171 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { AccessToken, CookieTransport } from '../src';
+import { buildApp, createUser, PASSWORD, type TestApp } from './support/app';
+import { cookieFrom } from './support/http';
+
+describe('Cookie transport + database strategy', () => {
+  let t: TestApp;
+  let cookie: string;
+
+  before(async () => {
+    t = await buildApp();
+    await createUser(t.auth, { email: 'cookie@example.com' });
+  });
+  after(() => t.close());
+
+  it('logs in with 204 and a Set-Cookie carrying the default attributes', async () => {
+    const res = await request(t.app).post('/auth/cookie/login').type('form').send({ username: 'cookie@example.com', password: PASSWORD });
+    expect(res.status).to.equal(204);
+    expect(res.text).to.equal('');
+    expect(res.headers['cache-control']).to.equal('no-store');
+    const line = (res.headers['set-cookie'] as unknown as string[])[0];
+    expect(line).to.match(/^rcauth=[A-Za-z0-9_-]{43}; /);
+    for (const attribute of ['Max-Age=3600', 'Path=/', 'HttpOnly', 'Secure', 'SameSite=Lax']) expect(line).to.contain(attribute);
+    cookie = cookieFrom(res)!;
+  });
+
+  it('authenticates safe requests with the cookie, whatever their origin', async () => {
+    const res = await request(t.app).get('/items').set('Cookie', cookie).set('Origin', 'https://evil.example');
+    expect(res.status).to.equal(200);
+    expect(res.body.owner).to.equal('cookie@example.com');
+  });
+
+  it('answers a forged cookie with 401 (and the Bearer challenge, as bearer backends are configured)', async () => {
+    const res = await request(t.app).get('/items').set('Cookie', 'rcauth=forged-value');
+    expect(res.status).to.equal(401);
+    expect(res.headers['www-authenticate']).to.equal('Bearer');
+  });
+
+  describe('CSRF rule on unsafe requests authenticated by the cookie', () => {
+    let csrfCookie: string;
+    before(async () => {
+      const res = await request(t.app).post('/auth/cookie/login').type('form').send({ username: 'cookie@example.com', password: PASSWORD });
+      csrfCookie = cookieFrom(res)!;
+    });
+    const post = (headers: Record<string, string>) => {
+      const req = request(t.app).post('/items').set('Host', 'app.test').set('Cookie', csrfCookie);
+      for (const [k, v] of Object.entries(headers)) req.set(k, v);
+      return req;
+    };
+    const allowed: [string, Record<string, string>][] = [
+      ['no Origin, Referer or Sec-Fetch-Site (non-browser client)', {}],
+      ['same Origin', { Origin: 'http://app.test' }],
+      ['same-origin Referer without Origin', { Referer: 'http://app.test/page?x=1' }],
+      ['Sec-Fetch-Site same-origin + same Origin', { 'Sec-Fetch-Site': 'same-origin', Origin: 'http://app.test' }],
+      ['Sec-Fetch-Site none (typed URL / bookmark)', { 'Sec-Fetch-Site': 'none' }],
+    ];
+    const refused: [string, Record<string, string>][] = [
+      ['foreign Origin', { Origin: 'https://evil.example' }],
+      ['Origin with the right host but another scheme', { Origin: 'https://app.test' }],
+      ['Origin with another port', { Origin: 'http://app.test:8080' }],
+      ['Origin: null', { Origin: 'null' }],
+      ['foreign Referer without Origin', { Referer: 'https://evil.example/attack' }],
+      ['unparsable Referer', { Referer: 'not a url' }],
+      ['Sec-Fetch-Site cross-site (even with a same Origin)', { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://app.test' }],
+      ['Sec-Fetch-Site cross-site alone', { 'Sec-Fetch-Site': 'cross-site' }],
+      ['foreign Origin with a same-origin Referer', { Origin: 'https://evil.example', Referer: 'http://app.test/' }],
+    ];
+    for (const [name, headers] of allowed) {
+      it(`allows: ${name}`, async () => {
+        const res = await post(headers);
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      });
+    }
+    for (const [name, headers] of refused) {
+      it(`refuses with 403 CSRF_FAILED: ${name}`, async () => {
+        const res = await post(headers);
+        expect(res.status).to.equal(403);
+        expect(res.body.code).to.equal('CSRF_FAILED');
+      });
+    }
+
+    it('does not apply to a bearer-authenticated request from a foreign origin', async () => {
+      const login = await request(t.app).post('/auth/jwt/login').type('form').send({ username: 'cookie@example.com', password: PASSWORD });
+      const res = await request(t.app).post('/items').set('Authorization', `Bearer ${login.body.access_token}`).set('Origin', 'https://evil.example');
+      expect(res.status).to.equal(201);
+    });
+
+    it('refuses login CSRF: a foreign page cannot log the browser in through the cookie backend', async () => {
+      const res = await request(t.app)
+        .post('/auth/cookie/login')
+        .set('Origin', 'https://evil.example')
+        .type('form')
+        .send({ username: 'cookie@example.com', password: PASSWORD });
+      expect(res.status).to.equal(403);
+      expect(res.body.code).to.equal('CSRF_FAILED');
+      expect(res.headers['set-cookie']).to.equal(undefined);
+    });
+  });
+
+  it('stores only the SHA-256 digest of the token, never the token', async () => {
+    const token = decodeURIComponent(cookie.split('=')[1]);
+    const rows = await t.dataSource.getRepository(AccessToken).find();
+    const dump = JSON.stringify(rows) + JSON.stringify(await t.dataSource.query('SELECT * FROM access_token'));
+    expect(rows.length).to.be.greaterThan(0);
+    expect(dump).not.to.contain(token);
+    const { createHash } = require('crypto');
+    expect(rows.map((r) => r.tokenHash)).to.include(createHash('sha256').update(token).digest('hex'));
+  });
+
+  it('logs out: 204, the row is deleted, the cookie is cleared and no longer works', async () => {
+    const before = await t.dataSource.getRepository(AccessToken).count();
+    const res = await request(t.app).post('/auth/cookie/logout').set('Cookie', cookie);
+    expect(res.status).to.equal(204);
+    const cleared = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth='))!;
+    expect(cleared).to.match(/^rcauth=; /);
+    expect(cleared).to.contain('Max-Age=0');
+    expect(cleared).to.contain('Path=/');
+    expect(await t.dataSource.getRepository(AccessToken).count()).to.equal(before - 1);
+    const again = await request(t.app).get('/items').set('Cookie', cookie);
+    expect(again.status).to.equal(401);
+  });
+
+  it('refuses contradictory cookie prefixes at configuration time', () => {
+    expect(() => new CookieTransport({ cookieName: '__Host-auth', cookieDomain: 'example.com' })).to.throw(/__Host-/);
+    expect(() => new CookieTransport({ cookieName: '__Host-auth', cookiePath: '/api' })).to.throw(/__Host-/);
+    expect(() => new CookieTransport({ cookieName: '__Secure-auth', cookieSecure: false })).to.throw(/__Secure-/);
+    expect(() => new CookieTransport({ cookieSameSite: 'none', cookieSecure: false })).to.throw(/SameSite=None/);
+    expect(() => new CookieTransport({ trustedOrigins: ['not an origin'] })).to.throw(/not an origin/);
+    expect(() => new CookieTransport({ cookieName: '__Host-auth' })).not.to.throw();
+  });
+});
+
+describe('Cookie transport: trusted origins, trust proxy, cookie-only apps', () => {
+  it('honours trusted origins and Express trust proxy for the app\'s own origin', async () => {
+    const t2 = await buildApp({
+      backends: [
+        new (require('../src').AuthenticationBackend)({
+          name: 'cookie',
+          transport: new CookieTransport({ trustedOrigins: ['https://admin.example.com/'] }),
+          strategy: new (require('../src').DatabaseStrategy)(),
+        }),
+      ],
+    });
+    try {
+      t2.app.set('trust proxy', 'loopback');
+      await createUser(t2.auth, { email: 'trusted@example.com' });
+      const login = await request(t2.app).post('/auth/cookie/login').type('form').send({ username: 'trusted@example.com', password: PASSWORD });
+      const c = cookieFrom(login)!;
+      const trusted = await request(t2.app).post('/items').set('Cookie', c).set('Origin', 'https://admin.example.com');
+      expect(trusted.status).to.equal(201);
+      const proxied = await request(t2.app)
+        .post('/items')
+        .set('Cookie', c)
+        .set('Host', 'internal:3000')
+        .set('X-Forwarded-Proto', 'https')
+        .set('X-Forwarded-Host', 'public.example.com')
+        .set('Origin', 'https://public.example.com');
+      expect(proxied.status).to.equal(201);
+      const foreign = await request(t2.app).post('/items').set('Cookie', c).set('Origin', 'https://other.example.com');
+      expect(foreign.status).to.equal(403);
+      // Without a bearer backend, a 401 carries no Bearer challenge.
+      const anonymous = await request(t2.app).get('/items');
+      expect(anonymous.status).to.equal(401);
+      expect(anonymous.headers['www-authenticate']).to.equal(undefined);
+    } finally {
+      await t2.close();
+    }
+  });
+
+});
