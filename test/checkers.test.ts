@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import express from 'express';
+import request from 'supertest';
+import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
+import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore } from '../src';
+import { buildApp, createUser, makeDataSource, SECRET, type TestApp, User } from './support/app';
+import { bearerToken } from './support/http';
+
+class CountingJwtStrategy extends JwtStrategy {
+  reads = 0;
+  override read(token: string) {
+    this.reads++;
+    return super.read(token);
+  }
+}
+
+class CountingDatabaseStrategy extends DatabaseStrategy {
+  reads = 0;
+  override read(token: string) {
+    this.reads++;
+    return super.read(token);
+  }
+}
+
+@JsonController('/twice')
+class TwiceController {
+  @Authorized()
+  @Get('/')
+  get(@CurrentUser() a: User, @CurrentUser() b: User) {
+    return { same: a === b, email: a.email };
+  }
+}
+
+describe('authorizationChecker / currentUserChecker', () => {
+  let t: TestApp;
+  let jwtStrategy: CountingJwtStrategy;
+  let dbStrategy: CountingDatabaseStrategy;
+  let userLoads = 0;
+
+  before(async () => {
+    const dataSource = makeDataSource();
+    jwtStrategy = new CountingJwtStrategy({ secret: SECRET });
+    dbStrategy = new CountingDatabaseStrategy();
+    const store = new TypeOrmUserStore(dataSource, User);
+    const findById = store.findById.bind(store);
+    store.findById = (id: string) => {
+      userLoads++;
+      return findById(id);
+    };
+    t = await buildApp({
+      dataSource,
+      userStore: store,
+      extraControllers: [TwiceController],
+      backends: [
+        new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/auth/db/login' }), strategy: dbStrategy }),
+        new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: jwtStrategy }),
+      ],
+    });
+    await createUser(t.auth, { email: 'once@example.com' });
+  });
+  after(() => t.close());
+
+  it('resolves the principal once per request for @Authorized + two @CurrentUser()', async () => {
+    const token = await bearerToken(t.app, 'jwt', 'once@example.com');
+    jwtStrategy.reads = dbStrategy.reads = userLoads = 0;
+    const res = await request(t.app).get('/twice').set('Authorization', `Bearer ${token}`);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ same: true, email: 'once@example.com' });
+    // The db backend comes first and refuses the JWT without a query (not 43 chars); the jwt backend reads once.
+    expect(jwtStrategy.reads).to.equal(1);
+    expect(dbStrategy.reads).to.equal(1);
+    expect(userLoads).to.equal(1);
+  });
+
+  it('tries backends in order: the first that yields an active user wins', async () => {
+    const token = await bearerToken(t.app, 'db', 'once@example.com');
+    jwtStrategy.reads = dbStrategy.reads = userLoads = 0;
+    const res = await request(t.app).get('/twice').set('Authorization', `Bearer ${token}`);
+    expect(res.status).to.equal(200);
+    expect(dbStrategy.reads).to.equal(1);
+    expect(jwtStrategy.reads).to.equal(0);
+    expect(userLoads).to.equal(1);
+  });
+
+  it('@CurrentUser() without @Authorized yields null for anonymous requests and the user otherwise', async () => {
+    expect((await request(t.app).get('/items/whoami')).body).to.deep.equal({ email: null });
+    const token = await bearerToken(t.app, 'jwt', 'once@example.com');
+    expect((await request(t.app).get('/items/whoami').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'once@example.com' });
+  });
+
+  it('a deactivated user is refused at once, and again accepted when reactivated', async () => {
+    const user = (await t.auth.userManager.getByEmail('once@example.com'))!;
+    const token = await bearerToken(t.app, 'jwt', 'once@example.com');
+    await t.auth.userManager.update(user, { isActive: false }, { safe: false });
+    expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(401);
+    await t.auth.userManager.update(user, { isActive: true }, { safe: false });
+    expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+  });
+});
+
+describe('auth.createToken and auth.middleware()', () => {
+  let t: TestApp;
+  let user: User;
+
+  before(async () => {
+    t = await buildApp();
+    user = await createUser(t.auth, { email: 'code@example.com', scopes: ['items:write'] });
+  });
+  after(() => t.close());
+
+  it('makes tokens for every backend; defaults to the first backend and all allowed scopes', async () => {
+    const token = await t.auth.createToken(user);
+    expect(token.split('.')).to.have.length(3); // first backend: jwt
+    expect((await request(t.app).get('/items/admin').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+    const db = await t.auth.createToken(user, { backend: 'db', scopes: [] });
+    expect(db).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect((await request(t.app).get('/items').set('Authorization', `Bearer ${db}`)).status).to.equal(200);
+    expect((await request(t.app).get('/items/admin').set('Authorization', `Bearer ${db}`)).status).to.equal(403);
+  });
+
+  it('grants the scopes code gives, as they are (code is trusted)', async () => {
+    const token = await t.auth.createToken(user, { scopes: ['items:write', 'items:read'] });
+    expect((await request(t.app).get('/items/both').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+  });
+
+  it('an explicitly short-lived token dies on time (JWT and database)', async () => {
+    const jwt = await t.auth.createToken(user, { lifetimeSeconds: 1 });
+    const db = await t.auth.createToken(user, { backend: 'db', lifetimeSeconds: 1 });
+    for (const token of [jwt, db]) expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    for (const token of [jwt, db]) expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(401);
+    const strategy = t.auth.getBackend('db').strategy as DatabaseStrategy;
+    expect(await strategy.purgeExpired()).to.be.greaterThan(0);
+    expect(await t.dataSource.getRepository(AccessToken).count({ where: {} })).to.be.a('number');
+  });
+
+  it('sets req.user (null when anonymous) for Express code outside controllers', async () => {
+    const app = express();
+    app.use(t.auth.middleware());
+    app.get('/plain', (req: any, res) => res.json({ email: req.user?.email ?? null, scopes: req.auth?.scopes ?? null }));
+    expect((await request(app).get('/plain')).body).to.deep.equal({ email: null, scopes: null });
+    const token = await t.auth.createToken(user, { scopes: ['items:write'] });
+    expect((await request(app).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
+  });
+});
+
+describe('configuration errors are refused at configure time', () => {
+  const base = () => ({ dataSource: makeDataSource(), userEntity: User, secret: SECRET });
+  const jwtBackend = (name: string) => new AuthenticationBackend({ name, transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) });
+
+  it('refuses duplicate backend names, no backends, and a short secret', () => {
+    expect(() => Auth.configure({ ...base(), backends: [jwtBackend('a'), jwtBackend('a')] })).to.throw(/two backends are named "a"/);
+    expect(() => Auth.configure({ ...base(), backends: [] })).to.throw(/at least one backend/);
+    expect(() => Auth.configure({ ...base(), secret: 'short', backends: [jwtBackend('a')] })).to.throw(/at least 32 bytes/);
+  });
+
+  it('refuses a JWT lifetime that is not a positive number', () => {
+    expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: 0 })).to.throw(/positive/);
+  });
+
+  it('says clearly when AccessToken is missing from the DataSource', async () => {
+    const { DataSource } = await import('typeorm');
+    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User], synchronize: true });
+    const strategy = new DatabaseStrategy();
+    Auth.configure({ dataSource, userEntity: User, secret: SECRET, backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/' }), strategy })] });
+    await dataSource.initialize();
+    try {
+      let error: unknown;
+      await strategy.write({ userId: 'x', scopes: [], lifetimeSeconds: 10 }).catch((e) => (error = e));
+      expect(String(error)).to.match(/AccessToken entity/);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
