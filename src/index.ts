@@ -1,8 +1,11 @@
 /** routing-controllers-auth: the public API. Everything a user imports comes from here. */
+import { renderFrameworkAuthErrors } from './routing/framework-errors';
 import { enableRouteInheritance } from './routing/route-inheritance';
 
-// Inherited routes keep their decorators as soon as the library is loaded (routing-controllers#1538).
+// As soon as the library is loaded: inherited routes keep their decorators (routing-controllers#1538),
+// and routing-controllers' own auth errors render as `{code, message}`.
 enableRouteInheritance();
+renderFrameworkAuthErrors();
 
 export { Auth, type AuthOptions } from './auth';
 export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend';
@@ -16,17 +19,31 @@ export type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './stra
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions } from './strategies/jwt';
 export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-keys';
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
+export {
+  RedisStrategy,
+  DEFAULT_REDIS_KEY_PREFIX,
+  type RedisStrategyOptions,
+  type RedisClientLike,
+  type RedisMultiLike,
+} from './strategies/redis';
 
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';
 
-export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserCreate, type UserUpdate, type OperationOptions } from './users/user-manager';
+export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserCreate, type UserUpdate, type UserChanges, type OperationOptions } from './users/user-manager';
 export { type UserStore, TypeOrmUserStore } from './users/user-store';
 export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';
 export { SUPERUSER_SCOPE } from './users/scopes';
 
 export { AuthController } from './controllers/auth.controller';
+export { RegisterController } from './controllers/register.controller';
+export { VerifyController, REQUEST_VERIFY_ACCEPTED } from './controllers/verify.controller';
+export { ResetPasswordController, FORGOT_PASSWORD_ACCEPTED } from './controllers/reset-password.controller';
+export { UsersController } from './controllers/users.controller';
+export { UserCreateDto, UserUpdateDto, UserAdminFieldsDto, EmailDto, TokenDto, ResetPasswordDto, type DtoClass } from './controllers/user-dto';
+export { toPublicUser } from './controllers/public-user';
+export type { HttpExchange } from './http/request';
 
 export { AuthErrorHandler } from './routing/error-handler';
 export { enableRouteInheritance } from './routing/route-inheritance';
@@ -44,5 +61,6 @@ export {
   BackendUnavailableError,
   InvalidPasswordError,
   UserAlreadyExistsError,
+  UserHookError,
   AuthConfigurationError,
 } from './errors';

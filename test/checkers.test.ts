@@ -24,6 +24,11 @@ class CountingDatabaseStrategy extends DatabaseStrategy {
 
 @JsonController('/twice')
 class TwiceController {
+  @Get('/required')
+  required(@CurrentUser({ required: true }) user: User) {
+    return { email: user.email };
+  }
+
   @Authorized()
   @Get('/')
   get(@CurrentUser() a: User, @CurrentUser() b: User) {
@@ -70,6 +75,14 @@ describe('authorizationChecker / currentUserChecker', () => {
     expect(jwtStrategy.reads).to.equal(1);
     expect(dbStrategy.reads).to.equal(1);
     expect(userLoads).to.equal(1);
+  });
+
+  it('@CurrentUser({ required: true }) answers 401 UNAUTHORIZED in the library\'s shape without a user', async () => {
+    const res = await request(t.app).get('/twice/required');
+    expect(res.status).to.equal(401);
+    expect(res.body).to.deep.equal({ code: 'UNAUTHORIZED', message: 'Authentication required.' });
+    const token = await bearerToken(t.app, 'jwt', 'once@example.com');
+    expect((await request(t.app).get('/twice/required').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'once@example.com' });
   });
 
   it('tries backends in order: the first that yields an active user wins', async () => {

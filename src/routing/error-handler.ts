@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { ServerResponse } from 'http';
 import { ExpressErrorMiddlewareInterface, Middleware } from 'routing-controllers';
 import { AuthHttpError } from '../errors';
 
@@ -15,7 +15,8 @@ import { AuthHttpError } from '../errors';
  */
 @Middleware({ type: 'after' })
 export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
-  error(error: any, _request: Request, response: Response, next: (err?: any) => any): void {
+  // Typed without Express's types, which the app may not have installed.
+  error(error: any, _request: unknown, response: ServerResponse & { status(code: number): { json(body: unknown): void } }, next: (err?: unknown) => void): void {
     const status = Number(error?.httpCode ?? error?.status ?? error?.statusCode ?? 500);
     if (response.headersSent) {
       if (status < 500) return; // already answered; nothing left to do for a client error
@@ -26,6 +27,6 @@ export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
       response.status(error.httpCode).json(error.toJSON());
       return;
     }
-    (next as NextFunction)(error);
+    next(error);
   }
 }
