@@ -16,7 +16,10 @@ export { BearerTransport, type BearerTransportOptions } from './transports/beare
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
 export type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './strategies/strategy';
-export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions } from './strategies/jwt';
+export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
+export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
+export { DatabaseRevocationStore } from './strategies/revocation/database';
+export { RedisRevocationStore, type RedisRevocationStoreOptions, type RedisRevocationClient } from './strategies/revocation/redis';
 export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-keys';
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
 export {
@@ -29,6 +32,7 @@ export {
 
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';
+export { JwtRevocation } from './entities/jwt-revocation';
 
 export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserCreate, type UserUpdate, type UserChanges, type OperationOptions } from './users/user-manager';
 export { type UserStore, TypeOrmUserStore } from './users/user-store';

@@ -72,7 +72,8 @@ export class DatabaseStrategy implements Strategy {
 
   /** Deletes expired rows; run it from a scheduled job. Returns how many were deleted. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
-    const result = await this.repository.delete({ expiresAt: LessThan(now) });
+    // In epoch ms, as stored: TypeORM does not run column transformers on delete criteria.
+    const result = await this.repository.delete({ expiresAt: LessThan(now.getTime() as unknown as Date) });
     return result.affected ?? 0;
   }
 }

@@ -102,4 +102,12 @@ function checkKeyFits(algorithm: JwtAlgorithm, key: KeyObject): void {
   if (!fits) {
     throw new AuthConfigurationError(`JwtStrategy: a ${type ?? key.type} key does not fit ${algorithm}.`);
   }
+  if (type === 'rsa-pss') {
+    // An RSA-PSS key is bound to its hash: it must be the algorithm's (jsonwebtoken refuses it otherwise, at signing).
+    const bits = algorithm.slice(2);
+    const { hashAlgorithm, mgf1HashAlgorithm } = key.asymmetricKeyDetails ?? {};
+    if (hashAlgorithm !== `sha${bits}` || mgf1HashAlgorithm !== `sha${bits}`) {
+      throw new AuthConfigurationError(`JwtStrategy: this RSA-PSS key is not restricted to sha${bits}, so it cannot sign ${algorithm}; use a plain RSA key.`);
+    }
+  }
 }

@@ -1,17 +1,29 @@
 import { randomBytes } from 'crypto';
 import jwt from 'jsonwebtoken';
 import { AuthConfigurationError } from '../errors';
-import { type JwtAlgorithm, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
-import { MAX_TOKEN_LENGTH, type Strategy, type TokenGrant, type TokenRequest } from './strategy';
+import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
+import { DatabaseRevocationStore } from './revocation/database';
+import type { RevocationStore } from './revocation/revocation-store';
+import { MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRequest } from './strategy';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
+
+/** A key that still verifies tokens signed before a rotation, selected by the token's `kid`. */
+export interface JwtVerificationKey {
+  kid: string;
+  algorithm: JwtAlgorithm;
+  /** HS*: the secret. RS/PS/ES: the private key (its public key is derived). */
+  secret?: PrivateKeyInput;
+  /** RS/PS/ES: the public key. */
+  publicKey?: KeyInput;
+}
 
 export interface JwtStrategyOptions {
   /** HS*: the shared secret (≥ 32 bytes). RS/PS/ES: the private key, optionally `{ privateKey, passphrase }`. */
   secret?: PrivateKeyInput;
   /** RS/PS/ES: the public key; derived from the private key when absent. Alone, makes a verify-only strategy. */
   publicKey?: KeyInput;
-  /** Default `HS256`. Verification accepts this algorithm only. */
+  /** Default `HS256`. A token verifies only with the algorithm of the key it names. */
   algorithm?: JwtAlgorithm;
   /** Seconds a token lives. Default 3600. */
   lifetimeSeconds?: number;
@@ -19,6 +31,19 @@ export interface JwtStrategyOptions {
   audience?: string;
   /** When set, the `iss` claim written and required. */
   issuer?: string;
+  /** The current key's id, written as the `kid` header (needed for rotation). */
+  kid?: string;
+  /** Keys of earlier rotations that still verify tokens naming their `kid`. */
+  previousKeys?: JwtVerificationKey[];
+  /**
+   * Where revocations are kept, making logout and "log out everywhere" effective for JWTs.
+   * Without one, a JWT lives until `exp` whatever happens.
+   */
+  revocation?: RevocationStore;
+}
+
+interface NamedKey extends JwtKeys {
+  algorithm: JwtAlgorithm;
 }
 
 /** Three base64url segments: anything else is refused before jsonwebtoken parses it. */
@@ -28,53 +53,87 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /**
  * Self-contained JWT access tokens (RFC 9068 claims: `sub`, `aud`, `iat`, `exp`, `scope`, `jti`).
- * Stateless: nothing is stored, so a token lives until `exp` (logout cannot revoke it).
+ * Stateless unless a `revocation` store is configured. Keys come only from configuration:
+ * `kid` is a lookup among configured keys; `jku`, `x5u` and `jwk` headers are ignored.
  */
 export class JwtStrategy implements Strategy {
   readonly lifetimeSeconds: number;
   readonly algorithm: JwtAlgorithm;
   readonly audience: string;
   readonly issuer: string | undefined;
-  private readonly keys: ReturnType<typeof resolveJwtKeys>;
+  readonly kid: string | undefined;
+  readonly revocation: RevocationStore | undefined;
+  private readonly current: NamedKey;
+  private readonly keysById = new Map<string, NamedKey>();
 
   constructor(options: JwtStrategyOptions) {
     this.algorithm = options.algorithm ?? 'HS256';
-    this.keys = resolveJwtKeys(this.algorithm, options.secret, options.publicKey);
+    this.current = { algorithm: this.algorithm, ...resolveJwtKeys(this.algorithm, options.secret, options.publicKey) };
+    this.kid = options.kid;
+    if (this.kid !== undefined) this.keysById.set(this.kid, this.current);
+    for (const key of options.previousKeys ?? []) {
+      if (this.keysById.has(key.kid)) throw new AuthConfigurationError(`JwtStrategy: two keys have kid "${key.kid}".`);
+      const resolved = resolveJwtKeys(key.algorithm, key.secret, key.publicKey);
+      this.keysById.set(key.kid, { algorithm: key.algorithm, verifyKey: resolved.verifyKey });
+    }
+    if (this.keysById.size > 0 && this.kid === undefined) {
+      throw new AuthConfigurationError('JwtStrategy: give the current key a `kid` when previousKeys are configured.');
+    }
     this.lifetimeSeconds = options.lifetimeSeconds ?? 3600;
     if (!Number.isFinite(this.lifetimeSeconds) || this.lifetimeSeconds <= 0) {
       throw new AuthConfigurationError('JwtStrategy: lifetimeSeconds must be a positive number (a JWT always expires).');
     }
     this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
     this.issuer = options.issuer;
+    this.revocation = options.revocation;
+  }
+
+  init(context: StrategyContext): void {
+    if (this.revocation instanceof DatabaseRevocationStore) this.revocation.useDataSource(context.dataSource);
   }
 
   async write(request: TokenRequest): Promise<string> {
-    if (!this.keys.signingKey) throw new AuthConfigurationError('JwtStrategy: this strategy only verifies (no private key).');
+    const signingKey = this.current.signingKey;
+    if (!signingKey) throw new AuthConfigurationError('JwtStrategy: this strategy only verifies (no private key).');
     const lifetime = request.lifetimeSeconds ?? this.lifetimeSeconds;
-    const now = Math.floor(Date.now() / 1000);
+    // NumericDate may be fractional (RFC 7519 §2): millisecond `iat` lets a revocation cut-off
+    // separate tokens issued just before it from those issued just after.
+    const nowMs = Date.now();
     const claims: Record<string, unknown> = {
       sub: request.userId,
       aud: this.audience,
-      iat: now,
-      exp: now + lifetime,
+      iat: nowMs / 1000,
+      exp: Math.floor(nowMs / 1000) + lifetime,
       scope: request.scopes.join(' '),
       jti: randomBytes(16).toString('base64url'),
     };
     if (this.issuer) claims.iss = this.issuer;
-    return jwt.sign(claims, this.keys.signingKey, { algorithm: this.algorithm, header: { alg: this.algorithm, typ: ACCESS_TOKEN_TYPE } });
+    const header: Record<string, unknown> = { alg: this.algorithm, typ: ACCESS_TOKEN_TYPE };
+    if (this.kid !== undefined) header.kid = this.kid;
+    return jwt.sign(claims, signingKey, { algorithm: this.algorithm, header: header as unknown as jwt.JwtHeader });
   }
 
   async read(token: string): Promise<TokenGrant | null> {
-    return this.verify(token);
+    const grant = this.verify(token);
+    if (!grant || !this.revocation) return grant;
+    const revoked = await this.revocation.isRevoked({
+      tokenId: grant.tokenId!,
+      userId: grant.userId,
+      issuedAtMs: grant.issuedAtMs!,
+      expiresAt: grant.expiresAt!,
+    });
+    return revoked ? null : grant;
   }
 
-  /** Synchronous check; `null` for anything not a valid, unexpired access token of this strategy. */
+  /** Signature, claims and expiry only (no revocation check); `null` for anything not a valid access token. */
   verify(token: string): TokenGrant | null {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return null;
+    const key = this.keyFor(token);
+    if (!key) return null;
     let decoded: jwt.Jwt;
     try {
-      decoded = jwt.verify(token, this.keys.verifyKey, {
-        algorithms: [this.algorithm],
+      decoded = jwt.verify(token, key.verifyKey, {
+        algorithms: [key.algorithm],
         audience: this.audience,
         issuer: this.issuer,
         complete: true,
@@ -88,9 +147,38 @@ export class JwtStrategy implements Strategy {
     if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string') return null;
     const scope = (claims as { scope?: unknown }).scope;
     if (scope !== undefined && typeof scope !== 'string') return null;
-    return { userId: claims.sub, scopes: scope ? scope.split(' ').filter(Boolean) : [] };
+    if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return null;
+    return {
+      userId: claims.sub,
+      scopes: scope ? scope.split(' ').filter(Boolean) : [],
+      tokenId: claims.jti,
+      issuedAtMs: typeof claims.iat === 'number' ? Math.round(claims.iat * 1000) : undefined,
+      expiresAt: new Date(claims.exp * 1000),
+    };
   }
 
-  /** A plain JWT cannot be revoked: it stays valid until `exp`. */
-  async destroy(): Promise<void> {}
+  /** Deny-lists the token until its expiry when a revocation store is configured; otherwise it lives until `exp`. */
+  async destroy(_token: string, grant: TokenGrant): Promise<void> {
+    if (!this.revocation || !grant.tokenId) return;
+    await this.revocation.revoke({ tokenId: grant.tokenId, userId: grant.userId, issuedAtMs: grant.issuedAtMs ?? 0, expiresAt: grant.expiresAt! });
+  }
+
+  /** Every token of the user issued until now becomes invalid (needs a revocation store). */
+  async destroyAllForUser(userId: string): Promise<void> {
+    await this.revocation?.revokeAllIssuedBefore(userId, new Date());
+  }
+
+  /** The configured key a token names (by `kid`), or the current key for a token without one. */
+  private keyFor(token: string): NamedKey | undefined {
+    if (this.keysById.size === 0) return this.current;
+    let header: { kid?: unknown };
+    try {
+      header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (header === null || typeof header !== 'object') return undefined;
+    if (header.kid === undefined) return this.current;
+    return typeof header.kid === 'string' ? this.keysById.get(header.kid) : undefined;
+  }
 }

@@ -4,6 +4,10 @@ import type { DataSource } from 'typeorm';
 export interface TokenGrant {
   userId: string;
   scopes: string[];
+  /** Self-contained tokens (JWT): what `destroy` needs to deny-list this one token. */
+  tokenId?: string;
+  issuedAtMs?: number;
+  expiresAt?: Date;
 }
 
 /** What to put in a new token. `lifetimeSeconds: null` means no expiry (opaque strategies only). */

@@ -7,6 +7,7 @@ import { DataSource, Entity, Column } from 'typeorm';
 import {
   AccessToken,
   Auth,
+  JwtRevocation,
   AuthController,
   AuthenticationBackend,
   AuthErrorHandler,
@@ -35,9 +36,9 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   if (kind === 'postgres') {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE_URL is not set: the test services did not start.');
-    return new DataSource({ type: 'postgres', url, entities: [User, AccessToken], synchronize: true, dropSchema: true });
+    return new DataSource({ type: 'postgres', url, entities: [User, AccessToken, JwtRevocation], synchronize: true, dropSchema: true });
   }
-  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken], synchronize: true });
+  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation], synchronize: true });
 }
 
 export function defaultBackends(): AuthenticationBackend[] {

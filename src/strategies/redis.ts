@@ -1,0 +1,238 @@
+import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
+import type { Strategy, TokenGrant, TokenRequest } from './strategy';
+
+/** Commands queued in a node-redis MULTI; only what the strategy uses. */
+export interface RedisMultiLike {
+  set(key: string, value: string, options?: { PX?: number }): RedisMultiLike;
+  del(keys: string | string[]): RedisMultiLike;
+  sRem(key: string, members: string | string[]): RedisMultiLike;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): RedisMultiLike;
+  exec(): Promise<unknown>;
+}
+
+/**
+ * The part of a node-redis v5 client the strategy uses. Both `createClient()` and
+ * `createCluster()` results fit; it is spelled out here so the library does not need the
+ * `redis` package's types to compile.
+ */
+export interface RedisClientLike {
+  /** Standalone clients only: false while disconnected or reconnecting. */
+  readonly isReady?: boolean;
+  readonly isOpen: boolean;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
+  del(keys: string | string[]): Promise<unknown>;
+  sMembers(key: string): Promise<unknown>;
+  sRem(key: string, members: string | string[]): Promise<unknown>;
+  exists(keys: string | string[]): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  multi(): RedisMultiLike;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface RedisStrategyOptions {
+  /**
+   * A connected node-redis v5 client or cluster, created by the app. Recommended:
+   * `createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (n) => Math.min(n * 100, 2000), connectTimeout: 1000 } })`.
+   */
+  redis: RedisClientLike;
+  /**
+   * Seconds a token lives (the key's TTL); `null` for tokens without expiry, whose keys then
+   * live until logout or `destroyAllForUser`. Default 3600.
+   */
+  lifetimeSeconds?: number | null;
+  /** Prefix of every key the strategy writes. Default `routing-controllers-auth:token:`. */
+  keyPrefix?: string;
+  /**
+   * The longest a Redis call may take before the request gets a 503 instead of waiting on.
+   * Default 1000 ms; `null` waits as long as the client does.
+   */
+  commandTimeoutMs?: number | null;
+}
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'routing-controllers-auth:token:';
+
+/**
+ * Adds a digest to a user's index and keeps the index alive exactly as long as its longest
+ * token: its TTL only ever grows, and it has none while it holds a token without expiry.
+ * A script, because "extend unless eternal" is a read-then-write that must not interleave.
+ * It touches one key, so it runs on a cluster too. KEYS[1] index; ARGV[1] digest;
+ * ARGV[2] the token's lifetime in ms, or -1 for none. Returns the index's size.
+ */
+const INDEX_SCRIPT = `
+local ttl = tonumber(ARGV[2])
+local current = redis.call('PTTL', KEYS[1])
+redis.call('SADD', KEYS[1], ARGV[1])
+if ttl < 0 then
+  redis.call('PERSIST', KEYS[1])
+elseif current == -2 or (current >= 0 and current < ttl) then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return redis.call('SCARD', KEYS[1])
+`;
+
+/** Clients the strategies already listen to: one listener per client, however many strategies share it. */
+const clientsWithErrorListener = new WeakSet<object>();
+
+/** An index this large gets its expired digests pruned at the next login. */
+const PRUNE_THRESHOLD = 64;
+
+/**
+ * Opaque tokens stored in Redis: one GET per request, revocable at once, shared by every app
+ * instance that uses the same Redis.
+ *
+ * Layout (`<p>` = `keyPrefix`):
+ * - `<p><sha256 hex of the token>` → JSON `{userId, scopes}`, TTL = the token's lifetime.
+ *   Only the digest is stored: a dump of Redis yields nothing that authenticates.
+ * - `<p>user:<userId>` → a set of that user's token digests, so `destroyAllForUser` is one call;
+ *   its TTL follows the user's longest-lived token.
+ *
+ * Errors of the client surface from `read` as thrown errors, which the authenticator answers
+ * with 503 `AUTH_BACKEND_UNAVAILABLE`. They are bounded in time: a disconnected client is
+ * refused at once (node-redis would otherwise queue the command until it reconnects), and
+ * every call gives up after `commandTimeoutMs`.
+ */
+export class RedisStrategy implements Strategy {
+  readonly lifetimeSeconds: number | null;
+  readonly keyPrefix: string;
+  private readonly redis: RedisClientLike;
+  private readonly commandTimeoutMs: number | null;
+  /** A cluster routes each key to its own shard: no MULTI across the token and its index. */
+  private readonly isCluster: boolean;
+
+  constructor(options: RedisStrategyOptions) {
+    if (!options?.redis) throw new TypeError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
+    this.redis = options.redis;
+    this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
+    this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;
+    // node-redis emits 'error' on every failed reconnect; with no listener Node would turn that
+    // into an uncaught exception and a lost Redis would crash the app instead of answering 503.
+    if (!clientsWithErrorListener.has(this.redis)) {
+      clientsWithErrorListener.add(this.redis);
+      this.redis.on('error', () => undefined);
+    }
+  }
+
+  async write(request: TokenRequest): Promise<string> {
+    const token = generateOpaqueToken();
+    const lifetimeMs = request.lifetimeSeconds === null ? null : Math.ceil(request.lifetimeSeconds * 1000);
+    // A token born expired (lifetime ≤ 0) is never stored: reading it finds nothing, as with any expired token.
+    if (lifetimeMs !== null && lifetimeMs <= 0) return token;
+
+    const digest = digestToken(token);
+    const key = this.tokenKey(digest);
+    const value = JSON.stringify({ userId: request.userId, scopes: request.scopes });
+    const setOptions = lifetimeMs === null ? undefined : { PX: lifetimeMs };
+    const index = { keys: [this.indexKey(request.userId)], arguments: [digest, String(lifetimeMs ?? -1)] };
+
+    this.assertConnected();
+    let indexSize: unknown;
+    if (this.isCluster) {
+      // Index first: a crash between the two leaves a stale digest, never an unindexed token.
+      indexSize = await this.bounded(this.redis.eval(INDEX_SCRIPT, index));
+      await this.bounded(this.redis.set(key, value, setOptions));
+    } else {
+      const replies = await this.bounded(this.redis.multi().set(key, value, setOptions).eval(INDEX_SCRIPT, index).exec());
+      indexSize = (replies as unknown[])[1];
+    }
+    // Housekeeping only: the token is stored, so a failed prune must not fail the login.
+    if (Number(indexSize) > PRUNE_THRESHOLD) await this.pruneIndex(request.userId).catch(() => undefined);
+    return token;
+  }
+
+  async read(token: string): Promise<TokenGrant | null> {
+    if (!isWellFormedOpaqueToken(token)) return null;
+    this.assertConnected();
+    const raw = await this.bounded(this.redis.get(this.tokenKey(digestToken(token))));
+    return typeof raw === 'string' ? parseGrant(raw) : null;
+  }
+
+  async destroy(token: string, grant: TokenGrant): Promise<void> {
+    if (!isWellFormedOpaqueToken(token)) return;
+    const digest = digestToken(token);
+    this.assertConnected();
+    if (this.isCluster) {
+      await this.bounded(Promise.all([this.redis.del(this.tokenKey(digest)), this.redis.sRem(this.indexKey(grant.userId), digest)]));
+    } else {
+      await this.bounded(this.redis.multi().del(this.tokenKey(digest)).sRem(this.indexKey(grant.userId), digest).exec());
+    }
+  }
+
+  /**
+   * Destroys every token of the user ("log out everywhere"). A token issued while this runs
+   * is not in the snapshot and stays valid: it was issued after the logout.
+   */
+  async destroyAllForUser(userId: string): Promise<void> {
+    this.assertConnected();
+    const digests = await this.indexedDigests(userId);
+    if (digests.length === 0) return;
+    const keys = digests.map((digest) => this.tokenKey(digest));
+    if (this.isCluster) {
+      await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
+      await this.bounded(this.redis.sRem(this.indexKey(userId), digests));
+    } else {
+      // Removes only the digests it deleted, so a digest added meanwhile stays indexed.
+      await this.bounded(this.redis.multi().del(keys).sRem(this.indexKey(userId), digests).exec());
+    }
+  }
+
+  /** The Redis key of a token digest. */
+  tokenKey(digest: string): string {
+    return this.keyPrefix + digest;
+  }
+
+  /** The Redis key of a user's index of token digests. */
+  indexKey(userId: string): string {
+    return `${this.keyPrefix}user:${userId}`;
+  }
+
+  /** Drops digests whose token has expired, so a user who logs in often has a bounded index. */
+  private async pruneIndex(userId: string): Promise<void> {
+    const digests = await this.indexedDigests(userId);
+    const alive = await this.bounded(Promise.all(digests.map((digest) => this.redis.exists(this.tokenKey(digest)))));
+    const expired = digests.filter((_, i) => Number(alive[i]) === 0);
+    if (expired.length > 0) await this.bounded(this.redis.sRem(this.indexKey(userId), expired));
+  }
+
+  private async indexedDigests(userId: string): Promise<string[]> {
+    const members = await this.bounded(this.redis.sMembers(this.indexKey(userId)));
+    // RESP2 answers an array; RESP3 with a type mapping may answer a Set.
+    const list = members instanceof Set ? [...members] : Array.isArray(members) ? members : [];
+    return list.filter((m): m is string => typeof m === 'string');
+  }
+
+  /**
+   * While a standalone client is disconnected, node-redis queues commands until it reconnects
+   * (or rejects them after a while with `disableOfflineQueue`): either way the request must
+   * not wait for Redis to come back. Refusing up front costs nothing and answers at once.
+   */
+  private assertConnected(): void {
+    if (this.redis.isReady === false || !this.redis.isOpen) throw new Error('Redis is not connected.');
+  }
+
+  /** Rejects when `promise` takes longer than `commandTimeoutMs` (a Redis that accepts but never answers). */
+  private bounded<T>(promise: Promise<T>): Promise<T> {
+    const limit = this.commandTimeoutMs;
+    if (limit === null) return promise;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${limit} ms.`)), limit);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** A stored value we did not write (or a corrupt one) is no grant. */
+function parseGrant(raw: string): TokenGrant | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const { userId, scopes } = (value ?? {}) as { userId?: unknown; scopes?: unknown };
+  if (typeof userId !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return null;
+  return { userId, scopes };
+}

@@ -1,0 +1,47 @@
+import type { DataSource, Repository } from 'typeorm';
+import { LessThan } from 'typeorm';
+import { JwtRevocation } from '../../entities/jwt-revocation';
+import { AuthConfigurationError } from '../../errors';
+import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../../typeorm/primary-key-loader';
+import type { IssuedToken, RevocationStore } from './revocation-store';
+
+/** JWT revocations in the `jwt_revocation` table (register `JwtRevocation` with your DataSource). */
+export class DatabaseRevocationStore implements RevocationStore {
+  private load: PrimaryKeyLoader<JwtRevocation> | undefined;
+
+  /** @param dataSource default: the one given to `Auth.configure` (set when the strategy is configured). */
+  constructor(private dataSource?: DataSource) {}
+
+  /** Called by `JwtStrategy.init`. */
+  useDataSource(dataSource: DataSource): void {
+    this.dataSource ??= dataSource;
+  }
+
+  private get repository(): Repository<JwtRevocation> {
+    if (!this.dataSource) throw new AuthConfigurationError('DatabaseRevocationStore has no DataSource.');
+    if (!this.dataSource.hasMetadata(JwtRevocation)) {
+      throw new AuthConfigurationError("DatabaseRevocationStore needs the JwtRevocation entity: add it to your DataSource's entities.");
+    }
+    return this.dataSource.getRepository(JwtRevocation);
+  }
+
+  async isRevoked(token: IssuedToken): Promise<boolean> {
+    this.load ??= createPrimaryKeyLoader(this.repository.manager.connection, JwtRevocation);
+    const [denied, cutoff] = await Promise.all([this.load(`jti:${token.tokenId}`), this.load(`user:${token.userId}`)]);
+    if (denied) return true;
+    return cutoff?.cutoffMs != null && token.issuedAtMs <= Number(cutoff.cutoffMs);
+  }
+
+  async revoke(token: IssuedToken): Promise<void> {
+    await this.repository.upsert({ key: `jti:${token.tokenId}`, cutoffMs: null, expiresAt: token.expiresAt }, ['key']);
+  }
+
+  async revokeAllIssuedBefore(userId: string, at: Date): Promise<void> {
+    await this.repository.upsert({ key: `user:${userId}`, cutoffMs: String(at.getTime()), expiresAt: null }, ['key']);
+  }
+
+  /** Deletes deny-list entries of tokens that have expired anyway. Returns how many. */
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    return (await this.repository.delete({ expiresAt: LessThan(now) })).affected ?? 0;
+  }
+}

@@ -1,0 +1,54 @@
+import type { IssuedToken, RevocationStore } from './revocation-store';
+
+/** The part of a node-redis v5 client (or cluster) this store uses. */
+export interface RedisRevocationClient {
+  readonly isReady?: boolean;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
+}
+
+export interface RedisRevocationStoreOptions {
+  redis: RedisRevocationClient;
+  /** Default `routing-controllers-auth:revoked:`. */
+  keyPrefix?: string;
+}
+
+/**
+ * JWT revocations in Redis: `<prefix>jti:<jti>` until the token's expiry (TTL), and
+ * `<prefix>user:<id>` holding the user's cut-off in ms (no TTL: one small key per user who
+ * logged out everywhere or reset a password). Both keys are read in one round trip.
+ */
+export class RedisRevocationStore implements RevocationStore {
+  private readonly redis: RedisRevocationClient;
+  private readonly prefix: string;
+
+  constructor(options: RedisRevocationStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.keyPrefix ?? 'routing-controllers-auth:revoked:';
+  }
+
+  async isRevoked(token: IssuedToken): Promise<boolean> {
+    this.assertReady();
+    // Issued in the same tick, node-redis pipelines the two GETs into one round trip.
+    const [denied, cutoff] = await Promise.all([this.redis.get(`${this.prefix}jti:${token.tokenId}`), this.redis.get(`${this.prefix}user:${token.userId}`)]);
+    if (denied != null) return true;
+    return cutoff != null && token.issuedAtMs <= Number(cutoff);
+  }
+
+  async revoke(token: IssuedToken): Promise<void> {
+    this.assertReady();
+    const ttl = token.expiresAt.getTime() - Date.now();
+    if (ttl <= 0) return; // already expired: nothing to deny
+    await this.redis.set(`${this.prefix}jti:${token.tokenId}`, '1', { PX: ttl });
+  }
+
+  async revokeAllIssuedBefore(userId: string, at: Date): Promise<void> {
+    this.assertReady();
+    await this.redis.set(`${this.prefix}user:${userId}`, String(at.getTime()));
+  }
+
+  /** node-redis queues commands while reconnecting; fail at once instead, so the request gets its 503. */
+  private assertReady(): void {
+    if (this.redis.isReady === false) throw new Error('Redis is not connected.');
+  }
+}

@@ -1,0 +1,23 @@
+/** What identifies one issued JWT for revocation. */
+export interface IssuedToken {
+  /** The `jti` claim. */
+  tokenId: string;
+  userId: string;
+  /** `iat`, in milliseconds. */
+  issuedAtMs: number;
+  /** `exp`: a deny-list entry is needed only until then. */
+  expiresAt: Date;
+}
+
+/**
+ * Lets `JwtStrategy` revoke tokens it cannot otherwise take back: a deny-list of `jti`s (kept
+ * until each token's `exp`) and, per user, a cut-off time before which every token is invalid
+ * (password reset, "log out everywhere"). Implement it to keep revocations elsewhere.
+ */
+export interface RevocationStore {
+  /** True when this token was revoked, or issued at or before its user's cut-off. Throws when the store is unreachable. */
+  isRevoked(token: IssuedToken): Promise<boolean>;
+  revoke(token: IssuedToken): Promise<void>;
+  /** Every token of the user issued at or before `at` becomes invalid. */
+  revokeAllIssuedBefore(userId: string, at: Date): Promise<void>;
+}
