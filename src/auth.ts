@@ -5,7 +5,7 @@ import { Authenticator, type Principal, type Resolution } from './authenticator'
 import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, UnauthorizedError } from './errors';
-import { exchangeFromAction, exchangeFromExpress, type HttpExchange } from './http/request';
+import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { enableRouteInheritance } from './routing/route-inheritance';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
 import { hasAllScopes } from './users/scopes';
@@ -142,6 +142,21 @@ export class Auth<U extends BaseUser = BaseUser> {
         },
         (error) => next(error),
       );
+    };
+  }
+
+  /**
+   * Koa middleware for code outside controllers: sets `ctx.state.user` (null when anonymous) and
+   * `ctx.state.auth` (the principal). A refused request (CSRF, store down) throws its error.
+   */
+  koaMiddleware(): (ctx: any, next: () => Promise<unknown>) => Promise<void> {
+    return async (ctx, next) => {
+      const exchange = exchangeFromKoa(ctx);
+      const resolution = await this.authenticator.resolve(exchange);
+      if (resolution.refusal) throw this.withHeaders(exchange, resolution.refusal);
+      ctx.state.user = resolution.principal?.user ?? null;
+      ctx.state.auth = resolution.principal;
+      await next();
     };
   }
 

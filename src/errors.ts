@@ -1,3 +1,5 @@
+import { HttpError } from 'routing-controllers';
+
 /**
  * Every error code the library answers with, and the HTTP errors that carry them.
  * One place, so a client can switch on `code` and a reviewer can see them all.
@@ -23,6 +25,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   USER_ALREADY_EXISTS: 'USER_ALREADY_EXISTS',
   AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
+  USER_HOOK_FAILED: 'USER_HOOK_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -32,16 +35,17 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  * through `toJSON()` in every mode, and carries no stack: these are answers to clients,
  * not faults, and routing-controllers would otherwise serialise the stack in development.
  */
-export class AuthHttpError extends Error {
+export class AuthHttpError extends HttpError {
   /** Read by routing-controllers' drivers to set the status. */
-  readonly httpCode: number;
+  declare httpCode: number;
   readonly code: ErrorCode;
   readonly details?: unknown;
   /** Headers the error handler must send with this error (e.g. `WWW-Authenticate`). */
   readonly headers: Record<string, string>;
 
   constructor(httpCode: number, code: ErrorCode, message: string, details?: unknown, headers: Record<string, string> = {}) {
-    super(message);
+    // A routing-controllers HttpError: its Koa driver answers any other error with a 500.
+    super(httpCode, message);
     this.httpCode = httpCode;
     this.code = code;
     this.details = details;
@@ -134,6 +138,32 @@ export class UserAlreadyExistsError extends Error {
   constructor() {
     super('A user with this email already exists.');
     this.name = 'UserAlreadyExistsError';
+  }
+}
+
+/**
+ * A `UserManager` after-hook (`onAfterRegister`, `onAfterUpdate`, …) threw once the change it
+ * follows had been saved: the change stands, complete. `hook` names the hook and `cause` holds
+ * its error; the stack includes the cause's, for the server log. Clients get 500
+ * `{code: "USER_HOOK_FAILED", message}` and never the hook's own message.
+ */
+export class UserHookError extends Error {
+  /** Read by routing-controllers' drivers to set the status. */
+  readonly httpCode = 500;
+  readonly code = ErrorCode.USER_HOOK_FAILED;
+
+  constructor(
+    readonly hook: string,
+    readonly cause: unknown,
+  ) {
+    super(`The change was saved, but the ${hook} hook failed.`);
+    this.name = 'UserHookError';
+    const causeStack = cause instanceof Error ? cause.stack ?? String(cause) : String(cause);
+    this.stack = `${this.stack}\nCaused by: ${causeStack}`;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
   }
 }
 

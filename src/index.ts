@@ -1,11 +1,13 @@
 /** routing-controllers-auth: the public API. Everything a user imports comes from here. */
 import { renderFrameworkAuthErrors } from './routing/framework-errors';
+import { renderKoaBodyErrors } from './routing/koa-body-errors';
 import { enableRouteInheritance } from './routing/route-inheritance';
 
 // As soon as the library is loaded: inherited routes keep their decorators (routing-controllers#1538),
-// and routing-controllers' own auth errors render as `{code, message}`.
+// routing-controllers' own auth errors and Koa's body-parser errors render as `{code, message}`.
 enableRouteInheritance();
 renderFrameworkAuthErrors();
+renderKoaBodyErrors();
 
 export { Auth, type AuthOptions } from './auth';
 export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend';

@@ -147,6 +147,18 @@ describe('auth.createToken and auth.middleware()', () => {
     expect(await t.dataSource.getRepository(AccessToken).count({ where: {} })).to.be.a('number');
   });
 
+  it('sets ctx.state.user (null when anonymous) for Koa code outside controllers', async () => {
+    const Koa = require('koa');
+    const koa = new Koa();
+    koa.use(t.auth.koaMiddleware());
+    koa.use((ctx: any) => {
+      ctx.body = { email: ctx.state.user?.email ?? null, scopes: ctx.state.auth?.scopes ?? null };
+    });
+    expect((await request(koa.callback()).get('/plain')).body).to.deep.equal({ email: null, scopes: null });
+    const token = await t.auth.createToken(user, { scopes: ['items:write'] });
+    expect((await request(koa.callback()).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
+  });
+
   it('sets req.user (null when anonymous) for Express code outside controllers', async () => {
     const app = express();
     app.use(t.auth.middleware());

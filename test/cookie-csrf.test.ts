@@ -143,7 +143,7 @@ describe('Cookie transport: trusted origins, trust proxy, cookie-only apps', () 
       ],
     });
     try {
-      t2.app.set('trust proxy', 'loopback');
+      t2.setTrustProxy(true);
       await createUser(t2.auth, { email: 'trusted@example.com' });
       const login = await request(t2.app).post('/auth/cookie/login').type('form').send({ username: 'trusted@example.com', password: PASSWORD });
       const c = cookieFrom(login)!;

@@ -1,8 +1,19 @@
 import { expect } from 'chai';
-import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { Authorized, CurrentUser, Get, HttpCode, JsonController, OnUndefined, Param, Post, UseBefore } from 'routing-controllers';
-import { buildApp, createUser, type TestApp, type User } from './support/app';
+import { buildApp, createUser, DRIVER, type TestApp, type User } from './support/app';
+
+/** A plain middleware in the running driver's shape (Express or Koa). */
+const markingMiddleware =
+  DRIVER === 'koa'
+    ? async (ctx: any, next: () => Promise<unknown>) => {
+        ctx.set('X-Base-Middleware', 'ran');
+        await next();
+      }
+    : (_req: unknown, res: any, next: () => void) => {
+        res.setHeader('X-Base-Middleware', 'ran');
+        next();
+      };
 import { bearerToken } from './support/http';
 
 /** A base controller an app might write: every decorator kind routing-controllers#1538 drops. */
@@ -21,10 +32,7 @@ class BaseItemsController {
   }
 
   @Get('/echo/:word')
-  @UseBefore((req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Base-Middleware', 'ran');
-    next();
-  })
+  @UseBefore(markingMiddleware)
   echo(@Param('word') word: string) {
     return { word };
   }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { performance } from 'perf_hooks';
 import request from 'supertest';
 import bcrypt from 'bcryptjs';
-import { buildApp, createUser, PASSWORD, type TestApp, User } from './support/app';
+import { buildApp, createUser, DRIVER, PASSWORD, type TestApp, User } from './support/app';
 import { login } from './support/http';
 
 describe('POST /login', () => {
@@ -95,7 +95,8 @@ describe('POST /login', () => {
       ['a numeric password', (r) => r.send({ username: 'a@b.c', password: 12345678 }), 400, 'VALIDATION_ERROR'],
       ['an oversized body', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(64 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
       ['an oversized password inside the limit', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(5000) }), 400, 'VALIDATION_ERROR'],
-      ['__proto__ pollution', (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'), 400, 'LOGIN_BAD_CREDENTIALS'],
+      // Koa's body parser (mounted by routing-controllers for every route) refuses proto-poisoned JSON itself.
+      ['__proto__ pollution', (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'), 400, DRIVER === 'koa' ? 'VALIDATION_ERROR' : 'LOGIN_BAD_CREDENTIALS'],
     ];
     for (const production of [false, true]) {
       for (const [name, build, status, code] of cases) {

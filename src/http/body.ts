@@ -20,11 +20,6 @@ export async function readBody(exchange: HttpExchange, accept: 'json' | 'json-or
   const declaredLength = Number(exchange.header('content-length') ?? 0);
   if (declaredLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
 
-  const preParsed = exchange.parsedBody;
-  if (preParsed !== undefined && preParsed !== null && typeof preParsed === 'object' && !Buffer.isBuffer(preParsed)) {
-    return asFields(preParsed);
-  }
-
   let mediaType: string | undefined;
   let charset = 'utf-8';
   if (header) {
@@ -42,12 +37,24 @@ export async function readBody(exchange: HttpExchange, accept: 'json' | 'json-or
   if (!mediaType || !accepted.includes(mediaType)) throw new UnsupportedMediaTypeError(accepted);
   if (charset !== 'utf-8' && charset !== 'utf8') throw new UnsupportedMediaTypeError(accepted);
 
+  // An app-level parser may have read the stream already: reuse its raw text, else its result.
+  const rawText = exchange.rawBodyText;
+  const preParsed = exchange.parsedBody;
+  if (rawText === undefined && preParsed !== undefined && preParsed !== null && typeof preParsed === 'object' && !Buffer.isBuffer(preParsed)) {
+    return asFields(preParsed);
+  }
+
   let text: string;
-  try {
-    text = await getRawBody(exchange.raw, { limit: MAX_BODY_BYTES, encoding: 'utf-8' });
-  } catch (error: any) {
-    if (error?.type === 'entity.too.large') throw new PayloadTooLargeError(MAX_BODY_BYTES);
-    throw new ValidationError('The request body could not be read.');
+  if (rawText !== undefined) {
+    if (Buffer.byteLength(rawText) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    text = rawText;
+  } else {
+    try {
+      text = await getRawBody(exchange.raw, { limit: MAX_BODY_BYTES, encoding: 'utf-8' });
+    } catch (error: any) {
+      if (error?.type === 'entity.too.large') throw new PayloadTooLargeError(MAX_BODY_BYTES);
+      throw new ValidationError('The request body could not be read.');
+    }
   }
 
   if (mediaType === FORM_TYPE) {

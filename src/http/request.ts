@@ -17,6 +17,8 @@ export interface HttpExchange {
   readonly host: string | undefined;
   /** A body an app-level parser already read, if any. */
   readonly parsedBody: unknown;
+  /** The raw text an app-level parser kept (koa-bodyparser's `rawBody`), if any. */
+  readonly rawBodyText: string | undefined;
   /** The framework's own request and response objects, handed to hooks. */
   readonly request: unknown;
   readonly response: unknown;
@@ -46,6 +48,7 @@ export function exchangeFromExpress(req: any, res: any): HttpExchange {
     get parsedBody() {
       return req._body === true || req.body !== undefined ? req.body : undefined;
     },
+    rawBodyText: undefined,
     request: req,
     response: res,
   };
@@ -65,6 +68,9 @@ export function exchangeFromKoa(ctx: any): HttpExchange {
     },
     get parsedBody() {
       return ctx.request?.body;
+    },
+    get rawBodyText() {
+      return typeof ctx.request?.rawBody === 'string' ? ctx.request.rawBody : undefined;
     },
     request: ctx.request,
     response: ctx.response,

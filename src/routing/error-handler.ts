@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'http';
 import { ExpressErrorMiddlewareInterface, Middleware } from 'routing-controllers';
-import { AuthHttpError } from '../errors';
+import { AuthHttpError, UserHookError } from '../errors';
 
 /**
  * routing-controllers' Express driver answers an error and then still calls `next(error)`, so
@@ -20,6 +20,7 @@ export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
     const status = Number(error?.httpCode ?? error?.status ?? error?.statusCode ?? 500);
     if (response.headersSent) {
       if (status < 500) return; // already answered; nothing left to do for a client error
+      if (error instanceof UserHookError) return; // answered and logged by the UserManager
       return next(error);
     }
     if (error instanceof AuthHttpError) {

@@ -5,14 +5,14 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 let commonPasswords: Set<string> | undefined;
 
-/** ~49,000 passwords ranked by how often they leak (zxcvbn-ts' list); loaded on first use. */
+/** ~49,000 most leaked passwords (zxcvbn-ts' list, lower case); loaded on first use. `password` is folded. */
 function isCommonPassword(password: string): boolean {
   if (!commonPasswords) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { dictionary } = require('@zxcvbn-ts/language-common') as { dictionary: { passwords: string[] } };
     commonPasswords = new Set(dictionary.passwords);
   }
-  return commonPasswords.has(password.toLowerCase());
+  return commonPasswords.has(password);
 }
 
 /**
@@ -25,12 +25,21 @@ export function checkPasswordPolicy(password: unknown, email?: string): void {
   const length = [...password].length; // code points, so an emoji counts once
   if (length < MIN_PASSWORD_LENGTH) throw new InvalidPasswordError(`Password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
   if (length > MAX_PASSWORD_LENGTH) throw new InvalidPasswordError(`Password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
-  if (email) {
-    const lower = password.toLowerCase();
-    const local = email.toLowerCase().split('@')[0];
-    if (lower === email.toLowerCase() || (local.length >= 3 && lower.includes(local))) {
+  const folded = fold(password);
+  if (typeof email === 'string' && email.length > 0) {
+    const address = fold(email);
+    const at = address.lastIndexOf('@');
+    const local = at > 0 ? address.slice(0, at) : address;
+    // A one- or two-letter local part ("jo@x.io") would ban ordinary words, so only the whole
+    // address is refused then; a longer local part is refused anywhere in the password.
+    if (folded === address || (local.length >= 3 && folded.includes(local))) {
       throw new InvalidPasswordError('Password must not contain the email address.');
     }
   }
-  if (isCommonPassword(password)) throw new InvalidPasswordError('Password is too common.');
+  if (isCommonPassword(folded)) throw new InvalidPasswordError('Password is too common.');
+}
+
+/** For comparisons only (the password is hashed exactly as typed): compatibility form, lower case. */
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
 }

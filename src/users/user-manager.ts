@@ -1,4 +1,4 @@
-import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError } from '../errors';
+import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
 import { normaliseEmail } from './emails';
 import type { PasswordHasher } from './password';
@@ -11,6 +11,12 @@ import type { UserTokens } from './user-tokens';
 export type UserCreate<U extends BaseUser> = Partial<Omit<U, 'hashedPassword'>> & { email: string; password: string };
 /** Fields a caller gives to update a user; `password` is hashed, never stored as given. */
 export type UserUpdate<U extends BaseUser> = Partial<Omit<U, 'hashedPassword' | 'id'>> & { password?: string };
+/**
+ * What `onAfterUpdate` receives: the fields the caller asked to change that were accepted (email
+ * normalised, protected columns dropped in safe mode). The new password itself is never handed
+ * on — a hook that logs its `update` must not log a password — only `passwordChanged: true`.
+ */
+export type UserChanges<U extends BaseUser> = Partial<Omit<U, 'hashedPassword' | 'id'>> & { passwordChanged?: true };
 
 /** Columns only trusted code may set; `safe` operations (the default) drop them. */
 export const PROTECTED_USER_FIELDS = ['id', 'hashedPassword', 'isActive', 'isSuperuser', 'isVerified', 'scopes'] as const;
@@ -33,26 +39,56 @@ export interface UserManagerContext<U extends BaseUser> {
   forgetUser(userId: string): void;
 }
 
+type AfterHook =
+  | 'onAfterRegister'
+  | 'onAfterUpdate'
+  | 'onAfterRequestVerify'
+  | 'onAfterVerify'
+  | 'onAfterForgotPassword'
+  | 'onAfterResetPassword'
+  | 'onAfterDelete';
+
 /**
  * Users: creation, authentication, updates, verification and password reset, with hooks.
- * Subclass it and override the `on…` hooks (all optional, all may be async), then pass the
- * class as `Auth.configure({ userManager: MyUserManager })`.
+ * Subclass it and override the hooks (all optional, all may be async), then pass the class as
+ * `Auth.configure({ userManager: MyUserManager })`.
+ *
+ * When a hook throws:
+ * - `validatePassword` and `onBeforeDelete` run before anything is written: their error stops the
+ *   operation, nothing is changed, and the error reaches the caller as thrown (an
+ *   `InvalidPasswordError` becomes the route's `*_INVALID_PASSWORD` answer; any `HttpError` keeps
+ *   its status, e.g. a 409 "cannot delete the last admin").
+ * - `onAfter…` hooks run once every write (and token revocation) of the operation is done, so
+ *   the change is complete and stays: they send emails and call webhooks, which cannot be undone
+ *   anyway. Their error is rethrown as `UserHookError` (500 `USER_HOOK_FAILED`) naming the hook.
  */
 export class UserManager<U extends BaseUser = BaseUser> {
   constructor(protected readonly context: UserManagerContext<U>) {}
 
   // ---- hooks --------------------------------------------------------------------------------
 
-  /** Throw `InvalidPasswordError(reason)` to refuse a password (runs after the default policy). */
+  /**
+   * Throw `InvalidPasswordError(reason)` to refuse a password (runs after the default policy).
+   * `user` is the user as it will be: on registration it has no `id` yet.
+   */
   validatePassword(_password: string, _user: Partial<U>): void | Promise<void> {}
+  /** After a user was created (`POST /register` or `create`). */
   onAfterRegister(_user: U, _request?: unknown): void | Promise<void> {}
-  onAfterUpdate(_user: U, _update: UserUpdate<U>, _request?: unknown): void | Promise<void> {}
+  /** After a user was updated; `update` holds the accepted changes, never the password itself. */
+  onAfterUpdate(_user: U, _update: UserChanges<U>, _request?: unknown): void | Promise<void> {}
+  /** A verify token was issued: email it (e.g. a link carrying the token) to `user.email`. */
   onAfterRequestVerify(_user: U, _token: string, _request?: unknown): void | Promise<void> {}
+  /** After the user was marked verified. */
   onAfterVerify(_user: U, _request?: unknown): void | Promise<void> {}
+  /** A reset token was issued: email it to `user.email`. */
   onAfterForgotPassword(_user: U, _token: string, _request?: unknown): void | Promise<void> {}
+  /** After a password was reset (every token of the user is already revoked). */
   onAfterResetPassword(_user: U, _request?: unknown): void | Promise<void> {}
+  /** After a successful login, before the token is sent. */
   onAfterLogin(_user: U, _request?: unknown, _response?: unknown): void | Promise<void> {}
+  /** Throw to refuse the deletion: nothing is deleted and no token is revoked. */
   onBeforeDelete(_user: U, _request?: unknown): void | Promise<void> {}
+  /** After the user and every token of theirs were deleted. */
   onAfterDelete(_user: U, _request?: unknown): void | Promise<void> {}
 
   /** The scopes a user may be granted: the `scopes` column, plus `superuser` for superusers. */
@@ -64,17 +100,19 @@ export class UserManager<U extends BaseUser = BaseUser> {
 
   // ---- reads --------------------------------------------------------------------------------
 
+  /** The user with this id, or null (also for an id that is not a well-formed uuid). */
   get(id: string): Promise<U | null> {
     return this.context.store.findById(id);
   }
 
+  /** The user with this email (compared case-insensitively), or null. */
   getByEmail(email: string): Promise<U | null> {
     return this.context.store.findByEmail(normaliseEmail(email));
   }
 
   // ---- writes -------------------------------------------------------------------------------
 
-  /** Runs the default policy, then the `validatePassword` hook. */
+  /** Runs the default policy, then the `validatePassword` hook. Throws `InvalidPasswordError`. */
   async checkPassword(password: string, user: Partial<U>): Promise<void> {
     checkPasswordPolicy(password, user.email);
     await this.validatePassword(password, user);
@@ -86,17 +124,16 @@ export class UserManager<U extends BaseUser = BaseUser> {
    */
   async create(data: UserCreate<U>, options: OperationOptions = {}): Promise<U> {
     const { password, ...rest } = data as UserCreate<U> & Record<string, unknown>;
-    const fields: Record<string, unknown> = { ...rest };
-    delete fields.hashedPassword;
-    if (options.safe !== false) for (const key of PROTECTED_USER_FIELDS) delete fields[key];
+    const fields = acceptedFields(rest, options.safe !== false);
     if (typeof fields.email !== 'string') throw new TypeError('UserManager.create: email is required.');
     fields.email = normaliseEmail(fields.email);
 
     await this.checkPassword(password, fields as Partial<U>);
+    // A friendly early answer; the unique index still decides between concurrent registrations.
     if (await this.context.store.findByEmail(fields.email as string)) throw new UserAlreadyExistsError();
     fields.hashedPassword = await this.context.hasher.hash(password);
     const user = await this.context.store.create(fields as Partial<U>);
-    await this.onAfterRegister(user, options.request);
+    await this.after('onAfterRegister', () => this.onAfterRegister(user, options.request));
     return user;
   }
 
@@ -121,75 +158,94 @@ export class UserManager<U extends BaseUser = BaseUser> {
   }
 
   /**
-   * Updates a user. A new email is normalised, checked for uniqueness and resets `isVerified`;
-   * a new password is validated and hashed. Deactivating a user or changing the password
-   * destroys the user's tokens where the strategy can.
+   * Updates a user. A new email is normalised, checked for uniqueness and resets `isVerified`
+   * (unless trusted code sets it in the same update); a new password is validated and hashed.
+   * Every token of the user is revoked (where the strategy can) when the password changes, when
+   * the user is deactivated, and when privileges shrink (`isSuperuser` or a scope removed), so
+   * no token outlives the rights it was issued for.
    */
   async update(user: U, update: UserUpdate<U>, options: OperationOptions = {}): Promise<U> {
+    const safe = options.safe !== false;
     const { password, ...rest } = update as UserUpdate<U> & Record<string, unknown>;
-    const fields: Record<string, unknown> = { ...rest };
-    delete fields.hashedPassword;
-    delete fields.id;
-    if (options.safe !== false) for (const key of PROTECTED_USER_FIELDS) delete fields[key];
-
-    if (typeof fields.email === 'string') {
+    const fields = acceptedFields(rest, safe);
+    delete fields.id; // never, even for trusted code: the id is the user's identity
+    if (fields.email !== undefined) {
+      if (typeof fields.email !== 'string') throw new TypeError('UserManager.update: email must be a string.');
       fields.email = normaliseEmail(fields.email);
-      if (fields.email === user.email) delete fields.email;
-      else {
-        const owner = await this.context.store.findByEmail(fields.email as string);
-        if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
-        if (fields.isVerified === undefined || options.safe !== false) fields.isVerified = false;
-      }
+    }
+    const changes = { ...fields } as UserChanges<U>;
+
+    if (fields.email === user.email) delete fields.email;
+    else if (fields.email !== undefined) {
+      const owner = await this.context.store.findByEmail(fields.email as string);
+      if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
+      // The new address is unproven; verify tokens mailed to the old one die with it.
+      if (fields.isVerified === undefined) fields.isVerified = false;
     }
     if (password !== undefined) {
       await this.checkPassword(password, { ...user, ...fields } as Partial<U>);
       fields.hashedPassword = await this.context.hasher.hash(password);
+      changes.passwordChanged = true;
     }
+
+    const revoke = password !== undefined || (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
     const updated = Object.keys(fields).length > 0 ? await this.context.store.update(user, fields as Partial<U>) : user;
     this.context.forgetUser(user.id);
-    if (password !== undefined || fields.isActive === false) await this.context.revokeAllTokens(user.id);
-    await this.onAfterUpdate(updated, update, options.request);
+    // After the write, so no token issued under the old password or rights can survive it.
+    if (revoke) await this.context.revokeAllTokens(user.id);
+    await this.after('onAfterUpdate', () => this.onAfterUpdate(updated, changes, options.request));
     return updated;
   }
 
-  /** Deletes a user and every token of theirs. `onBeforeDelete` may throw to stop it. */
+  /**
+   * Deletes a user and every token of theirs. `onBeforeDelete` may throw to stop it: nothing is
+   * then deleted or revoked. Tokens are revoked first (idempotent, so a failure there leaves the
+   * user in place and the call can simply be retried).
+   */
   async delete(user: U, options: Pick<OperationOptions, 'request'> = {}): Promise<void> {
     await this.onBeforeDelete(user, options.request);
     await this.context.revokeAllTokens(user.id);
     await this.context.store.delete(user);
     this.context.forgetUser(user.id);
-    await this.onAfterDelete(user, options.request);
+    await this.after('onAfterDelete', () => this.onAfterDelete(user, options.request));
   }
 
   // ---- verification and reset --------------------------------------------------------------
 
-  /** Issues a verify token for an active, unverified user and hands it to `onAfterRequestVerify`. */
+  /**
+   * Issues a verify token for an active, unverified user and hands it to `onAfterRequestVerify`.
+   * Returns null (and calls no hook) for an inactive or already verified user.
+   */
   async requestVerify(user: U, request?: unknown): Promise<string | null> {
     if (!user.isActive || user.isVerified) return null;
     const token = this.context.tokens.issueVerifyToken(user);
-    await this.onAfterRequestVerify(user, token, request);
+    await this.after('onAfterRequestVerify', () => this.onAfterRequestVerify(user, token, request));
     return token;
   }
 
   /** Marks the token's user verified. Throws 400 `VERIFY_USER_BAD_TOKEN` / `VERIFY_USER_ALREADY_VERIFIED`. */
   async verify(token: string, request?: unknown): Promise<U> {
-    const claims = this.context.tokens.readVerifyToken(token);
     const bad = () => new BadRequestError(ErrorCode.VERIFY_USER_BAD_TOKEN, 'The verification token is invalid or expired.');
+    const claims = this.context.tokens.readVerifyToken(token);
     if (!claims) throw bad();
     const user = await this.context.store.findById(claims.userId);
+    // The token names the address it was mailed to: once the email changes, it proves nothing.
     if (!user || !user.isActive || user.email !== claims.email) throw bad();
     if (user.isVerified) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, 'This user is already verified.');
     const verified = await this.context.store.update(user, { isVerified: true } as Partial<U>);
     this.context.forgetUser(user.id);
-    await this.onAfterVerify(verified, request);
+    await this.after('onAfterVerify', () => this.onAfterVerify(verified, request));
     return verified;
   }
 
-  /** Issues a reset token for an active user and hands it to `onAfterForgotPassword`. */
+  /**
+   * Issues a reset token for an active user and hands it to `onAfterForgotPassword`.
+   * Returns null (and calls no hook) for an inactive user.
+   */
   async forgotPassword(user: U, request?: unknown): Promise<string | null> {
     if (!user.isActive) return null;
     const token = this.context.tokens.issueResetToken(user);
-    await this.onAfterForgotPassword(user, token, request);
+    await this.after('onAfterForgotPassword', () => this.onAfterForgotPassword(user, token, request));
     return token;
   }
 
@@ -197,6 +253,7 @@ export class UserManager<U extends BaseUser = BaseUser> {
    * Sets a new password from a reset token. The token is single-use: it is bound to the
    * password hash it was issued for, and the hash is swapped with compare-and-set, so of two
    * concurrent uses exactly one succeeds. Every token of the user is destroyed afterwards.
+   * Throws 400 `RESET_PASSWORD_BAD_TOKEN` / `RESET_PASSWORD_INVALID_PASSWORD`.
    */
   async resetPassword(token: string, password: string, request?: unknown): Promise<U> {
     const bad = () => new BadRequestError(ErrorCode.RESET_PASSWORD_BAD_TOKEN, 'The reset token is invalid, expired or already used.');
@@ -207,9 +264,7 @@ export class UserManager<U extends BaseUser = BaseUser> {
     try {
       await this.checkPassword(password, user);
     } catch (error) {
-      if (error instanceof InvalidPasswordError) {
-        throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
-      }
+      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
       throw error;
     }
     const newHash = await this.context.hasher.hash(password);
@@ -217,7 +272,40 @@ export class UserManager<U extends BaseUser = BaseUser> {
     user.hashedPassword = newHash;
     this.context.forgetUser(user.id);
     await this.context.revokeAllTokens(user.id);
-    await this.onAfterResetPassword(user, request);
+    await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
     return user;
   }
+
+  /** Runs an after-hook: the change is saved already, so its failure is reported, not undone. */
+  private async after(hook: AfterHook, run: () => void | Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      // A nested hook (onAfterRegister calling requestVerify) already says which hook failed.
+      if (error instanceof UserHookError) throw error;
+      const failure = new UserHookError(hook, error);
+      // Logged here, once, whatever the framework does with the error (Koa's driver logs nothing).
+      console.error(`routing-controllers-auth: ${failure.stack}`);
+      throw failure;
+    }
+  }
+}
+
+/** The input minus the password hash (never given directly) and, in safe mode, protected columns. */
+function acceptedFields(input: Record<string, unknown>, safe: boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    // undefined means "not given" (a DTO may declare fields the caller left out).
+    if (value === undefined || key === 'hashedPassword') continue;
+    if (safe && (PROTECTED_USER_FIELDS as readonly string[]).includes(key)) continue;
+    fields[key] = value;
+  }
+  return fields;
+}
+
+/** True when the update takes away superuser status or any scope the user holds. */
+function privilegesShrink(user: BaseUser, fields: Record<string, unknown>): boolean {
+  if (fields.isSuperuser === false && user.isSuperuser) return true;
+  const scopes = fields.scopes;
+  return Array.isArray(scopes) && (user.scopes ?? []).some((scope) => !scopes.includes(scope));
 }

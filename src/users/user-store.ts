@@ -1,6 +1,7 @@
 import type { DataSource, EntityTarget, Repository } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
-import { UserAlreadyExistsError } from '../errors';
+import { BackendUnavailableError, UserAlreadyExistsError } from '../errors';
+import { isConnectionFailure } from '../typeorm/connection-failure';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import type { BaseUser } from '../entities/base-user';
 
@@ -54,40 +55,45 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
 
   async findById(id: string): Promise<U | null> {
     if (!isUuid(id)) return null;
-    return this.loadById(id);
+    return guarded(() => this.loadById(id));
   }
 
   findByEmail(email: string): Promise<U | null> {
-    return this.repository.findOneBy({ email } as any);
+    return guarded(() => this.repository.findOneBy({ email } as any));
   }
 
   async create(fields: Partial<U>): Promise<U> {
     const user = this.repository.create(fields as any) as unknown as U;
-    try {
-      return await this.repository.save(user as any);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
-      throw error;
-    }
+    return guarded(() => this.repository.save(user as any));
   }
 
   async update(user: U, fields: Partial<U>): Promise<U> {
     const merged = this.repository.merge(this.repository.create({ ...user } as any) as any, fields as any) as unknown as U;
-    try {
-      await this.repository.update({ id: user.id } as any, fields as any);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
-      throw error;
-    }
+    await guarded(() => this.repository.update({ id: user.id } as any, fields as any));
     return merged;
   }
 
   async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
-    const result = await this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any);
+    const result = await guarded(() => this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any));
     return result.affected === 1;
   }
 
   async delete(user: U): Promise<void> {
-    await this.repository.delete({ id: user.id } as any);
+    await guarded(() => this.repository.delete({ id: user.id } as any));
+  }
+}
+
+/**
+ * A taken email (the unique index decides, also in a race) is `UserAlreadyExistsError`; a
+ * database that cannot be reached is 503 `AUTH_BACKEND_UNAVAILABLE` on every route (login,
+ * register, …), never a 500 carrying the driver's error. Anything else is a bug and stays one.
+ */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+    if (isConnectionFailure(error)) throw new BackendUnavailableError();
+    throw error;
   }
 }

@@ -1,7 +1,19 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { Authorized, createExpressServer, CurrentUser, Get, HttpCode, JsonController, Post, useContainer } from 'routing-controllers';
+import {
+  Authorized,
+  createExpressServer,
+  createKoaServer,
+  CurrentUser,
+  Get,
+  HttpCode,
+  JsonController,
+  Post,
+  useContainer,
+  useExpressServer,
+  type RoutingControllersOptions,
+} from 'routing-controllers';
 import { Container } from 'typedi';
 import { DataSource, Entity, Column } from 'typeorm';
 import {
@@ -61,8 +73,28 @@ export function defaultBackends(): AuthenticationBackend[] {
   ];
 }
 
+/**
+ * The routing-controllers driver the HTTP tests run on: `TEST_DRIVER=express` (Express 4, default),
+ * `express5` or `koa`. `npm test` runs the HTTP suites once per driver.
+ */
+export type Driver = 'express' | 'express5' | 'koa';
+export const DRIVER: Driver = (process.env.TEST_DRIVER as Driver) || 'express';
+
+function createServerApp(driver: Driver, options: RoutingControllersOptions): { handler: any; setTrustProxy(on: boolean): void } {
+  if (driver === 'koa') {
+    const koa = createKoaServer(options) as any;
+    return { handler: koa.callback(), setTrustProxy: (on) => void (koa.proxy = on) };
+  }
+  const app = driver === 'express5' ? useExpressServer(require('express5')(), options) : createExpressServer(options);
+  return { handler: app, setTrustProxy: (on) => void app.set('trust proxy', on ? 'loopback' : false) };
+}
+
 export interface TestApp {
+  /** What supertest takes: an Express app or a Koa request handler. */
   app: any;
+  driver: Driver;
+  /** Express `trust proxy` / Koa `proxy` for loopback clients. */
+  setTrustProxy(on: boolean): void;
   auth: Auth<User>;
   dataSource: DataSource;
   /** A real listening server, for keep-alive and raw-socket tests. */
@@ -129,7 +161,7 @@ export async function buildApp(
   }
   controllers.push(ItemsController, ...(options.extraControllers ?? []));
 
-  const app = createExpressServer({
+  const { handler: app, setTrustProxy } = createServerApp(DRIVER, {
     controllers,
     middlewares: [AuthErrorHandler],
     authorizationChecker: auth.authorizationChecker,
@@ -139,6 +171,8 @@ export async function buildApp(
   const servers: Server[] = [];
   return {
     app,
+    driver: DRIVER,
+    setTrustProxy,
     auth,
     dataSource,
     async listen() {

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: the same `GET /items` served by each variant in bench/variants/index.ts,
+ * one server process per variant pinned to one core, loaded with autocannon from this process
+ * on another core. Variants are interleaved over several rounds (a slow minute on the machine
+ * hits every variant alike); the table shows the median req/s and p99 of the rounds, the
+ * ratios to (a) no auth and (b) the best hand-written checker, and DESIGN.md's targets.
+ * Missed targets are printed, never fatal. See docs/benchmark.md.
+ *
+ * Environment: BENCH_ROUNDS (3), BENCH_DURATION (seconds per run, 4), BENCH_WARMUP (seconds, 2),
+ * BENCH_CONNECTIONS (10), BENCH_ONLY (comma-separated variant ids), BENCH_CLIENT_CPU / BENCH_SERVER_CPU.
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'child_process';
+import { join } from 'path';
+import { pinCores } from './cpu';
+import { formatTable, median } from './stats';
+import type { ServerMessage, VariantDescriptor } from './variant';
+import { BARE, HANDWRITTEN, VARIANTS } from './variants';
+
+const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
+const DURATION = positiveInt('BENCH_DURATION', 4);
+const WARMUP = positiveInt('BENCH_WARMUP', 2);
+const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 10);
+const READY_TIMEOUT_MS = 60_000;
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${raw}".`);
+  return value;
+}
+
+interface Running {
+  descriptor: VariantDescriptor;
+  child: ChildProcess;
+  url: string;
+  headers: Record<string, string>;
+  expectedOwner: string;
+  samples: { requestsPerSecond: number; p99: number }[];
+  failures: string[];
+}
+
+function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<Running> {
+  const command = [...prefix, process.execPath, join(__dirname, 'server.js'), descriptor.id];
+  const child = spawn(command[0], command.slice(1), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL'); // it never became a server we track: do not leave it behind
+      reject(new Error(`${descriptor.id}: ${message}`));
+    };
+    const timer = setTimeout(() => fail(`server not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    child.once('exit', (code) => fail(`server exited (${code}) before it was ready`));
+    child.once('message', (message: ServerMessage) => {
+      if (message.type === 'error') return fail(message.message);
+      clearTimeout(timer);
+      resolve({
+        descriptor,
+        child,
+        url: `http://127.0.0.1:${message.port}/items`,
+        headers: message.token ? { authorization: `Bearer ${message.token}` } : {},
+        expectedOwner: message.expectedOwner,
+        samples: [],
+        failures: [],
+      });
+    });
+  });
+}
+
+/** Proves the variant serves what it claims before measuring it: 200 with the owner, and 401 without a token. */
+async function preflight(server: Running): Promise<void> {
+  const ok = await fetch(server.url, { headers: server.headers });
+  const body = (await ok.json()) as { owner?: string };
+  if (ok.status !== 200 || body.owner !== server.expectedOwner) {
+    throw new Error(`${server.descriptor.id}: GET /items answered ${ok.status} ${JSON.stringify(body)}`);
+  }
+  if (server.headers.authorization) {
+    const anonymous = await fetch(server.url);
+    await anonymous.arrayBuffer();
+    if (anonymous.status !== 401) throw new Error(`${server.descriptor.id}: GET /items without a token answered ${anonymous.status}, not 401`);
+  }
+}
+
+async function load(server: Running, seconds: number) {
+  const result = await autocannon({ url: server.url, headers: server.headers, connections: CONNECTIONS, duration: seconds });
+  if (result.non2xx || result.errors) server.failures.push(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { requestsPerSecond: result.requests.average, p99: result.latency.p99 };
+}
+
+function stop(server: Running): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null) return resolve();
+    const kill = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
+    server.child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    server.child.kill('SIGTERM');
+  });
+}
+
+function report(servers: Running[], skipped: string[], pinning: string): string {
+  const rps = new Map(servers.map((s) => [s.descriptor.id, median(s.samples.map((x) => x.requestsPerSecond))]));
+  const ratio = (id: string, of: string) => {
+    const a = rps.get(id);
+    const b = rps.get(of);
+    return a !== undefined && b !== undefined ? a / b : NaN;
+  };
+  const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+  const rows = [['variant', 'req/s', 'p99 ms', '×(a)', '×(b)', 'rounds req/s']];
+  for (const s of servers) {
+    const id = s.descriptor.id;
+    rows.push([
+      s.descriptor.label,
+      fixed(rps.get(id)!, 0),
+      fixed(median(s.samples.map((x) => x.p99)), 1),
+      fixed(ratio(id, BARE), 2),
+      fixed(ratio(id, HANDWRITTEN), 2),
+      s.samples.map((x) => x.requestsPerSecond.toFixed(0)).join(' '),
+    ]);
+  }
+  const lines = [
+    `GET /items, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${DURATION} s after a ${WARMUP} s warm-up; medians. Node ${process.version}; ${pinning}.`,
+    '',
+    formatTable(rows, [false, true, true, true, true, false]),
+  ];
+  const shortName = (id: string) => VARIANTS.find((v) => v.id === id)?.label.split(' ')[0] ?? id;
+  const targets = servers.filter((s) => s.descriptor.target);
+  if (targets.length) {
+    lines.push('', 'Targets (DESIGN.md):');
+    for (const s of targets) {
+      const { of, ratio: wanted } = s.descriptor.target!;
+      const got = ratio(s.descriptor.id, of);
+      const verdict = !Number.isFinite(got) ? `not measured (${shortName(of)} did not run)` : got >= wanted ? 'met' : 'NOT met';
+      lines.push(`  ${shortName(s.descriptor.id)} ≥ ${wanted.toFixed(2)} × ${shortName(of)}: ${fixed(got, 2)} — ${verdict}`);
+    }
+  }
+  for (const s of servers) if (s.failures.length) lines.push(`WARNING ${s.descriptor.id}: ${s.failures.join('; ')} — its figures are not valid.`);
+  for (const line of skipped) lines.push(`Skipped ${line}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const selected = VARIANTS.filter((v) => !only || only.includes(v.id));
+  const skipped: string[] = [];
+  const runnable = selected.filter((v) => {
+    const reason = v.skipReason?.();
+    if (reason) skipped.push(`${v.label}: ${reason}`);
+    return !reason;
+  });
+  if (runnable.length === 0) throw new Error('No variant to run (check BENCH_ONLY).');
+
+  const pinning = pinCores();
+  const servers: Running[] = [];
+  try {
+    for (const descriptor of runnable) servers.push(await startServer(descriptor, pinning.serverPrefix));
+    for (const s of servers) await preflight(s);
+    console.log(`Warm-up: ${servers.length} variants × ${WARMUP} s, then ${ROUNDS} rounds × ${DURATION} s each…`);
+    for (const s of servers) await load(s, WARMUP);
+    for (const s of servers) s.failures.length = 0; // warm-up errors (none expected) do not count
+
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round, so no variant always runs first or right after another.
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+      for (const s of order) s.samples.push(await load(s, DURATION));
+      console.log(`round ${round + 1}/${ROUNDS} done`);
+    }
+  } finally {
+    await Promise.all(servers.map(stop));
+  }
+  console.log(`\n${report(servers, skipped, pinning.description)}`);
+}
+
+main().catch((error: Error) => {
+  console.error(`Benchmark failed: ${error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,45 @@
+/**
+ * One benchmark server process: `node dist/bench/server.js <variant id>`, started by run.ts
+ * (pinned to its own core). Reports `{type: 'ready', port, token}` over IPC, serves until
+ * SIGTERM or until the runner goes away, then cleans up (temp files, bench rows).
+ */
+import 'reflect-metadata';
+import { createServer } from 'http';
+import type { AddressInfo } from 'net';
+import type { ServerMessage, VariantServer } from './variant';
+import { VARIANTS } from './variants';
+
+function send(message: ServerMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const id = process.argv[2];
+  const descriptor = VARIANTS.find((v) => v.id === id);
+  if (!descriptor) throw new Error(`No benchmark variant "${id}".`);
+  // Only this variant's module is loaded, so no other variant's code runs in this process.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const variant = (await (require(`./variants/${descriptor.module}`) as { start(): Promise<VariantServer> }).start()) as VariantServer;
+
+  const server = createServer(variant.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await variant.close?.();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('disconnect', stop); // the runner died: do not linger
+
+  send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner });
+}
+
+main().catch((error: Error) => {
+  send({ type: 'error', message: error.message });
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import type { VariantDescriptor } from '../variant';
+
+/** The reference rows every other row is compared with. */
+export const BARE = 'bare';
+export const HANDWRITTEN = 'handwritten-jwt';
+
+/**
+ * Every variant, in table order. The first two are the references: (a) no auth at all and
+ * (b) the best hand-written checker (DESIGN.md, "Performance facts"). Targets are DESIGN.md's.
+ */
+export const VARIANTS: VariantDescriptor[] = [
+  { id: BARE, label: '(a) routing-controllers, no auth', module: 'bare' },
+  { id: HANDWRITTEN, label: '(b) hand-written checker (jsonwebtoken + KeyObject)', module: 'handwritten-jwt' },
+  { id: 'jwt', label: '(c) library: Bearer + JwtStrategy', module: 'library-jwt', target: { of: BARE, ratio: 0.9 } },
+  { id: 'db-sqlite', label: '(d) library: Bearer + DatabaseStrategy, SQLite', module: 'library-db-sqlite', target: { of: 'jwt', ratio: 0.8 } },
+  {
+    id: 'db-postgres',
+    label: '(e) library: Bearer + DatabaseStrategy, PostgreSQL',
+    module: 'library-db-postgres',
+    skipReason: () => (process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL is not set'),
+    target: { of: 'jwt', ratio: 0.8 },
+  },
+];

@@ -1,0 +1,167 @@
+/**
+ * The DESIGN.md quick start, runnable: `npm run example`, then open http://localhost:3000/.
+ *
+ * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 bytes;
+ * a random development secret is generated when unset), `SQLITE_PATH` (default
+ * examples/app.sqlite). See docs/example.md.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'crypto';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { createExpressServer, useContainer } from 'routing-controllers';
+import { Container } from 'typedi';
+import { DataSource } from 'typeorm';
+import {
+  Auth,
+  AuthenticationBackend,
+  AuthErrorHandler,
+  BearerTransport,
+  CookieTransport,
+  DatabaseStrategy,
+  JwtStrategy,
+} from '../src';
+import { exampleControllers } from './controllers';
+import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
+import { consoleMailer, MAILER, type Mailer } from './mailer';
+import { User } from './user';
+import { ExampleUserManager } from './user-manager';
+
+/** The seeded account printed at start. Demo only: a real app never ships a known password. */
+export const DEMO_USER = { email: 'demo@example.com', password: 'swordfish-lantern-42', scopes: ['items:write'] } as const;
+
+export interface ExampleOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: the example turns off `Secure` cookies, so it stays on loopback. */
+  host?: string;
+  /** SQLite file (or `:memory:`). Default examples/app.sqlite. */
+  database?: string;
+  /** ≥ 32 bytes. Default: generated at start, with a warning (tokens die with the process). */
+  secret?: string;
+  /** Where verify / reset "emails" go. Default: the console. */
+  mailer?: Mailer;
+  /** Startup lines. Default console.log. */
+  log?: (line: string) => void;
+}
+
+export interface RunningExample {
+  /** e.g. http://localhost:3000 */
+  url: string;
+  server: Server;
+  app: any;
+  auth: Auth<User>;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the example: runs the migrations, seeds the demo user, serves the API and the page.
+ * One example per process: `Auth.configure` registers itself in typedi's global Container.
+ */
+export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let secret = options.secret;
+  if (!secret) {
+    secret = randomBytes(32).toString('base64url');
+    log('WARNING: AUTH_SECRET is not set; using a random secret generated at start (development only: JWTs and verify/reset tokens die with this process).');
+  }
+
+  const dataSource = new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
+
+  Container.set(MAILER, options.mailer ?? consoleMailer);
+  const auth = Auth.configure<User>({
+    dataSource,
+    userEntity: User,
+    userManager: ExampleUserManager,
+    secret, // signs reset / verify tokens
+    backends: [
+      new AuthenticationBackend({
+        name: 'jwt',
+        transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+        strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }),
+      }),
+      new AuthenticationBackend({
+        name: 'cookie',
+        // cookieSecure: false ONLY because this demo is served over plain http://localhost:
+        // browsers drop a Secure cookie on http (except some on localhost) and curl never sends it.
+        // Keep the default (Secure) in any deployed app: it is served over HTTPS.
+        transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
+        strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+      }),
+    ],
+  });
+
+  await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
+  await seedDemoUser(auth);
+
+  useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
+  const app = createExpressServer({
+    controllers: exampleControllers,
+    // Listed explicitly because this app lists its middlewares; with no `middlewares` option
+    // (the quick start) routing-controllers registers every @Middleware class, this one included.
+    middlewares: [AuthErrorHandler],
+    authorizationChecker: auth.authorizationChecker,
+    currentUserChecker: auth.currentUserChecker,
+  });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  log(`routing-controllers-auth example: ${url}/`);
+  log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
+  log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);
+
+  return {
+    url,
+    server,
+    app,
+    auth,
+    dataSource,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/** Creates the demo user, or restores its password and scopes if someone changed them. */
+async function seedDemoUser(auth: Auth<User>): Promise<void> {
+  const fields = { password: DEMO_USER.password, scopes: [...DEMO_USER.scopes], isActive: true, isVerified: true };
+  const existing = await auth.userManager.getByEmail(DEMO_USER.email);
+  if (!existing) {
+    await auth.userManager.create({ email: DEMO_USER.email, ...fields }, { safe: false }); // safe: false sets scopes etc.
+    return;
+  }
+  const intact = existing.isActive && DEMO_USER.scopes.every((s) => existing.scopes.includes(s)) && (await auth.userManager.authenticate(DEMO_USER.email, DEMO_USER.password));
+  if (!intact) await auth.userManager.update(existing, fields, { safe: false });
+}
+
+async function main(): Promise<void> {
+  const port = process.env.PORT ? Number(process.env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
+  const example = await startExample({
+    port,
+    host: process.env.HOST || undefined,
+    database: process.env.SQLITE_PATH || undefined,
+    secret: process.env.AUTH_SECRET || undefined,
+  });
+  const stop = () => {
+    example.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    // Configuration errors (e.g. a short AUTH_SECRET) are for a human: the message, no stack.
+    console.error(`The example could not start: ${error.message}`);
+    process.exit(1);
+  });
+}

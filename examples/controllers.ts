@@ -1,0 +1,67 @@
+import { Authorized, ContentType, Controller, CurrentUser, Get, JsonController } from 'routing-controllers';
+import {
+  AuthController,
+  RegisterController,
+  ResetPasswordController,
+  UsersController,
+  VerifyController,
+} from '../src';
+import { EXAMPLE_PAGE } from './page';
+import type { User } from './user';
+
+// The quick start's controllers: each base controller is extended under the route it serves.
+
+@JsonController('/auth/jwt')
+export class JwtAuthController extends AuthController<User> {
+  constructor() {
+    super('jwt');
+  }
+}
+
+@JsonController('/auth/cookie')
+export class CookieAuthController extends AuthController<User> {
+  constructor() {
+    super('cookie');
+  }
+}
+
+@JsonController('/auth') export class AuthRegister extends RegisterController {}
+@JsonController('/auth') export class AuthVerify extends VerifyController {}
+@JsonController('/auth') export class AuthReset extends ResetPasswordController {}
+@JsonController('/users') export class Users extends UsersController {}
+
+@JsonController('/items')
+export class ItemsController {
+  @Authorized()
+  @Get('/')
+  list(@CurrentUser() user: User) {
+    return { owner: user.email };
+  }
+
+  @Authorized(['items:write'])
+  @Get('/admin')
+  admin() {
+    return { ok: true };
+  }
+}
+
+/** `GET /` — the demo page (public; it talks to the API from the browser). */
+@Controller()
+export class PageController {
+  @Get('/')
+  @ContentType('text/html; charset=utf-8')
+  page() {
+    return EXAMPLE_PAGE;
+  }
+}
+
+export const exampleControllers: Function[] = [
+  JwtAuthController,
+  CookieAuthController,
+  AuthRegister,
+  AuthVerify,
+  AuthReset,
+  Users,
+  ItemsController,
+  PageController,
+];

@@ -1,0 +1,60 @@
+/**
+ * The example's one HTML page: logs in through the cookie backend, calls the protected
+ * `GET /items`, logs out. Same-origin `fetch`, so the browser's `Origin` header passes the
+ * cookie transport's CSRF check. Output is written with `textContent`, never as HTML.
+ */
+export const EXAMPLE_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>routing-controllers-auth example</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
+  label { display: block; margin: .5rem 0; }
+  input { font: inherit; width: 100%; box-sizing: border-box; }
+  button { font: inherit; margin: .5rem .5rem 0 0; }
+  pre { background: #f4f4f4; padding: 1rem; white-space: pre-wrap; word-break: break-all; }
+</style>
+</head>
+<body>
+<h1>routing-controllers-auth example</h1>
+<p>Log in with the demo user printed in the terminal. The session is an <code>HttpOnly</code> cookie
+(<code>POST /auth/cookie/login</code>); this page cannot read it, only use it.</p>
+<form id="login">
+  <label>Email <input name="username" type="email" autocomplete="username" value="demo@example.com" required></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+  <button type="submit">Log in</button>
+  <button type="button" id="items">GET /items</button>
+  <button type="button" id="admin">GET /items/admin</button>
+  <button type="button" id="logout">Log out</button>
+</form>
+<h2>Result</h2>
+<pre id="out">…</pre>
+<script>
+  const out = document.getElementById('out');
+  async function call(method, path, body) {
+    const response = await fetch(path, { method, body, credentials: 'same-origin' });
+    const text = await response.text();
+    let shown = text;
+    try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON (204 has no body) */ }
+    out.textContent = method + ' ' + path + ' → ' + response.status + '\\n' + shown;
+    return response;
+  }
+  document.getElementById('login').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    // URLSearchParams: the OAuth2 password form (application/x-www-form-urlencoded).
+    const response = await call('POST', '/auth/cookie/login', new URLSearchParams(new FormData(event.target)));
+    if (response.status === 204) await call('GET', '/items');
+  });
+  document.getElementById('items').addEventListener('click', () => call('GET', '/items'));
+  document.getElementById('admin').addEventListener('click', () => call('GET', '/items/admin'));
+  document.getElementById('logout').addEventListener('click', async () => {
+    const response = await call('POST', '/auth/cookie/logout');
+    if (response.status === 204) out.textContent += '\\nLogged out.';
+  });
+  call('GET', '/items'); // 200 when a session cookie is still valid, 401 otherwise
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,112 @@
+import { Authorized, CurrentUser, Delete, Get, Param, Patch, Req, Res } from 'routing-controllers';
+import { Auth } from '../auth';
+import type { BaseUser } from '../entities/base-user';
+import { BadRequestError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
+import { readBody } from '../http/body';
+import { exchangeFromParams } from '../http/request';
+import { validateBody } from '../http/validate';
+import { SUPERUSER_SCOPE } from '../users/scopes';
+import type { UserUpdate } from '../users/user-manager';
+import { toPublicUser } from './public-user';
+import { type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
+
+/**
+ * The current user's profile and superuser administration of users. Extend it under the route
+ * you want:
+ *
+ * ```ts
+ * @JsonController('/users') class Users extends UsersController {}
+ * ```
+ *
+ * To make columns of your own User entity editable, give it your DTO (see `UserUpdateDto`):
+ * `protected updateDto = MyUserUpdate;` — it serves `PATCH /me` and `PATCH /:id` alike.
+ */
+export class UsersController<U extends BaseUser = BaseUser> {
+  /** The user fields of `PATCH /me` and `PATCH /:id`; override with a subclass of `UserUpdateDto`. */
+  protected updateDto: DtoClass<UserUpdateDto> = UserUpdateDto;
+  /** The privileged fields a superuser may also set on `PATCH /:id`. */
+  protected adminFieldsDto: DtoClass<UserAdminFieldsDto> = UserAdminFieldsDto;
+
+  protected get auth(): Auth<U> {
+    return Auth.current<U>();
+  }
+
+  /** `GET /me` — 200 the authenticated user. 401 without valid credentials. */
+  @Authorized()
+  @Get('/me')
+  me(@CurrentUser({ required: true }) user: U): Record<string, unknown> {
+    return this.serializeUser(user);
+  }
+
+  /**
+   * `PATCH /me` — 200 the updated user. A new email resets `isVerified`; a new password is
+   * checked by the policy and revokes every token of the user (this one too: log in again).
+   * `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored. 400
+   * `UPDATE_USER_EMAIL_ALREADY_EXISTS`, `UPDATE_USER_INVALID_PASSWORD` (reason as message).
+   */
+  @Authorized()
+  @Patch('/me')
+  async updateMe(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
+    const exchange = exchangeFromParams(request, response);
+    const update = await validateBody(this.updateDto, await readBody(exchange, 'json'));
+    return this.serializeUser(await this.applyUpdate(user, givenFields(update), true, exchange.request));
+  }
+
+  /** `GET /:id` (superuser) — 200 the user; 404 `NOT_FOUND` for unknown and malformed ids. */
+  @Authorized([SUPERUSER_SCOPE])
+  @Get('/:id')
+  async getUser(@Param('id') id: string): Promise<Record<string, unknown>> {
+    return this.serializeUser(await this.findOr404(id));
+  }
+
+  /**
+   * `PATCH /:id` (superuser) — 200 the updated user. Also sets `isActive`, `isSuperuser`,
+   * `isVerified` and `scopes`; deactivating a user or taking rights away revokes their tokens.
+   */
+  @Authorized([SUPERUSER_SCOPE])
+  @Patch('/:id')
+  async updateUser(@Param('id') id: string, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
+    const exchange = exchangeFromParams(request, response);
+    const user = await this.findOr404(id);
+    const body = await readBody(exchange, 'json');
+    // Two DTOs over one body: an app that extends the user fields need not redeclare these.
+    const fields = {
+      ...givenFields(await validateBody(this.updateDto, body)),
+      ...givenFields(await validateBody(this.adminFieldsDto, body)),
+    };
+    return this.serializeUser(await this.applyUpdate(user, fields, false, exchange.request));
+  }
+
+  /** `DELETE /:id` (superuser) — 204; the user's tokens stop working at once. */
+  @Authorized([SUPERUSER_SCOPE])
+  @Delete('/:id')
+  async deleteUser(@Param('id') id: string, @Req() request: any, @Res() response: any): Promise<null> {
+    const exchange = exchangeFromParams(request, response);
+    const user = await this.findOr404(id);
+    await this.auth.userManager.delete(user, { request: exchange.request });
+    return null;
+  }
+
+  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
+  protected serializeUser(user: U): Record<string, unknown> {
+    return toPublicUser(user);
+  }
+
+  private async findOr404(id: string): Promise<U> {
+    const user = await this.auth.userManager.get(id);
+    if (!user) throw new NotFoundError('No user has this id.');
+    return user;
+  }
+
+  private async applyUpdate(user: U, fields: Record<string, unknown>, safe: boolean, request: unknown): Promise<U> {
+    try {
+      return await this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request });
+    } catch (error) {
+      if (error instanceof UserAlreadyExistsError) {
+        throw new BadRequestError(ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS, 'A user with this email already exists.');
+      }
+      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.UPDATE_USER_INVALID_PASSWORD, error.reason);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { HttpCode, Post, Req, Res } from 'routing-controllers';
+import { Auth } from '../auth';
+import type { BaseUser } from '../entities/base-user';
+import { readBody } from '../http/body';
+import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { validateBody } from '../http/validate';
+import { runAfterResponse } from './after-response';
+import { toPublicUser } from './public-user';
+import { EmailDto, TokenDto } from './user-dto';
+
+/** The one answer `request-verify-token` gives, whether or not the email has an account. */
+export const REQUEST_VERIFY_ACCEPTED = {
+  message: 'If this email belongs to an account awaiting verification, a verification message is on its way.',
+} as const;
+
+/**
+ * `POST /request-verify-token` and `POST /verify`. Extend it under the route you want:
+ *
+ * ```ts
+ * @JsonController('/auth') class AuthVerify extends VerifyController {}
+ * ```
+ *
+ * Sending the token is the app's job, in `UserManager.onAfterRequestVerify(user, token, request)`.
+ */
+export class VerifyController<U extends BaseUser = BaseUser> {
+  protected get auth(): Auth<U> {
+    return Auth.current<U>();
+  }
+
+  /**
+   * `POST /request-verify-token` `{email}` — 202 with the same body for every well-formed email.
+   * The lookup and `onAfterRequestVerify` run after the 202 is sent, so neither the answer nor
+   * its timing tells whether the email has an account. Inactive and already verified users
+   * get no token.
+   */
+  @Post('/request-verify-token')
+  @HttpCode(202)
+  async requestVerifyToken(@Req() request: any, @Res() response: any): Promise<typeof REQUEST_VERIFY_ACCEPTED> {
+    const exchange = exchangeFromParams(request, response);
+    const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
+    const manager = this.auth.userManager;
+    void this.afterResponse(exchange, async () => {
+      const user = await manager.getByEmail(email);
+      if (user) await manager.requestVerify(user, exchange.request);
+    });
+    return REQUEST_VERIFY_ACCEPTED;
+  }
+
+  /**
+   * `POST /verify` `{token}` — 200 the user, now verified. 400 `VERIFY_USER_BAD_TOKEN` (forged,
+   * expired, of another kind, or for an email the user no longer has); 400
+   * `VERIFY_USER_ALREADY_VERIFIED`.
+   */
+  @Post('/verify')
+  async verify(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
+    const exchange = exchangeFromParams(request, response);
+    const { token } = await validateBody(TokenDto, await readBody(exchange, 'json'));
+    const user = await this.auth.userManager.verify(token, exchange.request);
+    return this.serializeUser(user);
+  }
+
+  /**
+   * Runs the lookup and hook of `request-verify-token` once the 202 is sent. Override to hand
+   * the work to a job queue instead; the returned promise settles when the work is done.
+   */
+  protected afterResponse(exchange: HttpExchange, task: () => Promise<void>): Promise<void> {
+    return runAfterResponse(exchange, task, 'request-verify-token');
+  }
+
+  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
+  protected serializeUser(user: U): Record<string, unknown> {
+    return toPublicUser(user);
+  }
+}

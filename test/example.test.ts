@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'fs';
+import { Agent, request as httpRequest, type IncomingMessage } from 'http';
+import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { createServer, type Server } from 'http';
+import { createExpressServer } from 'routing-controllers';
+import request from 'supertest';
+import { DEMO_USER, startExample, type RunningExample } from '../examples/app';
+import { exampleControllers } from '../examples/controllers';
+import type { Mail } from '../examples/mailer';
+import { cookieFrom } from './support/http';
+
+const SECRET = 'example-test-secret-0123456789-abcdefghij';
+
+function baseUrl(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Two requests over one keep-alive socket; resolves with both responses and whether the socket was reused. */
+async function twoRequestsOneSocket(url: string, first: Record<string, string>, second: Record<string, string>) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (headers: Record<string, string>) =>
+    new Promise<{ res: IncomingMessage; body: string; reused: boolean }>((resolve, reject) => {
+      const req = httpRequest(`${url}/items`, { agent, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ res, body, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    const a = await send(first);
+    const b = await send(second);
+    return { a, b };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** The first mail matching `match`, waiting for it: some hooks run after the response is sent. */
+async function waitForMail(mails: Mail[], match: (mail: Mail) => boolean): Promise<Mail> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const mail = mails.find(match);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no such mail was sent within 5 s');
+}
+
+describe('example app (examples/app.ts)', () => {
+  let dir: string;
+  let example: RunningExample;
+  let url: string;
+  const lines: string[] = [];
+  const mails: Mail[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rca-example-'));
+    example = await startExample({
+      port: 0,
+      database: join(dir, 'app.sqlite'),
+      secret: SECRET,
+      mailer: { send: (mail) => void mails.push(mail) },
+      log: (line) => lines.push(line),
+    });
+    url = baseUrl(example.server);
+  });
+
+  after(async () => {
+    await example?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the demo user at start, and no secret warning when a secret is given', () => {
+    const text = lines.join('\n');
+    expect(text).to.contain(`${DEMO_USER.email} / ${DEMO_USER.password}`);
+    expect(text).to.contain('items:write');
+    expect(text).not.to.contain('AUTH_SECRET is not set');
+  });
+
+  it('serves the HTML page that logs in through the cookie backend', async () => {
+    const res = await request(url).get('/');
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.equal('text/html; charset=utf-8');
+    expect(res.text).to.contain('<!doctype html>');
+    expect(res.text).to.contain("'/auth/cookie/login'");
+    expect(res.text).to.contain("'/auth/cookie/logout'");
+    expect(res.text).to.contain("'/items'");
+    const script = /<script>([\s\S]*)<\/script>/.exec(res.text)?.[1];
+    expect(script, 'the page has its script').to.be.a('string');
+    expect(() => new Function(script!), 'the script parses').not.to.throw();
+  });
+
+  it('refuses the protected route without credentials', async () => {
+    const res = await request(url).get('/items');
+    expect(res.status).to.equal(401);
+    expect(res.body).to.deep.equal({ code: 'UNAUTHORIZED', message: 'Authentication required.' });
+  });
+
+  it('logs the demo user in with the cookie backend as the page does, then out', async () => {
+    // What the page's same-origin fetch sends: a form body and the page's own Origin.
+    const origin = url;
+    const login = await request(url).post('/auth/cookie/login').set('Origin', origin).type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    expect(login.status, JSON.stringify(login.body)).to.equal(204);
+    const setCookie = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth='))!;
+    expect(setCookie).to.match(/HttpOnly/i);
+    expect(setCookie, 'the example serves plain http, so its cookie is not Secure').not.to.match(/;\s*Secure/i);
+    const cookie = cookieFrom(login)!;
+
+    const items = await request(url).get('/items').set('Cookie', cookie);
+    expect(items.status).to.equal(200);
+    expect(items.body).to.deep.equal({ owner: DEMO_USER.email });
+
+    const logout = await request(url).post('/auth/cookie/logout').set('Origin', origin).set('Cookie', cookie);
+    expect(logout.status).to.equal(204);
+    const after = await request(url).get('/items').set('Cookie', cookie);
+    expect(after.status, 'the session row is deleted at logout').to.equal(401);
+  });
+
+  it('refuses a cross-site login form (login CSRF)', async () => {
+    const res = await request(url).post('/auth/cookie/login').set('Origin', 'http://evil.example').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    expect(res.status).to.equal(403);
+    expect(res.body.code).to.equal('CSRF_FAILED');
+  });
+
+  it('logs the demo user in with the JWT backend; its items:write scope opens /items/admin', async () => {
+    const login = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    expect(login.body.token_type).to.equal('bearer');
+    const bearer = `Bearer ${login.body.access_token}`;
+
+    const items = await request(url).get('/items').set('Authorization', bearer);
+    expect(items.status).to.equal(200);
+    expect(items.body).to.deep.equal({ owner: DEMO_USER.email });
+    const admin = await request(url).get('/items/admin').set('Authorization', bearer);
+    expect(admin.status).to.equal(200);
+    expect(admin.body).to.deep.equal({ ok: true });
+
+    const narrow = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password, scope: 'items:read' });
+    const refused = await request(url).get('/items/admin').set('Authorization', `Bearer ${narrow.body.access_token}`);
+    expect(refused.status).to.equal(403);
+    expect(refused.body.code).to.equal('INSUFFICIENT_SCOPE');
+  });
+
+  it('keeps a keep-alive connection usable after a 401 (AuthErrorHandler is mounted)', async () => {
+    const token = await example.auth.createToken((await example.auth.userManager.getByEmail(DEMO_USER.email))!, { backend: 'jwt' });
+    const { a, b } = await twoRequestsOneSocket(url, {}, { Authorization: `Bearer ${token}` });
+    expect(a.res.statusCode).to.equal(401);
+    expect(b.res.statusCode).to.equal(200);
+    expect(b.reused, 'the second request rode the same socket').to.equal(true);
+  });
+
+  it('works in the quick-start shape too: no `middlewares` option registers AuthErrorHandler itself', async () => {
+    const app = createExpressServer({
+      controllers: exampleControllers,
+      authorizationChecker: example.auth.authorizationChecker,
+      currentUserChecker: example.auth.currentUserChecker,
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const token = await example.auth.createToken((await example.auth.userManager.getByEmail(DEMO_USER.email))!, { backend: 'jwt' });
+      const { a, b } = await twoRequestsOneSocket(baseUrl(server), {}, { Authorization: `Bearer ${token}` });
+      expect(a.res.statusCode).to.equal(401);
+      expect(JSON.parse(a.body).code).to.equal('UNAUTHORIZED');
+      expect(b.res.statusCode).to.equal(200);
+      expect(b.reused, 'the second request rode the same socket').to.equal(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('registers, verifies and resets a password with the tokens its UserManager hooks mail', async () => {
+    const email = 'newcomer@example.com';
+    const register = await request(url).post('/auth/register').send({ email, password: 'a first passphrase 1' });
+    expect(register.status, JSON.stringify(register.body)).to.equal(201);
+    expect(register.body).to.include({ email, isVerified: false });
+
+    const verifyMail = await waitForMail(mails, (m) => m.to === email && m.subject.startsWith('Verify'));
+    const verify = await request(url).post('/auth/verify').send({ token: verifyMail.token });
+    expect(verify.status, JSON.stringify(verify.body)).to.equal(200);
+    expect(verify.body).to.include({ email, isVerified: true });
+
+    const forgot = await request(url).post('/auth/forgot-password').send({ email });
+    expect(forgot.status).to.equal(202);
+    const resetMail = await waitForMail(mails, (m) => m.to === email && m.subject.startsWith('Reset'));
+    const reset = await request(url).post('/auth/reset-password').send({ token: resetMail.token, password: 'a second passphrase 2' });
+    expect(reset.status, JSON.stringify(reset.body)).to.equal(200);
+
+    const old = await request(url).post('/auth/jwt/login').type('form').send({ username: email, password: 'a first passphrase 1' });
+    expect(old.status).to.equal(400);
+    const login = await request(url).post('/auth/jwt/login').type('form').send({ username: email, password: 'a second passphrase 2' });
+    expect(login.status).to.equal(200);
+    const me = await request(url).get('/users/me').set('Authorization', `Bearer ${login.body.access_token}`);
+    expect(me.status).to.equal(200);
+    expect(me.body).to.include({ email, isVerified: true });
+    expect(me.body).not.to.have.property('hashedPassword');
+  });
+
+  it('restarts on the same SQLite file: warns without a secret and restores the demo password', async () => {
+    const demo = (await example.auth.userManager.getByEmail(DEMO_USER.email))!;
+    await example.auth.userManager.update(demo, { password: 'a changed passphrase 77' });
+    await example.close();
+
+    lines.length = 0;
+    example = await startExample({ port: 0, database: join(dir, 'app.sqlite'), mailer: { send: (mail) => void mails.push(mail) }, log: (line) => lines.push(line) });
+    url = baseUrl(example.server);
+    expect(lines.join('\n')).to.contain('WARNING: AUTH_SECRET is not set');
+
+    const login = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    const count = await example.dataSource.query('SELECT COUNT(*) AS n FROM "user" WHERE email = ?', [DEMO_USER.email]);
+    expect(count[0].n, 'the restart reused the account instead of creating another').to.equal(1);
+  });
+});
