@@ -14,10 +14,10 @@ import { TypeOrmUserStore, type UserStore } from './users/user-store';
 import { UserTokens } from './users/user-tokens';
 
 export interface AuthOptions<U extends BaseUser> {
-  /** Holds the users (and `AccessToken`s for the database strategy). */
-  dataSource: DataSource;
-  /** The app's user entity, a subclass of `BaseUser`. */
-  userEntity: EntityTarget<U>;
+  /** Holds the users (and `AccessToken`s for the database strategy). Optional with a custom `userStore`. */
+  dataSource?: DataSource;
+  /** The app's user entity, a subclass of `BaseUser`. Optional with a custom `userStore`. */
+  userEntity?: EntityTarget<U>;
   /** At least 32 bytes; signs reset and verify tokens. */
   secret: string;
   /** Tried in order for every request; the first that yields an active user wins. */
@@ -72,13 +72,16 @@ export class Auth<U extends BaseUser = BaseUser> {
     for (const backend of options.backends) {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
-      backend.strategy.init?.({ dataSource: options.dataSource });
+      if (options.dataSource) backend.strategy.init?.({ dataSource: options.dataSource });
     }
     this.backends = [...options.backends];
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.onUnauthenticated = options.onUnauthenticated;
-    this.userStore = options.userStore ?? new TypeOrmUserStore(options.dataSource, options.userEntity);
+    if (!options.userStore && !(options.dataSource && options.userEntity)) {
+      throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
+    }
+    this.userStore = options.userStore ?? new TypeOrmUserStore(options.dataSource!, options.userEntity!);
 
     const context: UserManagerContext<U> = {
       store: this.userStore,

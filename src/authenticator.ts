@@ -3,6 +3,7 @@ import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BackendUnavailableError } from './errors';
 import type { HttpExchange } from './http/request';
 import type { TokenGrant } from './strategies/strategy';
+import { SUPERUSER_SCOPE } from './users/scopes';
 
 /** Who a request is, and what its credential allows. */
 export interface Principal<U extends BaseUser = BaseUser> {
@@ -100,6 +101,8 @@ export class Authenticator<U extends BaseUser> {
       throw new BackendUnavailableError();
     }
     if (!user || !user.isActive) return null;
-    return { user, scopes: grant.scopes, backend, token, grant };
+    // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
+    const scopes = user.isSuperuser ? grant.scopes : grant.scopes.filter((s) => s !== SUPERUSER_SCOPE);
+    return { user, scopes, backend, token, grant };
   }
 }

@@ -33,7 +33,7 @@ export class DatabaseStrategy implements Strategy {
 
   // Checked on first use: Auth.configure may run before the DataSource is initialised.
   private get repository(): Repository<AccessToken> {
-    if (!this.dataSource) throw new AuthConfigurationError('DatabaseStrategy is used before Auth.configure.');
+    if (!this.dataSource) throw new AuthConfigurationError('DatabaseStrategy has no DataSource: give Auth.configure a dataSource, or the strategy its own.');
     if (!this.dataSource.hasMetadata(AccessToken)) {
       throw new AuthConfigurationError("DatabaseStrategy needs the AccessToken entity: add it to your DataSource's entities.");
     }
