@@ -7,6 +7,7 @@ import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, UnauthorizedError } from './errors';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { enableRouteInheritance } from './routing/route-inheritance';
+import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
 import { hasAllScopes } from './users/scopes';
 import { UserManager, type UserManagerContext } from './users/user-manager';
@@ -35,6 +36,11 @@ export interface AuthOptions<U extends BaseUser> {
   verifyTokenLifetimeSeconds?: number;
   /** Default 3600. */
   resetTokenLifetimeSeconds?: number;
+  /**
+   * Attempt limits for login, register, verify and reset routes, per client IP and per account
+   * (memory by default; give a Redis client for several instances). `false` turns them off.
+   */
+  rateLimits?: RateLimitOptions | false;
 }
 
 /**
@@ -47,6 +53,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly userManager: UserManager<U>;
   readonly userStore: UserStore<U>;
   readonly requireVerification: boolean;
+  /** Undefined when `rateLimits: false`. */
+  readonly rateLimits: RateLimits | undefined;
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
@@ -78,6 +86,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.onUnauthenticated = options.onUnauthenticated;
+    this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
     }
@@ -178,6 +187,16 @@ export class Auth<U extends BaseUser = BaseUser> {
     const scopes = options.scopes ?? (await this.userManager.getScopes(user));
     const lifetimeSeconds = options.lifetimeSeconds === undefined ? backend.strategy.lifetimeSeconds : options.lifetimeSeconds;
     return backend.strategy.write({ userId: user.id, scopes: [...scopes], lifetimeSeconds });
+  }
+
+  /** Counts an attempt at a limited route; throws 429 `TOO_MANY_REQUESTS` when a budget is spent. */
+  async limitAttempt(action: RateLimitedAction, exchange: HttpExchange, account?: string): Promise<void> {
+    if (!this.rateLimits) return;
+    try {
+      await this.rateLimits.consume(action, { ip: exchange.ip, account });
+    } catch (error) {
+      throw this.withHeaders(exchange, error as Error);
+    }
   }
 
   /** Destroys every token of the user in every backend whose strategy can ("log out everywhere"). */

@@ -26,6 +26,7 @@ export const ErrorCode = {
   USER_ALREADY_EXISTS: 'USER_ALREADY_EXISTS',
   AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
   USER_HOOK_FAILED: 'USER_HOOK_FAILED',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -113,6 +114,12 @@ export class PayloadTooLargeError extends AuthHttpError {
 export class UnsupportedMediaTypeError extends AuthHttpError {
   constructor(accepted: string[]) {
     super(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be one of: ${accepted.join(', ')}.`);
+  }
+}
+
+export class TooManyRequestsError extends AuthHttpError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, ErrorCode.TOO_MANY_REQUESTS, `Too many attempts. Try again in ${retryAfterSeconds} s.`, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 

@@ -52,6 +52,7 @@ export { toPublicUser } from './controllers/public-user';
 export type { HttpExchange } from './http/request';
 
 export { AuthErrorHandler } from './routing/error-handler';
+export { RateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RateLimitedAction, type ActionLimits, type Limit } from './security/rate-limits';
 export { enableRouteInheritance } from './routing/route-inheritance';
 
 export {
@@ -65,6 +66,7 @@ export {
   NotFoundError,
   ValidationError,
   BackendUnavailableError,
+  TooManyRequestsError,
   InvalidPasswordError,
   UserAlreadyExistsError,
   UserHookError,

@@ -44,12 +44,14 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     backend.transport.checkLoginRequest?.(exchange);
     const credentials = await validateBody(LoginCredentials, await readBody(exchange, 'json-or-form'));
+    await auth.limitAttempt('login', exchange, credentials.username);
 
     const user = await auth.userManager.authenticate(credentials.username, credentials.password);
     if (!user || !user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'Incorrect email or password.');
     if (auth.requireVerification && !user.isVerified) {
       throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     }
+    await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
     const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
     await auth.userManager.onAfterLogin(user, request, response);

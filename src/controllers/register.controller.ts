@@ -38,6 +38,7 @@ export class RegisterController<U extends BaseUser = BaseUser> {
   async register(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const dto = await validateBody(this.createDto, await readBody(exchange, 'json'));
+    await this.auth.limitAttempt('register', exchange, dto.email);
     try {
       const user = await this.auth.userManager.create(givenFields(dto) as UserCreate<U>, { safe: true, request: exchange.request });
       return this.serializeUser(user);

@@ -37,6 +37,7 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> {
   async forgotPassword(@Req() request: any, @Res() response: any): Promise<typeof FORGOT_PASSWORD_ACCEPTED> {
     const exchange = exchangeFromParams(request, response);
     const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
+    await this.auth.limitAttempt('forgotPassword', exchange, email);
     const manager = this.auth.userManager;
     void this.afterResponse(exchange, async () => {
       const user = await manager.getByEmail(email);
@@ -55,6 +56,7 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> {
   async resetPassword(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const { token, password } = await validateBody(ResetPasswordDto, await readBody(exchange, 'json'));
+    await this.auth.limitAttempt('resetPassword', exchange);
     const user = await this.auth.userManager.resetPassword(token, password, exchange.request);
     return this.serializeUser(user);
   }

@@ -38,6 +38,7 @@ export class VerifyController<U extends BaseUser = BaseUser> {
   async requestVerifyToken(@Req() request: any, @Res() response: any): Promise<typeof REQUEST_VERIFY_ACCEPTED> {
     const exchange = exchangeFromParams(request, response);
     const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
+    await this.auth.limitAttempt('requestVerify', exchange, email);
     const manager = this.auth.userManager;
     void this.afterResponse(exchange, async () => {
       const user = await manager.getByEmail(email);
@@ -55,6 +56,7 @@ export class VerifyController<U extends BaseUser = BaseUser> {
   async verify(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const { token } = await validateBody(TokenDto, await readBody(exchange, 'json'));
+    await this.auth.limitAttempt('verify', exchange);
     const user = await this.auth.userManager.verify(token, exchange.request);
     return this.serializeUser(user);
   }

@@ -15,6 +15,8 @@ export interface HttpExchange {
   readonly protocol: string;
   /** The `Host` as the framework reports it (trust-proxy applies: X-Forwarded-Host). */
   readonly host: string | undefined;
+  /** The client's address as the framework reports it (its trust-proxy setting applies). */
+  readonly ip: string | undefined;
   /** A body an app-level parser already read, if any. */
   readonly parsedBody: unknown;
   /** The raw text an app-level parser kept (koa-bodyparser's `rawBody`), if any. */
@@ -45,6 +47,9 @@ export function exchangeFromExpress(req: any, res: any): HttpExchange {
       if (forwarded && trustProxy && trustProxy(req.socket?.remoteAddress, 0)) return forwarded.split(',')[0].trim();
       return firstHeader(req.headers.host);
     },
+    get ip() {
+      return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
+    },
     get parsedBody() {
       return req._body === true || req.body !== undefined ? req.body : undefined;
     },
@@ -65,6 +70,9 @@ export function exchangeFromKoa(ctx: any): HttpExchange {
     },
     get host() {
       return ctx.host || undefined;
+    },
+    get ip() {
+      return ctx.ip || undefined;
     },
     get parsedBody() {
       return ctx.request?.body;

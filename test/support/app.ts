@@ -112,6 +112,8 @@ export async function buildApp(
     userEntity: User,
     secret: SECRET,
     backends: options.backends ?? defaultBackends(),
+    // Suites make many attempts from one address; the rate-limit suite turns limits on itself.
+    rateLimits: false,
     ...options,
   });
   if (!dataSource.isInitialized) await dataSource.initialize();

@@ -1,0 +1,100 @@
+import { createHash } from 'crypto';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { TooManyRequestsError } from '../errors';
+
+/** The routes that are limited; each has a per-client-IP and a per-account budget. */
+export type RateLimitedAction = 'login' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
+
+/** `points` attempts per `durationSeconds`; `false` turns that budget off. */
+export interface Limit {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface ActionLimits {
+  perIp?: Limit | false;
+  /** Keyed by the (normalised) email the request names, whether or not it has an account. */
+  perAccount?: Limit | false;
+}
+
+export interface RateLimitOptions {
+  /** A connected node-redis client shared by all instances; default: memory (one process). */
+  redis?: unknown;
+  /** Prefix of the Redis keys. Default `routing-controllers-auth:rate:`. */
+  keyPrefix?: string;
+  /** Overrides per action; unspecified ones keep the defaults. */
+  limits?: Partial<Record<RateLimitedAction, ActionLimits>>;
+}
+
+const MINUTE = 60;
+const HOUR = 3600;
+
+/**
+ * Defaults: generous enough for people behind one NAT, tight enough that guessing a password
+ * or flooding an inbox gets nowhere. A successful login clears that account's login budget.
+ */
+export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, Required<ActionLimits>> = {
+  login: { perIp: { points: 100, durationSeconds: 15 * MINUTE }, perAccount: { points: 10, durationSeconds: 15 * MINUTE } },
+  register: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: false },
+  forgotPassword: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },
+  requestVerify: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },
+  resetPassword: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
+  verify: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
+};
+
+/** Who an attempt comes from and which account it names. */
+export interface AttemptKeys {
+  ip?: string;
+  account?: string;
+}
+
+/**
+ * Counts attempts per client IP and per account with rate-limiter-flexible (memory, or Redis for
+ * several instances) and answers 429 `TOO_MANY_REQUESTS` with `Retry-After` once a budget is
+ * spent. Budgets refill by themselves. If Redis cannot be reached, counting falls back to this
+ * process's memory rather than refusing every login.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(options: RateLimitOptions = {}) {
+    const prefix = options.keyPrefix ?? 'routing-controllers-auth:rate:';
+    for (const action of Object.keys(DEFAULT_RATE_LIMITS) as RateLimitedAction[]) {
+      const limits = { ...DEFAULT_RATE_LIMITS[action], ...options.limits?.[action] };
+      for (const scope of ['perIp', 'perAccount'] as const) {
+        const limit = limits[scope];
+        if (!limit) continue;
+        const settings = { points: limit.points, duration: limit.durationSeconds, keyPrefix: `${prefix}${action}:${scope}` };
+        const memory = new RateLimiterMemory(settings);
+        this.limiters.set(
+          `${action}:${scope}`,
+          options.redis ? new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true, insuranceLimiter: memory }) : memory,
+        );
+      }
+    }
+  }
+
+  /** Counts one attempt; throws `TooManyRequestsError` when a budget is spent. */
+  async consume(action: RateLimitedAction, keys: AttemptKeys): Promise<void> {
+    const checks: Promise<unknown>[] = [];
+    const perIp = this.limiters.get(`${action}:perIp`);
+    const perAccount = this.limiters.get(`${action}:perAccount`);
+    if (perIp && keys.ip) checks.push(perIp.consume(keys.ip));
+    if (perAccount && keys.account) checks.push(perAccount.consume(accountKey(keys.account)));
+    const results = await Promise.allSettled(checks);
+    const refused = results
+      .map((r) => (r.status === 'rejected' && r.reason instanceof RateLimiterRes ? r.reason.msBeforeNext : undefined))
+      .filter((ms): ms is number => ms !== undefined);
+    if (refused.length > 0) throw new TooManyRequestsError(Math.max(1, Math.ceil(Math.max(...refused) / 1000)));
+  }
+
+  /** Gives an account its budget back (after a successful login). */
+  async reset(action: RateLimitedAction, account: string): Promise<void> {
+    await this.limiters.get(`${action}:perAccount`)?.delete(accountKey(account)).catch(() => undefined);
+  }
+}
+
+/** Emails never appear in the store's keys: a digest of the normalised address does. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(account.normalize('NFC').toLowerCase()).digest('base64url');
+}

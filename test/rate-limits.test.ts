@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { randomBytes } from 'crypto';
+import { createClient } from 'redis';
+import request from 'supertest';
+import { JsonController } from 'routing-controllers';
+import { Argon2PasswordHasher, RateLimits, RegisterController, ResetPasswordController, type RateLimitOptions } from '../src';
+import { buildApp, createUser, PASSWORD, type TestApp } from './support/app';
+import { login } from './support/http';
+
+class CountingHasher extends Argon2PasswordHasher {
+  verifications = 0;
+  override verify(password: string, hashed: string) {
+    this.verifications++;
+    return super.verify(password, hashed);
+  }
+  override burn(password: string) {
+    this.verifications++;
+    return super.burn(password);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('rate limits (429 TOO_MANY_REQUESTS with Retry-After)', () => {
+  let t: TestApp;
+  const hasher = new CountingHasher();
+
+  before(async () => {
+    @JsonController('/auth')
+    class Register extends RegisterController {}
+    @JsonController('/auth')
+    class Reset extends ResetPasswordController {}
+    const rateLimits: RateLimitOptions = {
+      limits: {
+        login: { perIp: { points: 50, durationSeconds: 60 }, perAccount: { points: 3, durationSeconds: 1 } },
+        register: { perIp: { points: 3, durationSeconds: 60 } },
+        forgotPassword: { perIp: false, perAccount: { points: 2, durationSeconds: 60 } },
+      },
+    };
+    t = await buildApp({ rateLimits, passwordHasher: hasher, extraControllers: [Register, Reset] });
+    t.setTrustProxy(true);
+    await createUser(t.auth, { email: 'locked@example.com' });
+    await createUser(t.auth, { email: 'other@example.com' });
+  });
+  after(() => t.close());
+
+  it('locks an account after its failed logins, before any password work, and leaves other accounts alone', async () => {
+    for (let i = 0; i < 3; i++) expect((await login(t.app, 'jwt', 'locked@example.com', 'wrong password!')).status).to.equal(400);
+    const verificationsBefore = hasher.verifications;
+    const locked = await login(t.app, 'jwt', 'LOCKED@example.com', PASSWORD);
+    expect(locked.status).to.equal(429);
+    expect(locked.body.code).to.equal('TOO_MANY_REQUESTS');
+    expect(Number(locked.headers['retry-after'])).to.be.within(1, 60);
+    expect(hasher.verifications).to.equal(verificationsBefore);
+    expect((await login(t.app, 'jwt', 'other@example.com')).status).to.equal(200);
+  });
+
+  it('unlocks the account by itself once the window has passed', async () => {
+    await sleep(1100);
+    expect((await login(t.app, 'jwt', 'locked@example.com')).status).to.equal(200);
+  });
+
+  it('a successful login gives the account its budget back', async () => {
+    await sleep(1100);
+    for (let i = 0; i < 2; i++) await login(t.app, 'jwt', 'other@example.com', 'wrong password!');
+    expect((await login(t.app, 'jwt', 'other@example.com')).status).to.equal(200);
+    for (let i = 0; i < 2; i++) expect((await login(t.app, 'jwt', 'other@example.com', 'wrong password!')).status).to.equal(400);
+  });
+
+  it('limits per client IP, as the framework reports it (trust proxy applies)', async () => {
+    const register = (email: string, ip: string) =>
+      request(t.app).post('/auth/register').set('X-Forwarded-For', ip).send({ email, password: PASSWORD });
+    for (let i = 0; i < 3; i++) expect((await register(`ip${i}@example.com`, '203.0.113.7')).status).to.equal(201);
+    const refused = await register('ip3@example.com', '203.0.113.7');
+    expect(refused.status).to.equal(429);
+    expect(refused.body.code).to.equal('TOO_MANY_REQUESTS');
+    expect((await register('ip4@example.com', '203.0.113.8')).status).to.equal(201);
+  });
+
+  it('limits forgot-password per account, identically for unknown emails (no enumeration)', async () => {
+    const forgot = (email: string) => request(t.app).post('/auth/forgot-password').send({ email });
+    for (const email of ['locked@example.com', 'nobody@example.com']) {
+      expect((await forgot(email)).status).to.equal(202);
+      expect((await forgot(email)).status).to.equal(202);
+      const third = await forgot(email);
+      expect(third.status).to.equal(429);
+      expect(third.body).to.deep.equal({ code: 'TOO_MANY_REQUESTS', message: third.body.message });
+    }
+  });
+});
+
+describe('rate limits shared through Redis by several instances', () => {
+  it('counts attempts made on either instance against one budget', async () => {
+    const client = createClient({ url: process.env.TEST_REDIS_URL });
+    await client.connect();
+    try {
+      const options: RateLimitOptions = { redis: client, keyPrefix: `test:${randomBytes(4).toString('hex')}:`, limits: { login: { perIp: { points: 3, durationSeconds: 60 } } } };
+      const a = new RateLimits(options);
+      const b = new RateLimits(options);
+      await a.consume('login', { ip: '198.51.100.1' });
+      await b.consume('login', { ip: '198.51.100.1' });
+      await a.consume('login', { ip: '198.51.100.1' });
+      let refused: any;
+      await b.consume('login', { ip: '198.51.100.1' }).catch((e) => (refused = e));
+      expect(refused?.code).to.equal('TOO_MANY_REQUESTS');
+      expect(Number(refused.headers['Retry-After'])).to.be.greaterThan(0);
+      await a.consume('login', { ip: '198.51.100.2' });
+    } finally {
+      client.destroy();
+    }
+  });
+});
