@@ -4,7 +4,8 @@ import type { DataSource, EntityTarget } from 'typeorm';
 import { Authenticator, type Principal, type Resolution } from './authenticator';
 import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
-import { AuthConfigurationError, InsufficientScopeError, UnauthorizedError } from './errors';
+import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
+import { type AuthEvent, AuthEvents } from './security/events';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { enableRouteInheritance } from './routing/route-inheritance';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
@@ -41,6 +42,8 @@ export interface AuthOptions<U extends BaseUser> {
    * (memory by default; give a Redis client for several instances). `false` turns them off.
    */
   rateLimits?: RateLimitOptions | false;
+  /** Called with every auth event (also available as `auth.events`). Never given tokens or passwords. */
+  onEvent?: (event: AuthEvent) => void;
 }
 
 /**
@@ -55,6 +58,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly requireVerification: boolean;
   /** Undefined when `rateLimits: false`. */
   readonly rateLimits: RateLimits | undefined;
+  /** Login, logout, rejected tokens, resets and rate limiting, for audit logs and alerting. */
+  readonly events = new AuthEvents();
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
@@ -87,6 +92,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.requireVerification = options.requireVerification ?? false;
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
+    if (options.onEvent) this.events.on('event', options.onEvent);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
     }
@@ -98,10 +104,15 @@ export class Auth<U extends BaseUser = BaseUser> {
       tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
       revokeAllTokens: (userId) => this.revokeAllTokens(userId),
       forgetUser: () => undefined,
+      events: this.events,
     };
     const ManagerClass = options.userManager ?? UserManager;
     this.userManager = new ManagerClass(context);
-    this.authenticator = new Authenticator(this.backends, (id) => this.userStore.findById(id));
+    this.authenticator = new Authenticator(
+      this.backends,
+      (id) => this.userStore.findById(id),
+      (backend, reason, exchange) => this.events.publish({ type: 'token.rejected', backend: backend.name, reason, ip: exchange.ip }),
+    );
   }
 
   getBackend(name: string): AuthenticationBackend {
@@ -195,6 +206,9 @@ export class Auth<U extends BaseUser = BaseUser> {
     try {
       await this.rateLimits.consume(action, { ip: exchange.ip, account });
     } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        this.events.publish({ type: 'rate.limited', action, retryAfterSeconds: error.retryAfterSeconds, ip: exchange.ip });
+      }
       throw this.withHeaders(exchange, error as Error);
     }
   }

@@ -2,7 +2,8 @@ import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BackendUnavailableError } from './errors';
 import type { HttpExchange } from './http/request';
-import type { TokenGrant } from './strategies/strategy';
+import type { TokenRejectionReason } from './security/events';
+import { isRejection, type TokenGrant, type TokenRejection } from './strategies/strategy';
 import { SUPERUSER_SCOPE } from './users/scopes';
 
 /** Who a request is, and what its credential allows. */
@@ -36,6 +37,8 @@ export class Authenticator<U extends BaseUser> {
   constructor(
     readonly backends: readonly AuthenticationBackend[],
     private readonly loadUser: UserLoader<U>,
+    /** Told of every token refused on a request that no backend authenticated (auth events). */
+    private readonly onRejected: (backend: AuthenticationBackend, reason: TokenRejectionReason, exchange: HttpExchange) => void = () => undefined,
   ) {}
 
   resolve(exchange: HttpExchange): Promise<Resolution<U>> {
@@ -52,7 +55,7 @@ export class Authenticator<U extends BaseUser> {
     const resolution = await this.resolve(exchange);
     if (resolution.principal?.backend === backend) return resolution.principal;
     const principal = await this.tryBackend(backend, exchange);
-    if (!principal) return null;
+    if (!principal || 'rejected' in principal) return null;
     backend.transport.checkRequest?.(exchange);
     return principal;
   }
@@ -60,8 +63,9 @@ export class Authenticator<U extends BaseUser> {
   private async run(exchange: HttpExchange): Promise<Resolution<U>> {
     let bearerRejected = false;
     let unavailable: BackendUnavailableError | undefined;
+    const rejections: [AuthenticationBackend, TokenRejectionReason][] = [];
     for (const backend of this.backends) {
-      let principal: Principal<U> | null | undefined;
+      let principal: Principal<U> | TokenRejection | undefined;
       try {
         principal = await this.tryBackend(backend, exchange);
       } catch (error) {
@@ -70,8 +74,9 @@ export class Authenticator<U extends BaseUser> {
         continue;
       }
       if (principal === undefined) continue;
-      if (principal === null) {
+      if ('rejected' in principal) {
         if (backend.transport.scheme === 'bearer') bearerRejected = true;
+        rejections.push([backend, principal.rejected]);
         continue;
       }
       try {
@@ -82,25 +87,28 @@ export class Authenticator<U extends BaseUser> {
       }
       return { principal, bearerRejected: false };
     }
+    for (const [backend, reason] of rejections) this.onRejected(backend, reason, exchange);
     if (unavailable) return { principal: null, bearerRejected, refusal: unavailable };
     return { principal: null, bearerRejected };
   }
 
-  /** undefined: no token for this backend; null: a token, refused; else the principal. */
-  private async tryBackend(backend: AuthenticationBackend, exchange: HttpExchange): Promise<Principal<U> | null | undefined> {
+  /** undefined: no token for this backend; a rejection: a token, refused; else the principal. */
+  private async tryBackend(backend: AuthenticationBackend, exchange: HttpExchange): Promise<Principal<U> | TokenRejection | undefined> {
     const token = backend.transport.readToken(exchange);
     if (token === undefined) return undefined;
-    let grant: TokenGrant | null;
+    let grant: TokenGrant | TokenRejection | null;
     let user: U | null;
     try {
       grant = await backend.strategy.read(token);
-      if (!grant) return null;
+      if (!grant) return { rejected: 'unknown' };
+      if (isRejection(grant)) return grant;
       user = await this.loadUser(grant.userId);
     } catch (error) {
       if (error instanceof AuthConfigurationError || error instanceof AuthHttpError) throw error;
       throw new BackendUnavailableError();
     }
-    if (!user || !user.isActive) return null;
+    if (!user) return { rejected: 'unknown_user' };
+    if (!user.isActive) return { rejected: 'inactive_user' };
     // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
     const scopes = user.isSuperuser ? grant.scopes : grant.scopes.filter((s) => s !== SUPERUSER_SCOPE);
     return { user, scopes, backend, token, grant };

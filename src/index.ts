@@ -17,7 +17,8 @@ export type { Transport, LoginResponseBody } from './transports/transport';
 export { BearerTransport, type BearerTransportOptions } from './transports/bearer';
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
-export type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './strategies/strategy';
+export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategies/strategy';
+export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason } from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
 export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
 export { DatabaseRevocationStore } from './strategies/revocation/database';

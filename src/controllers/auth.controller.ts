@@ -6,6 +6,7 @@ import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
 import type { LoginResponseBody } from '../transports/transport';
+import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials } from './dto';
 
@@ -47,13 +48,20 @@ export class AuthController<U extends BaseUser = BaseUser> {
     await auth.limitAttempt('login', exchange, credentials.username);
 
     const user = await auth.userManager.authenticate(credentials.username, credentials.password);
-    if (!user || !user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'Incorrect email or password.');
+    const failed = (reason: 'bad_credentials' | 'not_verified') =>
+      auth.events.publish({ type: 'login.failed', email: normaliseEmail(credentials.username), reason, backend: backend.name, ip: exchange.ip });
+    if (!user || !user.isActive) {
+      failed('bad_credentials');
+      throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'Incorrect email or password.');
+    }
     if (auth.requireVerification && !user.isVerified) {
+      failed('not_verified');
       throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
     const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
+    auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
     await auth.userManager.onAfterLogin(user, request, response);
     return backend.transport.loginResponse(token, exchange);
   }
@@ -69,6 +77,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
     if (!principal) throw auth.unauthenticatedError(exchange, undefined, { bearerRejected: false });
     await storeCall(() => backend.strategy.destroy(principal.token, principal.grant));
     backend.transport.logoutResponse(exchange);
+    auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
     return null;
   }
 }

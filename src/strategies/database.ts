@@ -4,7 +4,7 @@ import { AccessToken } from '../entities/access-token';
 import { AuthConfigurationError } from '../errors';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import type { Strategy, StrategyContext, TokenGrant, TokenRequest } from './strategy';
+import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 
 export interface DatabaseStrategyOptions {
   /** Seconds a token lives; `null` for no expiry. Default 3600. */
@@ -52,12 +52,12 @@ export class DatabaseStrategy implements Strategy {
     return token;
   }
 
-  async read(token: string): Promise<TokenGrant | null> {
-    if (!isWellFormedOpaqueToken(token)) return null;
+  async read(token: string): Promise<TokenGrant | TokenRejection | null> {
+    if (!isWellFormedOpaqueToken(token)) return { rejected: 'malformed' };
     this.loadRow ??= createPrimaryKeyLoader(this.repository.manager.connection, AccessToken);
     const row = await this.loadRow(digestToken(token));
-    if (!row) return null;
-    if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return null;
+    if (!row) return { rejected: 'unknown' };
+    if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return { rejected: 'expired' };
     return { userId: row.userId, scopes: row.scopes };
   }
 

@@ -4,7 +4,8 @@ import { AuthConfigurationError } from '../errors';
 import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
 import { DatabaseRevocationStore } from './revocation/database';
 import type { RevocationStore } from './revocation/revocation-store';
-import { MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRequest } from './strategy';
+import type { TokenRejectionReason } from '../security/events';
+import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
 
@@ -113,23 +114,31 @@ export class JwtStrategy implements Strategy {
     return jwt.sign(claims, signingKey, { algorithm: this.algorithm, header: header as unknown as jwt.JwtHeader });
   }
 
-  async read(token: string): Promise<TokenGrant | null> {
-    const grant = this.verify(token);
-    if (!grant || !this.revocation) return grant;
+  async read(token: string): Promise<TokenGrant | TokenRejection> {
+    const grant = this.inspect(token);
+    if (isRejection(grant) || !this.revocation) return grant;
     const revoked = await this.revocation.isRevoked({
       tokenId: grant.tokenId!,
       userId: grant.userId,
       issuedAtMs: grant.issuedAtMs!,
       expiresAt: grant.expiresAt!,
     });
-    return revoked ? null : grant;
+    return revoked ? { rejected: 'revoked' } : grant;
   }
 
   /** Signature, claims and expiry only (no revocation check); `null` for anything not a valid access token. */
   verify(token: string): TokenGrant | null {
-    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return null;
+    const result = this.inspect(token);
+    return isRejection(result) ? null : result;
+  }
+
+  /** `verify`, saying why a token is refused. */
+  inspect(token: string): TokenGrant | TokenRejection {
+    const malformed: TokenRejection = { rejected: 'malformed' };
+    const invalidClaims: TokenRejection = { rejected: 'invalid_claims' };
+    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return malformed;
     const key = this.keyFor(token);
-    if (!key) return null;
+    if (!key) return { rejected: 'bad_signature' };
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, key.verifyKey, {
@@ -138,16 +147,16 @@ export class JwtStrategy implements Strategy {
         issuer: this.issuer,
         complete: true,
       });
-    } catch {
-      return null;
+    } catch (error) {
+      return { rejected: rejectionOf(error) };
     }
-    if (decoded.header.typ !== ACCESS_TOKEN_TYPE) return null;
+    if (decoded.header.typ !== ACCESS_TOKEN_TYPE) return invalidClaims;
     const claims = decoded.payload;
-    if (typeof claims !== 'object' || claims === null) return null;
-    if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string') return null;
+    if (typeof claims !== 'object' || claims === null) return invalidClaims;
+    if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string') return invalidClaims;
     const scope = (claims as { scope?: unknown }).scope;
-    if (scope !== undefined && typeof scope !== 'string') return null;
-    if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return null;
+    if (scope !== undefined && typeof scope !== 'string') return invalidClaims;
+    if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return invalidClaims;
     return {
       userId: claims.sub,
       scopes: scope ? scope.split(' ').filter(Boolean) : [],
@@ -181,4 +190,14 @@ export class JwtStrategy implements Strategy {
     if (header.kid === undefined) return this.current;
     return typeof header.kid === 'string' ? this.keysById.get(header.kid) : undefined;
   }
+}
+
+/** jsonwebtoken's errors, sorted into the reasons auth events report. */
+function rejectionOf(error: unknown): TokenRejectionReason {
+  if (error instanceof jwt.TokenExpiredError) return 'expired';
+  if (error instanceof jwt.NotBeforeError) return 'invalid_claims';
+  const message = error instanceof Error ? error.message : '';
+  if (/signature|algorithm|secret or public key/.test(message)) return 'bad_signature';
+  if (/audience|issuer|subject|jwtid|maxAge/.test(message)) return 'invalid_claims';
+  return 'malformed';
 }

@@ -1,3 +1,4 @@
+import { AuthConfigurationError } from '../errors';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, TokenGrant, TokenRequest } from './strategy';
 
@@ -33,7 +34,8 @@ export interface RedisClientLike {
 export interface RedisStrategyOptions {
   /**
    * A connected node-redis v5 client or cluster, created by the app. Recommended:
-   * `createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (n) => Math.min(n * 100, 2000), connectTimeout: 1000 } })`.
+   * `createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 1000) } })`
+   * (see docs/scale-out.md).
    */
   redis: RedisClientLike;
   /**
@@ -104,6 +106,9 @@ export class RedisStrategy implements Strategy {
     if (!options?.redis) throw new TypeError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
     this.redis = options.redis;
     this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
+    if (this.lifetimeSeconds !== null && !(Number.isFinite(this.lifetimeSeconds) && this.lifetimeSeconds > 0)) {
+      throw new AuthConfigurationError('RedisStrategy: lifetimeSeconds must be a positive number, or null for tokens without expiry.');
+    }
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
     this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;
@@ -117,6 +122,9 @@ export class RedisStrategy implements Strategy {
 
   async write(request: TokenRequest): Promise<string> {
     const token = generateOpaqueToken();
+    if (request.lifetimeSeconds !== null && !Number.isFinite(request.lifetimeSeconds)) {
+      throw new TypeError('RedisStrategy: lifetimeSeconds must be a finite number, or null for no expiry.');
+    }
     const lifetimeMs = request.lifetimeSeconds === null ? null : Math.ceil(request.lifetimeSeconds * 1000);
     // A token born expired (lifetime ≤ 0) is never stored: reading it finds nothing, as with any expired token.
     if (lifetimeMs !== null && lifetimeMs <= 0) return token;
@@ -146,6 +154,8 @@ export class RedisStrategy implements Strategy {
     if (!isWellFormedOpaqueToken(token)) return null;
     this.assertConnected();
     const raw = await this.bounded(this.redis.get(this.tokenKey(digestToken(token))));
+    // A client with a Buffer type mapping answers bytes.
+    if (Buffer.isBuffer(raw)) return parseGrant(raw.toString('utf8'));
     return typeof raw === 'string' ? parseGrant(raw) : null;
   }
 

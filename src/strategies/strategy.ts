@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { TokenRejectionReason } from '../security/events';
 
 /** What a token grants: whose it is and which scopes it carries. */
 export interface TokenGrant {
@@ -8,6 +9,11 @@ export interface TokenGrant {
   tokenId?: string;
   issuedAtMs?: number;
   expiresAt?: Date;
+}
+
+/** `read`'s answer for a token it refuses, saying why (for auth events); `null` means "unknown". */
+export interface TokenRejection {
+  rejected: TokenRejectionReason;
 }
 
 /** What to put in a new token. `lifetimeSeconds: null` means no expiry (opaque strategies only). */
@@ -24,15 +30,16 @@ export interface StrategyContext {
 
 /**
  * How a token is made, checked and destroyed. Implement it to add a storage of your own.
- * `read` answers `null` for any token it does not accept (forged, expired, revoked, malformed)
- * and throws only when its store cannot be reached (the request then gets a 503).
+ * `read` answers `null` (or a `TokenRejection` saying why) for any token it does not accept
+ * (forged, expired, revoked, malformed) and throws only when its store cannot be reached
+ * (the request then gets a 503).
  */
 export interface Strategy {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
   init?(context: StrategyContext): void | Promise<void>;
   write(request: TokenRequest): Promise<string>;
-  read(token: string): Promise<TokenGrant | null>;
+  read(token: string): Promise<TokenGrant | TokenRejection | null>;
   /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */
   destroy(token: string, grant: TokenGrant): Promise<void>;
   /** Makes every token of this user unusable, where the strategy can. */
@@ -41,3 +48,7 @@ export interface Strategy {
 
 /** The longest token any strategy reads: a 12 KB "token" is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
+
+export function isRejection(result: TokenGrant | TokenRejection | null): result is TokenRejection {
+  return result !== null && 'rejected' in result;
+}

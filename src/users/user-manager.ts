@@ -1,5 +1,6 @@
 import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
+import type { AuthEvents } from '../security/events';
 import { normaliseEmail } from './emails';
 import type { PasswordHasher } from './password';
 import { checkPasswordPolicy } from './password-policy';
@@ -37,6 +38,8 @@ export interface UserManagerContext<U extends BaseUser> {
   revokeAllTokens(userId: string): Promise<void>;
   /** Drops the user from any per-process cache, so a change is seen at once. */
   forgetUser(userId: string): void;
+  /** Where auth events go (`password.reset`). */
+  events?: AuthEvents;
 }
 
 type AfterHook =
@@ -272,6 +275,7 @@ export class UserManager<U extends BaseUser = BaseUser> {
     user.hashedPassword = newHash;
     this.context.forgetUser(user.id);
     await this.context.revokeAllTokens(user.id);
+    this.context.events?.publish({ type: 'password.reset', userId: user.id });
     await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
     return user;
   }

@@ -1,0 +1,40 @@
+import { EventEmitter } from 'events';
+import type { RateLimitedAction } from './rate-limits';
+
+/** Why a presented token did not authenticate. */
+export type TokenRejectionReason = 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'invalid_claims' | 'unknown' | 'unknown_user' | 'inactive_user';
+
+/**
+ * What happened, for audit logs and alerting. Events carry ids, emails, backends and reasons —
+ * never a token, a password or a hash.
+ */
+export type AuthEvent =
+  | { type: 'login.succeeded'; userId: string; backend: string; ip?: string }
+  | { type: 'login.failed'; email: string; reason: 'bad_credentials' | 'not_verified'; backend: string; ip?: string }
+  | { type: 'logout'; userId: string; backend: string; ip?: string }
+  | { type: 'token.rejected'; backend: string; reason: TokenRejectionReason; ip?: string }
+  | { type: 'password.reset'; userId: string }
+  | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string };
+
+export type AuthEventType = AuthEvent['type'];
+
+/**
+ * `auth.events.on('login.failed', (event) => …)`, or `on('event', …)` for every event. A
+ * listener that throws is logged and never breaks the request that emitted the event.
+ */
+export class AuthEvents extends EventEmitter {
+  publish(event: AuthEvent): void {
+    for (const name of [event.type, 'event']) {
+      for (const listener of this.listeners(name)) {
+        try {
+          const result = (listener as (e: AuthEvent) => unknown)(event);
+          if (result && typeof (result as Promise<unknown>).catch === 'function') {
+            (result as Promise<unknown>).catch((error) => console.error(`routing-controllers-auth: a listener of ${event.type} failed:`, error));
+          }
+        } catch (error) {
+          console.error(`routing-controllers-auth: a listener of ${event.type} failed:`, error);
+        }
+      }
+    }
+  }
+}
