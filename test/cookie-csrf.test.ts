@@ -169,3 +169,62 @@ describe('Cookie transport: trusted origins, trust proxy, cookie-only apps', () 
   });
 
 });
+
+describe('Cookie transport: signed double-submit CSRF tokens', () => {
+  let t: TestApp;
+  const { AuthenticationBackend, DatabaseStrategy } = require('../src');
+  before(async () => {
+    t = await buildApp({
+      backends: [
+        new AuthenticationBackend({
+          name: 'cookie',
+          transport: new CookieTransport({ csrfToken: { secret: 'csrf-secret-0123456789-abcdefghijklmn' } }),
+          strategy: new DatabaseStrategy(),
+        }),
+      ],
+    });
+    await createUser(t.auth, { email: 'spa@example.com' });
+    await createUser(t.auth, { email: 'other-spa@example.com' });
+  });
+  after(() => t.close());
+
+  const loginAs = async (email: string) => {
+    const res = await request(t.app).post('/auth/cookie/login').type('form').send({ username: email, password: PASSWORD });
+    expect(res.status).to.equal(204);
+    return { cookie: cookieFrom(res)!, csrf: res.headers['x-csrf-token'] as string, csrfCookie: cookieFrom(res, 'rcauth_csrf')! };
+  };
+
+  it('answers login with X-CSRF-Token and a readable (not HttpOnly) csrf cookie holding the same value', async () => {
+    const session = await loginAs('spa@example.com');
+    expect(session.csrf).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(session.csrfCookie).to.equal(`rcauth_csrf=${session.csrf}`);
+  });
+
+  it('lets a foreign origin through with the right token, and refuses a wrong, foreign-session or missing one', async () => {
+    const mine = await loginAs('spa@example.com');
+    const theirs = await loginAs('other-spa@example.com');
+    const post = (headers: Record<string, string>) => {
+      const req = request(t.app).post('/items').set('Cookie', mine.cookie).set('Origin', 'https://spa.partner.example');
+      for (const [k, v] of Object.entries(headers)) req.set(k, v);
+      return req;
+    };
+    expect((await post({ 'X-CSRF-Token': mine.csrf })).status).to.equal(201);
+    for (const headers of [{} as Record<string, string>, { 'X-CSRF-Token': theirs.csrf }, { 'X-CSRF-Token': `${mine.csrf.slice(0, -1)}A` }, { 'X-CSRF-Token': 'x'.repeat(500) }]) {
+      const res = await post(headers);
+      expect(res.status, JSON.stringify(headers).slice(0, 60)).to.equal(403);
+      expect(res.body.code).to.equal('CSRF_FAILED');
+    }
+  });
+
+  it('clears the csrf cookie at logout', async () => {
+    const session = await loginAs('spa@example.com');
+    const res = await request(t.app).post('/auth/cookie/logout').set('Cookie', session.cookie).set('X-CSRF-Token', session.csrf);
+    expect(res.status).to.equal(204);
+    const cleared = (res.headers['set-cookie'] as unknown as string[]).filter((c) => c.includes('Max-Age=0')).map((c) => c.split('=')[0]);
+    expect(cleared.sort()).to.deep.equal(['rcauth', 'rcauth_csrf']);
+  });
+
+  it('refuses a short csrf secret at configuration time', () => {
+    expect(() => new CookieTransport({ csrfToken: { secret: 'short' } })).to.throw(/at least 32 bytes/);
+  });
+});

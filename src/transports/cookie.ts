@@ -1,7 +1,7 @@
 import { parse as parseCookies, serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import { AuthConfigurationError } from '../errors';
 import { appendHeader, type HttpExchange } from '../http/request';
-import { checkSameOrigin, isUnsafeMethod, normaliseOrigins } from './csrf';
+import { checkSameOrigin, DoubleSubmitTokens, isUnsafeMethod, normaliseOrigins } from './csrf';
 import type { LoginResponseBody, Transport } from './transport';
 
 export interface CookieTransportOptions {
@@ -20,6 +20,14 @@ export interface CookieTransportOptions {
   cookieSameSite?: 'lax' | 'strict' | 'none';
   /** Origins besides the app's own that may send cookie-authenticated unsafe requests. */
   trustedOrigins?: string[];
+  /**
+   * Signed double-submit tokens, for apps that must accept cookie-authenticated unsafe requests
+   * from origins they cannot list. Login then also answers `X-CSRF-Token` (and sets a readable
+   * `<cookieName>_csrf` cookie); a request sending that value back in the header passes the
+   * CSRF check whatever its origin. The value is an HMAC of the session token under `secret`,
+   * so it cannot be forged and dies with the session.
+   */
+  csrfToken?: { secret: string; headerName?: string };
 }
 
 /**
@@ -32,6 +40,7 @@ export class CookieTransport implements Transport {
   readonly cookieMaxAge: number | null;
   private readonly attributes: SerializeOptions;
   private readonly trustedOrigins: Set<string>;
+  private readonly doubleSubmit: DoubleSubmitTokens | undefined;
 
   constructor(options: CookieTransportOptions = {}) {
     this.cookieName = options.cookieName ?? 'rcauth';
@@ -53,6 +62,7 @@ export class CookieTransport implements Transport {
       throw new AuthConfigurationError('CookieTransport: a __Secure- cookie must be Secure.');
     }
     this.trustedOrigins = normaliseOrigins(options.trustedOrigins ?? []);
+    this.doubleSubmit = options.csrfToken ? new DoubleSubmitTokens(options.csrfToken.secret, options.csrfToken.headerName) : undefined;
   }
 
   readToken(exchange: HttpExchange): string | undefined {
@@ -70,15 +80,29 @@ export class CookieTransport implements Transport {
     const maxAge = this.cookieMaxAge === null ? undefined : this.cookieMaxAge;
     appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName, token, { ...this.attributes, maxAge }));
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
+    if (this.doubleSubmit) {
+      const csrf = this.doubleSubmit.issue(token);
+      exchange.rawResponse.setHeader('X-CSRF-Token', csrf);
+      // Readable by the page's scripts on purpose: it proves same-site script access, not identity.
+      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(`${this.cookieName}_csrf`, csrf, { ...this.attributes, httpOnly: false, maxAge }));
+    }
     return null;
   }
 
   logoutResponse(exchange: HttpExchange): void {
     appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName, '', { ...this.attributes, maxAge: 0, expires: new Date(0) }));
+    if (this.doubleSubmit) {
+      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(`${this.cookieName}_csrf`, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }));
+    }
   }
 
   checkRequest(exchange: HttpExchange): void {
-    if (isUnsafeMethod(exchange.method)) checkSameOrigin(exchange, this.trustedOrigins);
+    if (!isUnsafeMethod(exchange.method)) return;
+    if (this.doubleSubmit) {
+      const token = this.readToken(exchange);
+      if (token !== undefined && this.doubleSubmit.verify(token, exchange)) return;
+    }
+    checkSameOrigin(exchange, this.trustedOrigins);
   }
 
   /** Login CSRF: a foreign page must not log the browser into the attacker's account. */

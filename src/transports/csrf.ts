@@ -1,4 +1,5 @@
-import { CsrfError } from '../errors';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'crypto';
+import { AuthConfigurationError, CsrfError } from '../errors';
 import type { HttpExchange } from '../http/request';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -48,4 +49,30 @@ export function normaliseOrigins(origins: readonly string[]): Set<string> {
       return normalised;
     }),
   );
+}
+
+/** Signed double-submit CSRF tokens: HMAC-SHA256 of the session token, compared in constant time. */
+export class DoubleSubmitTokens {
+  private readonly key: KeyObject;
+  readonly headerName: string;
+
+  constructor(secret: string, headerName = 'x-csrf-token') {
+    if (typeof secret !== 'string' || Buffer.byteLength(secret) < 32) {
+      throw new AuthConfigurationError('CookieTransport: csrfToken.secret must be at least 32 bytes.');
+    }
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.headerName = headerName.toLowerCase();
+  }
+
+  issue(sessionToken: string): string {
+    return createHmac('sha256', this.key).update(sessionToken).digest('base64url');
+  }
+
+  verify(sessionToken: string, exchange: HttpExchange): boolean {
+    const given = exchange.header(this.headerName);
+    if (!given || given.length > 128) return false;
+    const expected = Buffer.from(this.issue(sessionToken));
+    const actual = Buffer.from(given);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
 }
