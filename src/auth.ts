@@ -30,6 +30,12 @@ export interface AuthOptions<U extends BaseUser> {
   userStore?: UserStore<U>;
   /** Refuse login to unverified users (`LOGIN_USER_NOT_VERIFIED`). Default false. */
   requireVerification?: boolean;
+  /**
+   * `POST /register` answers 202 alike for new and existing emails (the account is created, or
+   * `UserManager.onRegisterExistingEmail` called, after the response), so registration cannot be
+   * used to learn which emails have accounts. Default false: 201 with the user, 400 when taken.
+   */
+  enumerationSafeRegistration?: boolean;
   /** Return an error to throw instead of the 401 (e.g. a redirect for browsers); nothing keeps the 401. */
   onUnauthenticated?: (action: Action) => Error | undefined | void;
   passwordHasher?: PasswordHasher;
@@ -56,6 +62,7 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly userManager: UserManager<U>;
   readonly userStore: UserStore<U>;
   readonly requireVerification: boolean;
+  readonly enumerationSafeRegistration: boolean;
   /** Undefined when `rateLimits: false`. */
   readonly rateLimits: RateLimits | undefined;
   /** Login, logout, rejected tokens, resets and rate limiting, for audit logs and alerting. */
@@ -90,6 +97,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.backends = [...options.backends];
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
+    this.enumerationSafeRegistration = options.enumerationSafeRegistration ?? false;
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
     if (options.onEvent) this.events.on('event', options.onEvent);

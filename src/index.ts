@@ -44,7 +44,7 @@ export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from '.
 export { SUPERUSER_SCOPE } from './users/scopes';
 
 export { AuthController } from './controllers/auth.controller';
-export { RegisterController } from './controllers/register.controller';
+export { RegisterController, REGISTER_ACCEPTED } from './controllers/register.controller';
 export { VerifyController, REQUEST_VERIFY_ACCEPTED } from './controllers/verify.controller';
 export { ResetPasswordController, FORGOT_PASSWORD_ACCEPTED } from './controllers/reset-password.controller';
 export { UsersController } from './controllers/users.controller';

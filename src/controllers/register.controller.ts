@@ -1,13 +1,20 @@
-import { HttpCode, Post, Req, Res } from 'routing-controllers';
+import { Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError } from '../errors';
 import { readBody } from '../http/body';
-import { exchangeFromParams } from '../http/request';
+import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
+import { normaliseEmail } from '../users/emails';
 import type { UserCreate } from '../users/user-manager';
+import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { type DtoClass, givenFields, UserCreateDto } from './user-dto';
+
+/** The one answer of an enumeration-safe registration, for new and existing emails alike. */
+export const REGISTER_ACCEPTED = {
+  message: 'If this email can be registered, the account is being created; check your inbox.',
+} as const;
 
 /**
  * `POST /register`. Extend it under the route you want:
@@ -34,13 +41,14 @@ export class RegisterController<U extends BaseUser = BaseUser> {
    * concurrent registrations); 400 `REGISTER_INVALID_PASSWORD` with the reason as message.
    */
   @Post('/register')
-  @HttpCode(201)
   async register(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const dto = await validateBody(this.createDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('register', exchange, dto.email);
+    if (this.auth.enumerationSafeRegistration) return this.registerWithoutTelling(exchange, givenFields(dto) as UserCreate<U>);
     try {
       const user = await this.auth.userManager.create(givenFields(dto) as UserCreate<U>, { safe: true, request: exchange.request });
+      exchange.setStatus(201);
       return this.serializeUser(user);
     } catch (error) {
       if (error instanceof UserAlreadyExistsError) {
@@ -49,6 +57,36 @@ export class RegisterController<U extends BaseUser = BaseUser> {
       if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.REGISTER_INVALID_PASSWORD, error.reason);
       throw error;
     }
+  }
+
+  /**
+   * The enumeration-safe mode: the password policy is checked up front (it does not depend on
+   * the account), then 202 for everyone; the account is created, or the owner of an existing one
+   * told, once the response is sent, so neither the answer nor its timing says which happened.
+   */
+  private async registerWithoutTelling(exchange: HttpExchange, fields: UserCreate<U>): Promise<Record<string, unknown>> {
+    const manager = this.auth.userManager;
+    try {
+      await manager.checkPassword(fields.password, { ...fields, email: normaliseEmail(fields.email) } as unknown as Partial<U>);
+    } catch (error) {
+      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.REGISTER_INVALID_PASSWORD, error.reason);
+      throw error;
+    }
+    void runAfterResponse(
+      exchange,
+      async () => {
+        try {
+          await manager.create(fields, { safe: true, request: exchange.request });
+        } catch (error) {
+          if (!(error instanceof UserAlreadyExistsError)) throw error;
+          const existing = await manager.getByEmail(fields.email);
+          if (existing) await manager.onRegisterExistingEmail(existing, exchange.request);
+        }
+      },
+      'register',
+    );
+    exchange.setStatus(202);
+    return { ...REGISTER_ACCEPTED };
   }
 
   /** The response body for a user; override to shape it (it never includes `hashedPassword`). */

@@ -21,6 +21,8 @@ export interface HttpExchange {
   readonly parsedBody: unknown;
   /** The raw text an app-level parser kept (koa-bodyparser's `rawBody`), if any. */
   readonly rawBodyText: string | undefined;
+  /** Sets the response status (for routes whose status depends on the outcome). */
+  setStatus(code: number): void;
   /** The framework's own request and response objects, handed to hooks. */
   readonly request: unknown;
   readonly response: unknown;
@@ -54,6 +56,7 @@ export function exchangeFromExpress(req: any, res: any): HttpExchange {
       return req._body === true || req.body !== undefined ? req.body : undefined;
     },
     rawBodyText: undefined,
+    setStatus: (code) => void res.status(code),
     request: req,
     response: res,
   };
@@ -77,6 +80,7 @@ export function exchangeFromKoa(ctx: any): HttpExchange {
     get parsedBody() {
       return ctx.request?.body;
     },
+    setStatus: (code) => void (ctx.status = code),
     get rawBodyText() {
       return typeof ctx.request?.rawBody === 'string' ? ctx.request.rawBody : undefined;
     },

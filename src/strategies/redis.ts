@@ -1,6 +1,6 @@
 import { AuthConfigurationError } from '../errors';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import type { Strategy, TokenGrant, TokenRequest } from './strategy';
+import type { Strategy, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 
 /** Commands queued in a node-redis MULTI; only what the strategy uses. */
 export interface RedisMultiLike {
@@ -150,13 +150,15 @@ export class RedisStrategy implements Strategy {
     return token;
   }
 
-  async read(token: string): Promise<TokenGrant | null> {
-    if (!isWellFormedOpaqueToken(token)) return null;
+  async read(token: string): Promise<TokenGrant | TokenRejection> {
+    if (!isWellFormedOpaqueToken(token)) return { rejected: 'malformed' };
     this.assertConnected();
     const raw = await this.bounded(this.redis.get(this.tokenKey(digestToken(token))));
+    // Expired keys are gone: Redis cannot tell "expired" from "never issued" or "logged out".
+    if (raw === null || raw === undefined) return { rejected: 'unknown' };
     // A client with a Buffer type mapping answers bytes.
-    if (Buffer.isBuffer(raw)) return parseGrant(raw.toString('utf8'));
-    return typeof raw === 'string' ? parseGrant(raw) : null;
+    const grant = parseGrant(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
+    return grant ?? { rejected: 'invalid_claims' };
   }
 
   async destroy(token: string, grant: TokenGrant): Promise<void> {

@@ -77,6 +77,12 @@ export class UserManager<U extends BaseUser = BaseUser> {
   validatePassword(_password: string, _user: Partial<U>): void | Promise<void> {}
   /** After a user was created (`POST /register` or `create`). */
   onAfterRegister(_user: U, _request?: unknown): void | Promise<void> {}
+  /**
+   * With `enumerationSafeRegistration`, someone tried to register an email that has an account:
+   * the caller got the same 202 as a new sign-up, so tell the owner here (e.g. "you already have
+   * an account; reset your password?").
+   */
+  onRegisterExistingEmail(_existing: U, _request?: unknown): void | Promise<void> {}
   /** After a user was updated; `update` holds the accepted changes, never the password itself. */
   onAfterUpdate(_user: U, _update: UserChanges<U>, _request?: unknown): void | Promise<void> {}
   /** A verify token was issued: email it (e.g. a link carrying the token) to `user.email`. */
