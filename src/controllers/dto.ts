@@ -8,10 +8,11 @@ export class LoginCredentials {
   @MaxLength(320)
   username!: string;
 
-  // Only the upper bound here: a password below today's minimum may predate the policy.
+  // Only the upper bound here (a password below today's minimum may predate the policy), in
+  // UTF-16 units: 1024 code points take at most 2048. Longer never reaches the hasher.
   @IsString()
   @MinLength(1)
-  @MaxLength(MAX_PASSWORD_LENGTH * 4)
+  @MaxLength(MAX_PASSWORD_LENGTH * 2)
   password!: string;
 
   @IsOptional()
