@@ -7,7 +7,7 @@ import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
-import { enableRouteInheritance } from './routing/route-inheritance';
+import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
 import { hasAllScopes } from './users/scopes';
@@ -86,7 +86,7 @@ export class Auth<U extends BaseUser = BaseUser> {
   }
 
   constructor(options: AuthOptions<U>) {
-    enableRouteInheritance();
+    installRoutingPatches();
     if (!options.backends?.length) throw new AuthConfigurationError('Auth.configure: give at least one backend.');
     const names = new Set<string>();
     for (const backend of options.backends) {

@@ -1,13 +1,8 @@
 /** routing-controllers-auth: the public API. Everything a user imports comes from here. */
-import { renderFrameworkAuthErrors } from './routing/framework-errors';
-import { renderKoaBodyErrors } from './routing/koa-body-errors';
-import { enableRouteInheritance } from './routing/route-inheritance';
+import { installRoutingPatches } from './routing/patches';
 
-// As soon as the library is loaded: inherited routes keep their decorators (routing-controllers#1538),
-// routing-controllers' own auth errors and Koa's body-parser errors render as `{code, message}`.
-enableRouteInheritance();
-renderFrameworkAuthErrors();
-renderKoaBodyErrors();
+// As soon as the library is loaded (see patches.ts for what and why).
+installRoutingPatches();
 
 export { Auth, type AuthOptions } from './auth';
 export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend';

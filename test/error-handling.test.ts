@@ -88,3 +88,48 @@ describe('error handling: 401s keep the connection and the logs clean', () => {
     }
   });
 });
+
+describe('error handling: a store outage answers 503 with Retry-After, quietly', () => {
+  it('login and protected routes answer 503 AUTH_BACKEND_UNAVAILABLE + Retry-After, keep the connection, log nothing', async () => {
+    const { BackendUnavailableError, TypeOrmUserStore } = await import('../src');
+    const { makeDataSource, User } = await import('./support/app');
+    const dataSource = makeDataSource();
+    const store = new TypeOrmUserStore(dataSource, User);
+    let down = false;
+    for (const method of ['findById', 'findByEmail'] as const) {
+      const original = store[method].bind(store);
+      // A fault we cannot make for real against SQLite: the store reports itself unreachable.
+      (store as any)[method] = (arg: string) => (down ? Promise.reject(new BackendUnavailableError()) : original(arg));
+    }
+    const t = await buildApp({ dataSource, userStore: store });
+    try {
+      const user = await createUser(t.auth, { email: 'outage@example.com' });
+      const token = await t.auth.createToken(user);
+      const { url } = await t.listen();
+      down = true;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const logged = await capturingErrors(async () => {
+        const protectedRoute = await get(agent, `${url}/items`, { Authorization: `Bearer ${token}` });
+        expect(protectedRoute.status).to.equal(503);
+        expect(JSON.parse(protectedRoute.body).code).to.equal('AUTH_BACKEND_UNAVAILABLE');
+        const loginRes = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; reusedSocket: boolean; body: string }>((resolve, reject) => {
+          const req = http.request(`${url}/auth/jwt/login`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, reusedSocket: req.reusedSocket, body }));
+          });
+          req.on('error', reject);
+          req.end(JSON.stringify({ username: 'outage@example.com', password: 'whatever it is' }));
+        });
+        expect(loginRes.status).to.equal(503);
+        expect(loginRes.headers['retry-after']).to.equal('1');
+        expect(JSON.parse(loginRes.body).code).to.equal('AUTH_BACKEND_UNAVAILABLE');
+        expect(loginRes.reusedSocket).to.equal(true);
+      });
+      agent.destroy();
+      expect(logged).to.deep.equal([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -156,6 +156,6 @@ describe('JwtStrategy configuration and claims', () => {
     expect(String(refused)).to.match(/only verifies/);
     // Algorithm confusion: an HS256 token "signed" with the public key's PEM is refused.
     const confused = forge({ alg: 'HS256', typ: 'at+jwt' }, { sub: 'u-2', aud: 'routing-controllers-auth:auth', exp: Math.floor(Date.now() / 1000) + 60 }, publicKey);
-    expect(await verifier.read(confused)).to.equal(null);
+    expect(await verifier.read(confused)).to.deep.equal({ rejected: 'bad_signature' });
   });
 });

@@ -11,7 +11,7 @@ import {
   type JwtAlgorithm,
   type RevocationStore,
 } from '../src';
-import { buildApp, createUser, PASSWORD, SECRET, type TestApp, type User } from './support/app';
+import { buildApp, createUser, PASSWORD, SECRET, type DataSourceKind, type TestApp, type User } from './support/app';
 import { bearerToken } from './support/http';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -38,7 +38,7 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
       expect(await strategy.read(token)).to.deep.include({ userId: 'u', scopes: ['s'] });
       if (keys.publicKey) expect(await new JwtStrategy({ algorithm, publicKey: keys.publicKey }).read(token)).to.deep.include({ userId: 'u' });
       const stranger = new JwtStrategy({ algorithm, secret: keysFor(algorithm).secret });
-      expect(await stranger.read(token)).to.equal(null);
+      expect(await stranger.read(token)).to.deep.equal({ rejected: 'bad_signature' });
     });
   }
 
@@ -71,7 +71,7 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
     expect(await after.read(newToken)).to.deep.include({ userId: 'u' });
     // Once the old key is dropped from configuration, its tokens die.
     const later = new JwtStrategy({ algorithm: 'ES256', secret: current.privateKey, kid: '2026-11', previousKeys: [] });
-    expect(await later.read(oldToken)).to.equal(null);
+    expect(await later.read(oldToken)).to.deep.equal({ rejected: 'bad_signature' });
     expect(await later.read(newToken)).to.deep.include({ userId: 'u' });
   });
 
@@ -84,12 +84,12 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
       return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
     };
     expect(await strategy.read(hs({ alg: 'HS256', typ: 'at+jwt', kid: 'hs' }))).to.deep.include({ userId: 'u' });
-    expect(await strategy.read(hs({ alg: 'HS256', typ: 'at+jwt', kid: 'unknown' }))).to.equal(null);
-    expect(await strategy.read(hs({ alg: 'HS256', typ: 'at+jwt', kid: 42 }))).to.equal(null);
+    expect(await strategy.read(hs({ alg: 'HS256', typ: 'at+jwt', kid: 'unknown' }))).to.deep.equal({ rejected: 'bad_signature' });
+    expect(await strategy.read(hs({ alg: 'HS256', typ: 'at+jwt', kid: 42 }))).to.deep.equal({ rejected: 'bad_signature' });
     // Algorithm confusion: an HS256 token naming the RSA key, "signed" with the RSA public key's PEM.
     const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'rsa' })}.${b64(payload)}`;
-    expect(await strategy.read(`${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`)).to.equal(null);
+    expect(await strategy.read(`${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`)).to.deep.equal({ rejected: 'bad_signature' });
     // Keys offered by the token itself are never used.
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = attacker.publicKey.export({ format: 'jwk' });
@@ -97,7 +97,7 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
     for (const header of [{ alg: 'RS256', typ: 'at+jwt', jwk }, { alg: 'RS256', typ: 'at+jwt', jku: 'http://127.0.0.1:1/keys' }, { alg: 'RS256', typ: 'at+jwt', x5u: 'http://127.0.0.1:1/x5' }]) {
       const signingInput = `${b64(header)}.${b64(payload)}`;
       const signature = sign('sha256', Buffer.from(signingInput), attacker.privateKey).toString('base64url');
-      expect(await strategy.read(`${signingInput}.${signature}`)).to.equal(null);
+      expect(await strategy.read(`${signingInput}.${signature}`)).to.deep.equal({ rejected: 'bad_signature' });
     }
   });
 
@@ -107,7 +107,7 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
   });
 });
 
-function revocationSuite(name: string, makeStore: () => Promise<{ store: RevocationStore; close(): Promise<void> }>) {
+function revocationSuite(name: string, makeStore: () => Promise<{ store: RevocationStore; close(): Promise<void> }>, dataSourceKind: DataSourceKind = 'sqlite') {
   describe(`JWT revocation with ${name}`, () => {
     let t: TestApp;
     let user: User;
@@ -117,6 +117,7 @@ function revocationSuite(name: string, makeStore: () => Promise<{ store: Revocat
       const { store, close } = await makeStore();
       closeStore = close;
       t = await buildApp({
+        dataSourceKind,
         backends: [
           new AuthenticationBackend({
             name: 'jwt',
@@ -154,6 +155,16 @@ function revocationSuite(name: string, makeStore: () => Promise<{ store: Revocat
       expect((await get(fresh)).status).to.equal(200);
     });
 
+    it('keeps a deny-list entry only until the token expires (purgeExpired / TTL)', async () => {
+      const short = await t.auth.createToken(user, { lifetimeSeconds: 1 });
+      expect((await request(t.app).post('/auth/jwt/logout').set('Authorization', `Bearer ${short}`)).status).to.equal(204);
+      expect((await get(short)).status).to.equal(401);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const store = (t.auth.getBackend('jwt').strategy as JwtStrategy).revocation;
+      if (store instanceof DatabaseRevocationStore) expect(await store.purgeExpired()).to.be.greaterThan(0);
+      expect((await get(short)).status).to.equal(401);
+    });
+
     it('a password reset or change cuts off earlier tokens', async () => {
       const a = await bearerToken(t.app, 'jwt', 'revoke@example.com');
       const resetToken = await t.auth.userManager.forgotPassword(user);
@@ -169,6 +180,7 @@ function revocationSuite(name: string, makeStore: () => Promise<{ store: Revocat
 }
 
 revocationSuite('DatabaseRevocationStore (SQLite)', async () => ({ store: new DatabaseRevocationStore(), close: async () => undefined }));
+revocationSuite('DatabaseRevocationStore (PostgreSQL)', async () => ({ store: new DatabaseRevocationStore(), close: async () => undefined }), 'postgres');
 revocationSuite('RedisRevocationStore', async () => {
   const client = createClient({ url: process.env.TEST_REDIS_URL, disableOfflineQueue: true });
   await client.connect();

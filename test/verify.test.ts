@@ -116,7 +116,7 @@ describe('VerifyController', () => {
       });
       expect(res.status).to.equal(202);
       const log = lines.join('\n');
-      expect(log).to.contain('request-verify-token failed after the response was sent');
+      expect(log).to.contain('the onAfterRequestVerify hook failed');
       expect(log).to.contain('mail server unreachable');
       expect(token).to.have.length.greaterThan(20);
       expect(log).not.to.contain(token);

@@ -1,15 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
-
-/**
- * Expiry is stored as epoch milliseconds: one absolute instant on every driver. A `Date` column
- * is `timestamp without time zone` on PostgreSQL, which node-pg writes and reads in the Node
- * process's local zone, so app instances in different zones disagreed on when a token expires
- * (a token from an instance in New York was already expired for one in Tokyo).
- */
-const epochMilliseconds: ValueTransformer = {
-  to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : value),
-  from: (value: string | number | null | undefined) => (value === null || value === undefined ? null : new Date(Number(value))),
-};
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMilliseconds } from '../typeorm/epoch-milliseconds';
 
 /**
  * A token of the database strategy. Only the SHA-256 digest of the token is stored, so a leaked

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMilliseconds } from '../typeorm/epoch-milliseconds';
 
 /**
  * A JWT revocation for `DatabaseRevocationStore`: either one token (`jti:<jti>`, kept until the
@@ -16,6 +17,6 @@ export class JwtRevocation {
 
   /** For a token: when the entry can be purged (the token has expired by then). */
   @Index()
-  @Column({ type: Date, nullable: true })
+  @Column({ type: 'bigint', nullable: true, transformer: epochMilliseconds })
   expiresAt!: Date | null;
 }

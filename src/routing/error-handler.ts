@@ -6,9 +6,10 @@ import { AuthHttpError, UserHookError } from '../errors';
  * routing-controllers' Express driver answers an error and then still calls `next(error)`, so
  * Express's final handler logs a stack trace and destroys the keep-alive socket — on every 401.
  *
- * This error middleware ends that chain for client errors (status < 500) that were already
- * answered, and answers the library's own errors as `{code, message}` when the app disabled
- * routing-controllers' default error handler. Server errors go on to the app's handlers as before.
+ * This error middleware ends that chain for errors already answered that are client errors
+ * (status < 500) or the library's own (e.g. 503 while a store is down), and answers the library's
+ * errors as `{code, message}` when the app disabled routing-controllers' default error handler.
+ * Other server errors go on to the app's handlers as before.
  *
  * It is registered automatically when the app passes no `middlewares` option to
  * routing-controllers (the quick start); an app that lists its middlewares adds `AuthErrorHandler`.
@@ -20,7 +21,9 @@ export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
     const status = Number(error?.httpCode ?? error?.status ?? error?.statusCode ?? 500);
     if (response.headersSent) {
       if (status < 500) return; // already answered; nothing left to do for a client error
-      if (error instanceof UserHookError) return; // answered and logged by the UserManager
+      // The library's own answers (e.g. 503 while a store is down) are expected, not faults to log;
+      // a failed hook was logged by the UserManager already.
+      if (error instanceof AuthHttpError || error instanceof UserHookError) return;
       return next(error);
     }
     if (error instanceof AuthHttpError) {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../errors';
+import { AuthHttpError, ErrorCode } from '../errors';
 
 // Not re-exported by routing-controllers' index; the package has no exports map, so the CommonJS path is stable.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,4 +24,38 @@ export function renderFrameworkAuthErrors(): void {
   (AccessDeniedError.prototype as any).toJSON = function () {
     return { code: ErrorCode.FORBIDDEN, message: 'Access denied.' };
   };
+}
+
+const HEADERS_PATCHED = Symbol.for('routing-controllers-auth:error-headers');
+
+/**
+ * routing-controllers' drivers send an error's status and body but not its headers. The library's
+ * errors carry some that matter (`WWW-Authenticate`, `Retry-After`): set them before the driver
+ * answers, whichever route threw.
+ */
+export function sendAuthErrorHeaders(): void {
+  const drivers: [string, (options: any) => { setHeader(name: string, value: string): void; headersSent: boolean } | undefined][] = [
+    ['routing-controllers/cjs/driver/express/ExpressDriver', (options) => options?.response],
+    ['routing-controllers/cjs/driver/koa/KoaDriver', (options) => options?.context?.res],
+  ];
+  for (const [path, rawResponseOf] of drivers) {
+    let driver: any;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      driver = Object.values(require(path))[0];
+    } catch {
+      continue;
+    }
+    const proto = driver?.prototype;
+    if (!proto || proto[HEADERS_PATCHED]) continue;
+    proto[HEADERS_PATCHED] = true;
+    const handleError = proto.handleError;
+    proto.handleError = function (error: unknown, action: unknown, options: unknown) {
+      const response = rawResponseOf(options);
+      if (error instanceof AuthHttpError && response && !response.headersSent) {
+        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+      }
+      return handleError.call(this, error, action, options);
+    };
+  }
 }

@@ -42,6 +42,7 @@ export class DatabaseRevocationStore implements RevocationStore {
 
   /** Deletes deny-list entries of tokens that have expired anyway. Returns how many. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
-    return (await this.repository.delete({ expiresAt: LessThan(now) })).affected ?? 0;
+    // In epoch ms, as stored: TypeORM does not run column transformers on delete criteria.
+    return (await this.repository.delete({ expiresAt: LessThan(now.getTime() as unknown as Date) })).affected ?? 0;
   }
 }
