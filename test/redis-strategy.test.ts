@@ -1,9 +1,15 @@
 import { expect } from 'chai';
 import { randomUUID } from 'crypto';
 import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
-import { DEFAULT_REDIS_KEY_PREFIX, RedisStrategy } from '../src';
+import { AuthConfigurationError, DEFAULT_REDIS_KEY_PREFIX, RedisStrategy } from '../src';
+import type { TokenGrant, TokenRejection } from '../src/strategies/strategy';
 import { digestToken } from '../src/strategies/opaque-token';
 import { RedisServer } from './support/services';
+
+/** The grant a strategy's `read` answered, or null for any refusal (null or a TokenRejection). */
+function grantOf(result: TokenGrant | TokenRejection | null): TokenGrant | null {
+  return result && !('rejected' in result) ? result : null;
+}
 
 function redisUrl(): string {
   const url = process.env.TEST_REDIS_URL;
@@ -49,6 +55,13 @@ describe('RedisStrategy', () => {
     expect(new RedisStrategy({ redis: client, lifetimeSeconds: null }).lifetimeSeconds).to.equal(null);
   });
 
+  it('refuses a lifetime that is not a positive number at configuration time', () => {
+    for (const lifetimeSeconds of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new RedisStrategy({ redis: client, lifetimeSeconds }), String(lifetimeSeconds)).to.throw(AuthConfigurationError);
+    }
+    expect(() => new RedisStrategy({} as never)).to.throw(TypeError);
+  });
+
   it('issues a 32-byte base64url token and stores only its SHA-256 digest, with the lifetime as TTL', async () => {
     const userId = randomUUID();
     const token = await strategy.write({ userId, scopes: ['items:read'], lifetimeSeconds: 600 });
@@ -64,14 +77,14 @@ describe('RedisStrategy', () => {
     const keys = await client.keys(`${prefix}*`);
     expect(keys.some((k) => k.includes(token))).to.equal(false);
 
-    expect(await strategy.read(token)).to.deep.equal({ userId, scopes: ['items:read'] });
+    expect(grantOf(await strategy.read(token))).to.deep.equal({ userId, scopes: ['items:read'] });
   });
 
-  it('refuses unknown, malformed and oversized tokens with null', async () => {
+  it('refuses unknown, malformed and oversized tokens, saying which', async () => {
     const unknown = Buffer.alloc(32, 7).toString('base64url');
-    expect(await strategy.read(unknown)).to.equal(null);
+    expect(await strategy.read(unknown)).to.deep.equal({ rejected: 'unknown' });
     for (const bad of ['', 'garbage', 'x'.repeat(12 * 1024), `${unknown.slice(0, 42)}!`, `${unknown}A`]) {
-      expect(await strategy.read(bad), JSON.stringify(bad.slice(0, 20))).to.equal(null);
+      expect(await strategy.read(bad), JSON.stringify(bad.slice(0, 20))).to.deep.equal({ rejected: 'malformed' });
     }
   });
 
@@ -80,21 +93,21 @@ describe('RedisStrategy', () => {
     const key = `${prefix}${digestToken(token)}`;
     for (const value of ['not json', '{"userId": 5, "scopes": []}', '{"userId": "u", "scopes": "a b"}', 'null', '[]']) {
       await client.set(key, value);
-      expect(await strategy.read(token), value).to.equal(null);
+      expect(await strategy.read(token), value).to.deep.equal({ rejected: 'invalid_claims' });
     }
   });
 
   it('expires a token with its TTL', async () => {
-    const token = await strategy.write({ userId: randomUUID(), scopes: [], lifetimeSeconds: 0.2 });
-    expect(await strategy.read(token)).to.not.equal(null);
-    await sleep(400);
-    expect(await strategy.read(token)).to.equal(null);
+    const token = await strategy.write({ userId: randomUUID(), scopes: [], lifetimeSeconds: 0.5 });
+    expect(grantOf(await strategy.read(token))).to.not.equal(null);
+    await sleep(700);
+    expect(grantOf(await strategy.read(token))).to.equal(null);
   });
 
   it('never stores a token born expired (lifetime 0 or negative)', async () => {
     for (const lifetimeSeconds of [0, -5]) {
       const token = await strategy.write({ userId: randomUUID(), scopes: [], lifetimeSeconds });
-      expect(await strategy.read(token)).to.equal(null);
+      expect(grantOf(await strategy.read(token))).to.equal(null);
     }
     expect(await client.keys(`${prefix}*`)).to.deep.equal([]);
   });
@@ -104,7 +117,7 @@ describe('RedisStrategy', () => {
     const token = await strategy.write({ userId, scopes: [], lifetimeSeconds: null });
     expect(await client.pTTL(`${prefix}${digestToken(token)}`)).to.equal(-1);
     expect(await client.pTTL(strategy.indexKey(userId))).to.equal(-1);
-    expect(await strategy.read(token)).to.deep.equal({ userId, scopes: [] });
+    expect(grantOf(await strategy.read(token))).to.deep.equal({ userId, scopes: [] });
   });
 
   it('keeps a per-user index whose TTL follows the longest-lived token', async () => {
@@ -134,12 +147,12 @@ describe('RedisStrategy', () => {
     const userId = randomUUID();
     const a = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
     const b = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
-    const grant = (await strategy.read(a))!;
+    const grant = (grantOf(await strategy.read(a)))!;
     await strategy.destroy(a, grant);
-    expect(await strategy.read(a)).to.equal(null);
+    expect(grantOf(await strategy.read(a))).to.equal(null);
     expect(await client.exists(`${prefix}${digestToken(a)}`)).to.equal(0);
     expect(await client.sMembers(strategy.indexKey(userId))).to.deep.equal([digestToken(b)]);
-    expect(await strategy.read(b)).to.not.equal(null);
+    expect(grantOf(await strategy.read(b))).to.not.equal(null);
     await strategy.destroy('garbage', grant); // a malformed token is nothing to destroy
   });
 
@@ -150,13 +163,13 @@ describe('RedisStrategy', () => {
     const bobToken = await strategy.write({ userId: bob, scopes: ['x'], lifetimeSeconds: 60 });
 
     await strategy.destroyAllForUser(ann);
-    for (const token of annTokens) expect(await strategy.read(token)).to.equal(null);
+    for (const token of annTokens) expect(grantOf(await strategy.read(token))).to.equal(null);
     expect(await client.exists(strategy.indexKey(ann))).to.equal(0);
-    expect(await strategy.read(bobToken)).to.deep.equal({ userId: bob, scopes: ['x'] });
+    expect(grantOf(await strategy.read(bobToken))).to.deep.equal({ userId: bob, scopes: ['x'] });
 
     await strategy.destroyAllForUser(randomUUID()); // a user without tokens: nothing to do, no error
     const fresh = await strategy.write({ userId: ann, scopes: [], lifetimeSeconds: 60 });
-    expect(await strategy.read(fresh)).to.not.equal(null); // logging in again works
+    expect(grantOf(await strategy.read(fresh))).to.not.equal(null); // logging in again works
   });
 
   it('prunes expired digests from a large index at the next login', async () => {
@@ -176,14 +189,14 @@ describe('RedisStrategy', () => {
     offline.destroy();
     let error: unknown;
     try {
-      await s.read(token);
+      grantOf(await s.read(token));
     } catch (e) {
       error = e;
     }
     expect(error).to.be.instanceOf(Error);
     expect((error as Error).message).to.equal('Redis is not connected.');
     // A malformed token never reaches Redis, so it is refused even now.
-    expect(await s.read('garbage')).to.equal(null);
+    expect(grantOf(await s.read('garbage'))).to.equal(null);
   });
 
   it('keeps the process alive when the client reports errors (it listens to them itself)', () => {
@@ -232,16 +245,16 @@ describe('RedisStrategy on a Redis cluster (keys spread over slots)', () => {
     const a = await strategy.write({ userId, scopes: ['s'], lifetimeSeconds: 60 });
     const b = await strategy.write({ userId, scopes: [], lifetimeSeconds: null });
     const c = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
-    expect(await strategy.read(a)).to.deep.equal({ userId, scopes: ['s'] });
+    expect(grantOf(await strategy.read(a))).to.deep.equal({ userId, scopes: ['s'] });
     expect(await cluster.pTTL(strategy.indexKey(userId))).to.equal(-1);
 
     await strategy.destroy(a, { userId, scopes: ['s'] });
-    expect(await strategy.read(a)).to.equal(null);
-    expect(await strategy.read(b)).to.not.equal(null);
+    expect(grantOf(await strategy.read(a))).to.equal(null);
+    expect(grantOf(await strategy.read(b))).to.not.equal(null);
 
     await strategy.destroyAllForUser(userId);
-    expect(await strategy.read(b)).to.equal(null);
-    expect(await strategy.read(c)).to.equal(null);
+    expect(grantOf(await strategy.read(b))).to.equal(null);
+    expect(grantOf(await strategy.read(c))).to.equal(null);
     expect(await cluster.exists(strategy.indexKey(userId))).to.equal(0);
   });
 });

@@ -154,14 +154,40 @@ async function waitUntilReady(what: string, child: ChildProcess, log: string, pr
   throw new ServiceSetupError(`${what} was not ready within ${READY_TIMEOUT_MS} ms: ${tail(log, 5).replace(/\n/g, ' | ')}`);
 }
 
-/** Processes to kill if the test process exits without teardown (crash, process.exit). */
-const running = new Set<{ child: ChildProcess; dir: string }>();
-process.once('exit', () => {
-  for (const { child, dir } of running) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+/**
+ * Starts `server`; if another process took its port between `freePort` and the bind (the log
+ * says so), starts it again on another free port.
+ */
+async function startOnFreePort(server: { port: number; resume(): Promise<void> }, log: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await server.resume();
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test(tail(log, 5))) throw error;
+      server.port = await freePort();
+    }
   }
-});
+}
+
+/** Processes to kill if the test process ends without teardown (crash, process.exit, Ctrl-C). */
+const running = new Set<{ child: ChildProcess; dir: string }>();
+
+function killRunning(): void {
+  for (const entry of running) {
+    entry.child.kill('SIGKILL');
+    rmSync(entry.dir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+process.once('exit', killRunning);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // Node dies of these signals without an 'exit' event; clean up, then die of the signal as before.
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal);
+  });
+}
 
 // ---- redis-server -----------------------------------------------------------------------------
 
@@ -189,7 +215,8 @@ export class RedisServer {
   private entry: { child: ChildProcess; dir: string } | undefined;
 
   private constructor(
-    readonly port: number,
+    /** Changes only if another process took the first port chosen before the server bound it. */
+    public port: number,
     private readonly dir: string,
     private readonly binary: string,
     private readonly runAs: RunAs | undefined,
@@ -209,7 +236,7 @@ export class RedisServer {
     const dir = makeTempDir('rcauth-redis-', runAs);
     const server = new RedisServer(await freePort(), dir, binary, runAs, options.cluster ?? false, options.persistent ?? false);
     try {
-      await server.resume();
+      await startOnFreePort(server, join(dir, 'redis.log'));
       if (server.cluster) await server.assignAllSlots();
     } catch (error) {
       await server.destroy();
@@ -289,7 +316,8 @@ export class PostgresServer {
   private entry: { child: ChildProcess; dir: string } | undefined;
 
   private constructor(
-    readonly port: number,
+    /** Changes only if another process took the first port chosen before the server bound it. */
+    public port: number,
     private readonly dir: string,
     private readonly runAs: RunAs | undefined,
   ) {}
@@ -307,7 +335,7 @@ export class PostgresServer {
     const server = new PostgresServer(await freePort(), makeTempDir('rcauth-pg-', runAs), runAs);
     try {
       await server.initdb();
-      await server.resume();
+      await startOnFreePort(server, join(server.dir, 'postgres.log'));
       await server.createDatabase('rcauth_test');
     } catch (error) {
       await server.destroy();
