@@ -94,6 +94,9 @@ describe('POST /login', () => {
       ['non-string fields', (r) => r.send({ username: ['a@b.c'], password: { $gt: '' } }), 400, 'VALIDATION_ERROR'],
       ['a numeric password', (r) => r.send({ username: 'a@b.c', password: 12345678 }), 400, 'VALIDATION_ERROR'],
       ['an oversized body', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(64 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
+      // Found by the fuzz suite: nesting that overflowed class-transformer, and a lone surrogate that made isEmail throw.
+      ['JSON nested 2000 deep', (r) => r.set('Content-Type', 'application/json').send(`{"username":${'['.repeat(2000)}1${']'.repeat(2000)},"password":"x"}`), 400, 'VALIDATION_ERROR'],
+      ['a lone surrogate', (r) => r.set('Content-Type', 'application/json').send('{"username":"a\\ud800@b.c","password":"x"}'), 400, 'VALIDATION_ERROR'],
       ['an oversized password inside the limit', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(5000) }), 400, 'VALIDATION_ERROR'],
       // Koa's body parser (mounted by routing-controllers for every route) refuses proto-poisoned JSON itself.
       ['__proto__ pollution', (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'), 400, DRIVER === 'koa' ? 'VALIDATION_ERROR' : 'LOGIN_BAD_CREDENTIALS'],

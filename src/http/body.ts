@@ -62,6 +62,7 @@ export async function readBody(exchange: HttpExchange, accept: 'json' | 'json-or
     for (const [key, value] of new URLSearchParams(text)) {
       if (!UNSAFE_KEYS.has(key) && !Object.hasOwn(fields, key)) fields[key] = value; // the first value of a repeated field wins
     }
+    checkShape(fields);
     return withoutPrototypeKeys(fields);
   }
   let parsed: unknown;
@@ -73,11 +74,38 @@ export async function readBody(exchange: HttpExchange, accept: 'json' | 'json-or
   return asFields(parsed);
 }
 
+/** Deeper than any form a person fills in; deep enough nesting overflows the stack of validators. */
+export const MAX_BODY_DEPTH = 32;
+
 function asFields(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ValidationError('The request body must be a JSON object.');
   }
+  checkShape(value);
   return withoutPrototypeKeys(value as Record<string, unknown>);
+}
+
+/**
+ * Refuses what would make later steps throw instead of answer: nesting deeper than
+ * MAX_BODY_DEPTH (class-transformer recurses) and strings that are not well-formed Unicode
+ * (a lone surrogate makes the email validator's encodeURI throw, and would reach argon2 as
+ * U+FFFD, so that different passwords hash alike). Iterative, so it cannot overflow itself.
+ */
+function checkShape(root: object): void {
+  const pending: [unknown, number][] = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) throw new ValidationError('The request body contains text that is not valid Unicode.');
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH) throw new ValidationError(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+    for (const key of Object.keys(value)) {
+      if (!key.isWellFormed()) throw new ValidationError('The request body contains text that is not valid Unicode.');
+      pending.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
 }
 
 /** `__proto__` and friends would reach class-transformer's assignments: drop them up front. */

@@ -21,8 +21,15 @@ function flatten(errors: ClassValidatorError[], prefix = ''): FieldError[] {
  * which is also what keeps callers from mass-assigning protected columns.
  */
 export async function validateBody<T extends object>(dto: new () => T, fields: Record<string, unknown>): Promise<T> {
-  const instance = plainToInstance(dto, fields, { excludeExtraneousValues: false });
-  const errors = await validate(instance, { whitelist: true, forbidUnknownValues: true, validationError: { target: false, value: false } });
+  let instance: T;
+  let errors: ClassValidatorError[];
+  try {
+    instance = plainToInstance(dto, fields, { excludeExtraneousValues: false });
+    errors = await validate(instance, { whitelist: true, forbidUnknownValues: true, validationError: { target: false, value: false } });
+  } catch {
+    // A validator that throws on odd input is still a bad request, never a 500.
+    throw new ValidationError('The request body is invalid.');
+  }
   if (errors.length > 0) {
     throw new ValidationError('The request body is invalid.', flatten(errors));
   }
