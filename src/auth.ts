@@ -111,7 +111,6 @@ export class Auth<U extends BaseUser = BaseUser> {
       hasher: options.passwordHasher ?? new Argon2PasswordHasher(),
       tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
       revokeAllTokens: (userId) => this.revokeAllTokens(userId),
-      forgetUser: () => undefined,
       events: this.events,
     };
     const ManagerClass = options.userManager ?? UserManager;

@@ -36,8 +36,6 @@ export interface UserManagerContext<U extends BaseUser> {
   tokens: UserTokens;
   /** Destroys every token of the user in every backend that can (logout everywhere). */
   revokeAllTokens(userId: string): Promise<void>;
-  /** Drops the user from any per-process cache, so a change is seen at once. */
-  forgetUser(userId: string): void;
   /** Where auth events go (`password.reset`). */
   events?: AuthEvents;
 }
@@ -199,7 +197,6 @@ export class UserManager<U extends BaseUser = BaseUser> {
 
     const revoke = password !== undefined || (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
     const updated = Object.keys(fields).length > 0 ? await this.context.store.update(user, fields as Partial<U>) : user;
-    this.context.forgetUser(user.id);
     // After the write, so no token issued under the old password or rights can survive it.
     if (revoke) await this.context.revokeAllTokens(user.id);
     await this.after('onAfterUpdate', () => this.onAfterUpdate(updated, changes, options.request));
@@ -215,7 +212,6 @@ export class UserManager<U extends BaseUser = BaseUser> {
     await this.onBeforeDelete(user, options.request);
     await this.context.revokeAllTokens(user.id);
     await this.context.store.delete(user);
-    this.context.forgetUser(user.id);
     await this.after('onAfterDelete', () => this.onAfterDelete(user, options.request));
   }
 
@@ -242,7 +238,6 @@ export class UserManager<U extends BaseUser = BaseUser> {
     if (!user || !user.isActive || user.email !== claims.email) throw bad();
     if (user.isVerified) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, 'This user is already verified.');
     const verified = await this.context.store.update(user, { isVerified: true } as Partial<U>);
-    this.context.forgetUser(user.id);
     await this.after('onAfterVerify', () => this.onAfterVerify(verified, request));
     return verified;
   }
@@ -279,7 +274,6 @@ export class UserManager<U extends BaseUser = BaseUser> {
     const newHash = await this.context.hasher.hash(password);
     if (!(await this.context.store.replacePasswordHash(user.id, user.hashedPassword, newHash))) throw bad();
     user.hashedPassword = newHash;
-    this.context.forgetUser(user.id);
     await this.context.revokeAllTokens(user.id);
     this.context.events?.publish({ type: 'password.reset', userId: user.id });
     await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
