@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.once('SIGTERM', stop);
+  process.once('SIGINT', stop); // Ctrl-C reaches the whole process group: still clean up
   process.once('disconnect', stop); // the runner died: do not linger
 
   send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner });

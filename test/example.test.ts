@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'fs';
-import { Agent, request as httpRequest, type IncomingMessage } from 'http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createServer, type Server } from 'http';
 import { createExpressServer } from 'routing-controllers';
 import request from 'supertest';
 import { DEMO_USER, startExample, type RunningExample } from '../examples/app';
