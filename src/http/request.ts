@@ -89,9 +89,23 @@ export function exchangeFromKoa(ctx: any): HttpExchange {
   };
 }
 
+/** One exchange per request: the checkers, `@CurrentUser()` and the controllers all ask for it. */
+const exchanges = new WeakMap<object, HttpExchange>();
+
+function cached(key: object, make: () => HttpExchange): HttpExchange {
+  let exchange = exchanges.get(key);
+  if (!exchange) {
+    exchange = make();
+    exchanges.set(key, exchange);
+  }
+  return exchange;
+}
+
 /** routing-controllers' Koa driver puts the Koa context on `action.context`. */
 export function exchangeFromAction(action: Action): HttpExchange {
-  return action.context ? exchangeFromKoa(action.context) : exchangeFromExpress(action.request, action.response);
+  return action.context
+    ? cached(action.context, () => exchangeFromKoa(action.context))
+    : cached(action.request, () => exchangeFromExpress(action.request, action.response));
 }
 
 /**
@@ -99,7 +113,7 @@ export function exchangeFromAction(action: Action): HttpExchange {
  * Koa gives `ctx.request` / `ctx.response`, which point back to the context.
  */
 export function exchangeFromParams(request: any, response: any): HttpExchange {
-  return request?.ctx ? exchangeFromKoa(request.ctx) : exchangeFromExpress(request, response);
+  return request?.ctx ? cached(request.ctx, () => exchangeFromKoa(request.ctx)) : cached(request, () => exchangeFromExpress(request, response));
 }
 
 /** Appends a header value (Set-Cookie may be sent several times). */
