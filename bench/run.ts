@@ -144,7 +144,34 @@ function report(servers: Running[], skipped: string[], setup: string): string {
   return lines.join('\n');
 }
 
+/**
+ * PostgreSQL and Redis for (e) and (f): the test suite's private servers on loopback ports,
+ * unless TEST_DATABASE_URL / TEST_REDIS_URL name servers already. Without the binaries those
+ * rows are skipped, with the reason.
+ */
+async function startServices(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const services = require('../test/support/services') as { mochaGlobalSetup(): Promise<void>; mochaGlobalTeardown(): Promise<void> };
+  try {
+    await services.mochaGlobalSetup();
+    return () => services.mochaGlobalTeardown();
+  } catch (error) {
+    console.log(`PostgreSQL / Redis rows skipped: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
+  const stopServices = process.env.BENCH_SERVICES === '0' ? undefined : await startServices();
+  try {
+    await runBench();
+  } finally {
+    await stopServices?.();
+  }
+}
+
+async function runBench(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const selected = VARIANTS.filter((v) => !only || only.includes(v.id));
   const skipped: string[] = [];

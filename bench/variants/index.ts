@@ -20,4 +20,11 @@ export const VARIANTS: VariantDescriptor[] = [
     skipReason: () => (process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL is not set'),
     target: { of: 'jwt', ratio: 0.8 },
   },
+  {
+    id: 'redis',
+    label: '(f) library: Bearer + RedisStrategy',
+    module: 'library-redis',
+    skipReason: () => (process.env.TEST_REDIS_URL ? undefined : 'TEST_REDIS_URL is not set'),
+    target: { of: 'jwt', ratio: 0.75 },
+  },
 ];
