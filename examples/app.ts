@@ -18,9 +18,12 @@ import {
   AuthErrorHandler,
   BearerTransport,
   CookieTransport,
+  AccessToken,
   DatabaseStrategy,
   JwtStrategy,
+  RedisStrategy,
 } from '../src';
+import { createClient } from 'redis';
 import { exampleControllers } from './controllers';
 import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
 import { consoleMailer, MAILER, type Mailer } from './mailer';
@@ -35,8 +38,12 @@ export interface ExampleOptions {
   port?: number;
   /** Default 127.0.0.1: the example turns off `Secure` cookies, so it stays on loopback. */
   host?: string;
-  /** SQLite file (or `:memory:`). Default examples/app.sqlite. */
+  /** SQLite file (or `:memory:`). Default examples/app.sqlite. Ignored when `databaseUrl` is given. */
   database?: string;
+  /** A PostgreSQL URL (env `DATABASE_URL`): users and database tokens live there instead of SQLite. */
+  databaseUrl?: string;
+  /** A Redis URL (env `REDIS_URL`): the cookie backend keeps its tokens in Redis instead of the database. */
+  redisUrl?: string;
   /** ≥ 32 bytes. Default: generated at start, with a warning (tokens die with the process). */
   secret?: string;
   /** Where verify / reset "emails" go. Default: the console. */
@@ -67,7 +74,14 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     log('WARNING: AUTH_SECRET is not set; using a random secret generated at start (development only: JWTs and verify/reset tokens die with this process).');
   }
 
-  const dataSource = new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
+  // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
+  // migration is SQLite's), SQLite otherwise.
+  const dataSource = options.databaseUrl
+    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken], synchronize: true })
+    : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
+  // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
+  const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
+  if (redis) await redis.connect();
 
   Container.set(MAILER, options.mailer ?? consoleMailer);
   const auth = Auth.configure<User>({
@@ -87,10 +101,11 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
         // browsers drop a Secure cookie on http (except some on localhost) and curl never sends it.
         // Keep the default (Secure) in any deployed app: it is served over HTTPS.
         transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
-        strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+        strategy: redis ? new RedisStrategy({ redis: redis as any, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
       }),
     ],
   });
+  log(`Storage: users in ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, cookie-backend tokens in ${redis ? 'Redis' : options.databaseUrl ? 'PostgreSQL' : 'SQLite'}.`);
 
   await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
   await seedDemoUser(auth);
@@ -126,6 +141,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (dataSource.isInitialized) await dataSource.destroy();
+      redis?.destroy();
     },
   };
 }
@@ -149,6 +165,8 @@ async function main(): Promise<void> {
     port,
     host: process.env.HOST || undefined,
     database: process.env.SQLITE_PATH || undefined,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    redisUrl: process.env.REDIS_URL || undefined,
     secret: process.env.AUTH_SECRET || undefined,
   });
   const stop = () => {

@@ -217,3 +217,36 @@ describe('example app (examples/app.ts)', () => {
     expect(count[0].n, 'the restart reused the account instead of creating another').to.equal(1);
   });
 });
+
+describe('example app on PostgreSQL and Redis (DATABASE_URL / REDIS_URL)', () => {
+  it('keeps users in PostgreSQL and cookie tokens in Redis, and logs in through both backends', async () => {
+    const { createClient } = await import('redis');
+    const lines: string[] = [];
+    const example = await startExample({
+      port: 0,
+      secret: SECRET,
+      databaseUrl: process.env.TEST_DATABASE_URL,
+      redisUrl: process.env.TEST_REDIS_URL,
+      mailer: { send: () => undefined },
+      log: (line) => lines.push(line),
+    });
+    const redis = createClient({ url: process.env.TEST_REDIS_URL });
+    await redis.connect();
+    try {
+      expect(lines.join('\n')).to.contain('Storage: users in PostgreSQL, cookie-backend tokens in Redis.');
+      expect(example.dataSource.options.type).to.equal('postgres');
+      const login = await request(example.app).post('/auth/cookie/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+      expect(login.status).to.equal(204);
+      const cookie = cookieFrom(login)!;
+      const token = decodeURIComponent(cookie.split('=')[1]);
+      const { digestToken } = await import('../src/strategies/opaque-token');
+      expect(await redis.exists(`routing-controllers-auth:token:${digestToken(token)}`)).to.equal(1);
+      expect((await request(example.app).get('/items').set('Cookie', cookie)).status).to.equal(200);
+      const jwt = await request(example.app).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+      expect(jwt.status).to.equal(200);
+    } finally {
+      redis.destroy();
+      await example.close();
+    }
+  });
+});
