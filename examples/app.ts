@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'crypto';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { createExpressServer, useContainer } from 'routing-controllers';
+import { createExpressServer, HttpError, useContainer } from 'routing-controllers';
 import { Container } from 'typedi';
 import { DataSource } from 'typeorm';
 import {
@@ -29,6 +29,14 @@ import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-sourc
 import { consoleMailer, MAILER, type Mailer } from './mailer';
 import { User } from './user';
 import { ExampleUserManager } from './user-manager';
+
+/** A 303 to the login page, for HTML requests without a session (`onUnauthenticated`). */
+class RedirectToLogin extends HttpError {
+  constructor() {
+    super(303, 'Sign in first: /');
+    Object.defineProperty(this, 'stack', { value: undefined }); // never rendered into the page
+  }
+}
 
 /** The seeded account printed at start. Demo only: a real app never ships a known password. */
 export const DEMO_USER = { email: 'demo@example.com', password: 'swordfish-lantern-42', scopes: ['items:write'] } as const;
@@ -89,6 +97,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     userEntity: User,
     userManager: ExampleUserManager,
     secret, // signs reset / verify tokens
+    // Browsers asking for a page are sent to the login page; JSON clients keep the 401.
+    onUnauthenticated: (action) => {
+      if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;
+      action.response.setHeader('Location', '/?next=/account');
+      return new RedirectToLogin();
+    },
     backends: [
       new AuthenticationBackend({
         name: 'jwt',

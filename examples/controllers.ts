@@ -55,6 +55,18 @@ export class PageController {
   }
 }
 
+/** `GET /account` — a protected HTML page: browsers without a session are redirected to `/` (see app.ts). */
+@Controller()
+export class AccountPageController {
+  @Authorized()
+  @Get('/account')
+  @ContentType('text/html; charset=utf-8')
+  account(@CurrentUser() user: User) {
+    const email = user.email.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return `<!doctype html><meta charset="utf-8"><title>Account</title><p>Signed in as ${email}. <a href="/">Back</a></p>`;
+  }
+}
+
 export const exampleControllers: Function[] = [
   JwtAuthController,
   CookieAuthController,
@@ -64,4 +76,5 @@ export const exampleControllers: Function[] = [
   Users,
   ItemsController,
   PageController,
+  AccountPageController,
 ];

@@ -94,6 +94,19 @@ describe('example app (examples/app.ts)', () => {
     expect(() => new Function(script!), 'the script parses').not.to.throw();
   });
 
+  it('redirects a browser without a session from the account page, keeps the 401 for JSON clients (onUnauthenticated)', async () => {
+    const page = await request(url).get('/account').set('Accept', 'text/html,application/xhtml+xml');
+    expect(page.status).to.equal(303);
+    expect(page.headers.location).to.equal('/?next=/account');
+    const json = await request(url).get('/items').set('Accept', 'application/json');
+    expect(json.status).to.equal(401);
+    expect(json.body.code).to.equal('UNAUTHORIZED');
+    const login = await request(url).post('/auth/cookie/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const signedIn = await request(url).get('/account').set('Accept', 'text/html').set('Cookie', cookieFrom(login)!);
+    expect(signedIn.status).to.equal(200);
+    expect(signedIn.text).to.contain(`Signed in as ${DEMO_USER.email}`);
+  });
+
   it('refuses the protected route without credentials', async () => {
     const res = await request(url).get('/items');
     expect(res.status).to.equal(401);
