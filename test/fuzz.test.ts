@@ -201,12 +201,27 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
     accessToken = await t.auth.createToken(user, { backend: 'jwt' });
     resetToken = (await t.auth.userManager.forgotPassword(user))!;
     ({ url } = await t.listen());
+    // The request path reads through better-sqlite3 statements of its own (not TypeORM's logger):
+    // count those too, by wrapping the Statement prototype's readers.
+    const statementProto = Object.getPrototypeOf((dataSource.driver as any).databaseConnection.prepare('SELECT 1'));
+    for (const method of ['get', 'all'] as const) {
+      const original = statementProto[method];
+      restoreStatement.push(() => (statementProto[method] = original));
+      statementProto[method] = function (this: { source: string }, ...args: unknown[]) {
+        logger.queries.push(this.source);
+        return original.apply(this, args);
+      };
+    }
   });
+  const restoreStatement: (() => void)[] = [];
   beforeEach(() => {
     hasher.calls.length = 0;
     logger.queries.length = 0;
   });
-  after(() => t?.close());
+  after(async () => {
+    for (const restore of restoreStatement) restore();
+    await t?.close();
+  });
 
   /** Every route that reads a password, with a body carrying `password`. */
   const passwordRoutes = (password: string) => [
