@@ -137,7 +137,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     const principal = await this.requirePrincipal(exchange, action);
     if (!hasAllScopes(principal.scopes, scopes)) {
       const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
-      throw this.withHeaders(exchange, new InsufficientScopeError(scopes, headers));
+      throw new InsufficientScopeError(scopes, headers);
     }
     return true;
   };
@@ -145,7 +145,7 @@ export class Auth<U extends BaseUser = BaseUser> {
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
   readonly currentUserChecker = async (action: Action): Promise<U | null> => {
     const resolution = await this.authenticator.resolve(exchangeFromAction(action));
-    if (resolution.refusal) throw this.withHeaders(exchangeFromAction(action), resolution.refusal);
+    if (resolution.refusal) throw resolution.refusal;
     return resolution.principal?.user ?? null;
   };
 
@@ -165,7 +165,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       const exchange = exchangeFromExpress(req, res);
       this.authenticator.resolve(exchange).then(
         (resolution) => {
-          if (resolution.refusal) return next(this.withHeaders(exchange, resolution.refusal));
+          if (resolution.refusal) return next(resolution.refusal);
           req.user = resolution.principal?.user ?? null;
           req.auth = resolution.principal;
           next();
@@ -183,7 +183,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     return async (ctx, next) => {
       const exchange = exchangeFromKoa(ctx);
       const resolution = await this.authenticator.resolve(exchange);
-      if (resolution.refusal) throw this.withHeaders(exchange, resolution.refusal);
+      if (resolution.refusal) throw resolution.refusal;
       ctx.state.user = resolution.principal?.user ?? null;
       ctx.state.auth = resolution.principal;
       await next();
@@ -216,7 +216,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       if (error instanceof TooManyRequestsError) {
         this.events.publish({ type: 'rate.limited', action, retryAfterSeconds: error.retryAfterSeconds, ip: exchange.ip });
       }
-      throw this.withHeaders(exchange, error as Error);
+      throw error;
     }
   }
 
@@ -226,27 +226,18 @@ export class Auth<U extends BaseUser = BaseUser> {
   }
 
   /** The 401 for this request (or the app's `onUnauthenticated` error). */
-  unauthenticatedError(exchange: HttpExchange, action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
+  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
     const custom = action && this.onUnauthenticated?.(action);
     if (custom) return custom;
     const headers: Record<string, string> = {};
     if (this.hasBearerBackend) headers['WWW-Authenticate'] = resolution.bearerRejected ? 'Bearer error="invalid_token"' : 'Bearer';
-    return this.withHeaders(exchange, new UnauthorizedError(resolution.bearerRejected ? 'The access token is invalid or expired.' : 'Authentication required.', headers));
+    return new UnauthorizedError(resolution.bearerRejected ? 'The access token is invalid or expired.' : 'Authentication required.', headers);
   }
 
   private async requirePrincipal(exchange: HttpExchange, action: Action): Promise<Principal<U>> {
     const resolution = await this.authenticator.resolve(exchange);
-    if (resolution.refusal) throw this.withHeaders(exchange, resolution.refusal);
-    if (!resolution.principal) throw this.unauthenticatedError(exchange, action, resolution);
+    if (resolution.refusal) throw resolution.refusal;
+    if (!resolution.principal) throw this.unauthenticatedError(action, resolution);
     return resolution.principal;
-  }
-
-  /** routing-controllers does not send an error's headers: set them on the response first. */
-  private withHeaders<E extends Error>(exchange: HttpExchange, error: E): E {
-    const headers = (error as { headers?: Record<string, string> }).headers;
-    if (headers && !exchange.rawResponse.headersSent) {
-      for (const [name, value] of Object.entries(headers)) exchange.rawResponse.setHeader(name, value);
-    }
-    return error;
   }
 }

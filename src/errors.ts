@@ -53,6 +53,11 @@ export class AuthHttpError extends HttpError {
     this.headers = headers;
     Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false });
     Object.defineProperty(this, 'stack', { value: undefined, enumerable: false, writable: true });
+    // The http-errors convention, for handlers outside routing-controllers (Koa's own, Express's
+    // final handler) after `auth.middleware()` / `auth.koaMiddleware()` refused a request: they
+    // answer with this status and send `headers` themselves. Writable: Koa assigns `status`.
+    Object.defineProperty(this, 'status', { value: httpCode, enumerable: false, writable: true });
+    Object.defineProperty(this, 'expose', { value: httpCode < 500, enumerable: false, writable: true });
     Object.setPrototypeOf(this, new.target.prototype);
   }
 

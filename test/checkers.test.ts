@@ -3,8 +3,8 @@ import express from 'express';
 import request from 'supertest';
 import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
 import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore } from '../src';
-import { buildApp, createUser, makeDataSource, SECRET, type TestApp, User } from './support/app';
-import { bearerToken } from './support/http';
+import { buildApp, createUser, makeDataSource, PASSWORD, SECRET, type TestApp, User } from './support/app';
+import { bearerToken, cookieFrom } from './support/http';
 
 class CountingJwtStrategy extends JwtStrategy {
   reads = 0;
@@ -157,6 +157,25 @@ describe('auth.createToken and auth.middleware()', () => {
     expect((await request(koa.callback()).get('/plain')).body).to.deep.equal({ email: null, scopes: null });
     const token = await t.auth.createToken(user, { scopes: ['items:write'] });
     expect((await request(koa.callback()).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
+  });
+
+  it('a request the middleware refuses (cookie CSRF) gets its status from Koa and Express themselves', async () => {
+    const login = await request(t.app).post('/auth/cookie/login').type('form').send({ username: 'code@example.com', password: PASSWORD });
+    const cookie = cookieFrom(login)!;
+    const Koa = require('koa');
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(t.auth.koaMiddleware());
+    koa.use((ctx: any) => void (ctx.body = { ok: true }));
+    const koaRes = await request(koa.callback()).post('/x').set('Cookie', cookie).set('Origin', 'https://evil.example');
+    expect(koaRes.status).to.equal(403);
+    const app = express();
+    app.use(t.auth.middleware());
+    app.post('/x', (_req, res) => void res.json({ ok: true }));
+    app.use((error: any, _req: any, res: any, _next: any) => void res.status(error.status).json(error));
+    const expressRes = await request(app).post('/x').set('Cookie', cookie).set('Origin', 'https://evil.example');
+    expect(expressRes.status).to.equal(403);
+    expect(expressRes.body).to.deep.equal({ code: 'CSRF_FAILED', message: 'Cross-site request refused: the cookie cannot authenticate it.' });
   });
 
   it('sets req.user (null when anonymous) for Express code outside controllers', async () => {

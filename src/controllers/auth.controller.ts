@@ -74,7 +74,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const backend = auth.getBackend(this.backendName);
     const exchange = exchangeFromParams(request, response);
     const principal = await auth.authenticateWith(this.backendName, exchange);
-    if (!principal) throw auth.unauthenticatedError(exchange, undefined, { bearerRejected: false });
+    if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });
     await storeCall(() => backend.strategy.destroy(principal.token, principal.grant));
     backend.transport.logoutResponse(exchange);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
