@@ -132,21 +132,21 @@ export class Auth<U extends BaseUser = BaseUser> {
    * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
    * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes.
    */
-  readonly authorizationChecker = async (action: Action, scopes: string[] = []): Promise<boolean> => {
+  readonly authorizationChecker = (action: Action, scopes: string[] = []): boolean | Promise<boolean> => {
     const exchange = exchangeFromAction(action);
-    const principal = await this.requirePrincipal(exchange, action);
-    if (!hasAllScopes(principal.scopes, scopes)) {
-      const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
-      throw new InsufficientScopeError(scopes, headers);
-    }
-    return true;
+    const settled = this.authenticator.settled(exchange);
+    if (settled) return settle(() => this.authorize(settled, action, scopes));
+    return this.authenticator.resolve(exchange).then((resolution) => this.authorize(resolution, action, scopes));
   };
 
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
-  readonly currentUserChecker = async (action: Action): Promise<U | null> => {
-    const resolution = await this.authenticator.resolve(exchangeFromAction(action));
-    if (resolution.refusal) throw resolution.refusal;
-    return resolution.principal?.user ?? null;
+  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> => {
+    const exchange = exchangeFromAction(action);
+    const settled = this.authenticator.settled(exchange);
+    // After `@Authorized` the answer is known: give it at once (a refusal still as a rejection,
+    // since routing-controllers computes parameters outside its promise chain).
+    if (settled) return settle(() => userOf(settled));
+    return this.authenticator.resolve(exchange).then(userOf);
   };
 
   /** The request's principal (user, granted scopes, backend), or null. Cached per request. */
@@ -234,10 +234,29 @@ export class Auth<U extends BaseUser = BaseUser> {
     return new UnauthorizedError(resolution.bearerRejected ? 'The access token is invalid or expired.' : 'Authentication required.', headers);
   }
 
-  private async requirePrincipal(exchange: HttpExchange, action: Action): Promise<Principal<U>> {
-    const resolution = await this.authenticator.resolve(exchange);
+  /** True when the resolution lets the request through with these scopes; throws the 401/403/refusal otherwise. */
+  private authorize(resolution: Resolution<U>, action: Action, scopes: string[]): true {
     if (resolution.refusal) throw resolution.refusal;
-    if (!resolution.principal) throw this.unauthenticatedError(action, resolution);
-    return resolution.principal;
+    const principal = resolution.principal;
+    if (!principal) throw this.unauthenticatedError(action, resolution);
+    if (!hasAllScopes(principal.scopes, scopes)) {
+      const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
+      throw new InsufficientScopeError(scopes, headers);
+    }
+    return true;
+  }
+}
+
+function userOf<U extends BaseUser>(resolution: Resolution<U>): U | null {
+  if (resolution.refusal) throw resolution.refusal;
+  return resolution.principal?.user ?? null;
+}
+
+/** The value, or a rejected promise instead of a synchronous throw (callers expect errors as rejections). */
+function settle<T>(compute: () => T): T | Promise<never> {
+  try {
+    return compute();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -24,6 +24,12 @@ export interface Resolution<U extends BaseUser> {
   refusal?: AuthHttpError;
 }
 
+interface PendingResolution<U extends BaseUser> {
+  promise: Promise<Resolution<U>>;
+  /** Set once `promise` has resolved. */
+  value: Resolution<U> | undefined;
+}
+
 export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
 
 /**
@@ -32,7 +38,7 @@ export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
  * share one lookup per request.
  */
 export class Authenticator<U extends BaseUser> {
-  private readonly resolved = new WeakMap<object, Promise<Resolution<U>>>();
+  private readonly resolved = new WeakMap<object, PendingResolution<U>>();
 
   constructor(
     readonly backends: readonly AuthenticationBackend[],
@@ -42,12 +48,22 @@ export class Authenticator<U extends BaseUser> {
   ) {}
 
   resolve(exchange: HttpExchange): Promise<Resolution<U>> {
-    let resolution = this.resolved.get(exchange.raw);
-    if (!resolution) {
-      resolution = this.run(exchange);
-      this.resolved.set(exchange.raw, resolution);
+    let pending = this.resolved.get(exchange.raw);
+    if (!pending) {
+      const entry: PendingResolution<U> = { promise: undefined as unknown as Promise<Resolution<U>>, value: undefined };
+      entry.promise = this.run(exchange).then((resolution) => (entry.value = resolution));
+      this.resolved.set(exchange.raw, entry);
+      pending = entry;
     }
-    return resolution;
+    return pending.promise;
+  }
+
+  /**
+   * The request's resolution if it has already settled (it has, once `@Authorized` passed), so
+   * `@CurrentUser()` can answer without another trip through the microtask queue.
+   */
+  settled(exchange: HttpExchange): Resolution<U> | undefined {
+    return this.resolved.get(exchange.raw)?.value;
   }
 
   /** Authenticates with one backend only (logout must use the backend it logs out of). */

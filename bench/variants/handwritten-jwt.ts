@@ -6,14 +6,13 @@ import {
   Authorized,
   createExpressServer,
   CurrentUser,
-  type ExpressErrorMiddlewareInterface,
   Get,
   JsonController,
-  Middleware,
   useContainer,
 } from 'routing-controllers';
 import { Container } from 'typedi';
 import type { VariantServer } from '../variant';
+import { AnsweredErrors } from './answered-errors';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 const AUDIENCE = 'bench';
@@ -24,18 +23,6 @@ class HandwrittenItems {
   @Get('/')
   list(@CurrentUser() user: { sub: string }) {
     return { owner: user.sub };
-  }
-}
-
-/**
- * Ends the error chain once routing-controllers has answered (its Express driver still calls
- * `next(error)`, and Express would log a stack and drop the keep-alive socket on every 401),
- * as any hand-written setup needs; the library ships the same fix as AuthErrorHandler.
- */
-@Middleware({ type: 'after' })
-class AnsweredErrors implements ExpressErrorMiddlewareInterface {
-  error(error: unknown, _request: unknown, response: { headersSent: boolean }, next: (error?: unknown) => void): void {
-    if (!response.headersSent) next(error);
   }
 }
 

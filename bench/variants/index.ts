@@ -5,11 +5,13 @@ export const BARE = 'bare';
 export const HANDWRITTEN = 'handwritten-jwt';
 
 /**
- * Every variant, in table order. The first two are the references: (a) no auth at all and
- * (b) the best hand-written checker (DESIGN.md, "Performance facts"). Targets are DESIGN.md's.
+ * Every variant, in table order. The references: (a) no auth at all, (a′) routing-controllers'
+ * own cost for the decorators (the floor of any checker) and (b) the best hand-written checker
+ * (DESIGN.md, "Performance facts"). Targets are DESIGN.md's.
  */
 export const VARIANTS: VariantDescriptor[] = [
   { id: BARE, label: '(a) routing-controllers, no auth', module: 'bare' },
+  { id: 'checkers-only', label: "(a′) @Authorized + @CurrentUser, checkers check nothing", module: 'checkers-only' },
   { id: HANDWRITTEN, label: '(b) hand-written checker (jsonwebtoken + KeyObject)', module: 'handwritten-jwt' },
   { id: 'jwt', label: '(c) library: Bearer + JwtStrategy', module: 'library-jwt', target: { of: BARE, ratio: 0.9 } },
   { id: 'db-sqlite', label: '(d) library: Bearer + DatabaseStrategy, SQLite', module: 'library-db-sqlite', target: { of: 'jwt', ratio: 0.8 } },

@@ -32,61 +32,118 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Classes rather than object literals: a literal with getters and closures is built on V8's slow
+ * path for every request, and this runs on every authenticated request.
+ */
+class ExpressExchange implements HttpExchange {
+  readonly method: string;
+  readonly rawBodyText = undefined;
+
+  constructor(
+    readonly raw: any,
+    readonly rawResponse: any,
+  ) {
+    this.method = raw.method;
+  }
+
+  get request(): unknown {
+    return this.raw;
+  }
+
+  get response(): unknown {
+    return this.rawResponse;
+  }
+
+  header(name: string): string | undefined {
+    return firstHeader(this.raw.headers[name.toLowerCase()]);
+  }
+
+  get protocol(): string {
+    const req = this.raw;
+    return typeof req.protocol === 'string' ? req.protocol : req.socket?.encrypted ? 'https' : 'http';
+  }
+
+  get host(): string | undefined {
+    // Express 4's req.host drops the port; the origin check needs it, so prefer the Host header
+    // unless trust proxy says X-Forwarded-Host wins (req.get honours neither, so read it here).
+    const req = this.raw;
+    const trustProxy = typeof req.app?.get === 'function' && req.app.get('trust proxy fn');
+    const forwarded = firstHeader(req.headers['x-forwarded-host']);
+    if (forwarded && trustProxy && trustProxy(req.socket?.remoteAddress, 0)) return forwarded.split(',')[0].trim();
+    return firstHeader(req.headers.host);
+  }
+
+  get ip(): string | undefined {
+    const req = this.raw;
+    return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
+  }
+
+  get parsedBody(): unknown {
+    const req = this.raw;
+    return req._body === true || req.body !== undefined ? req.body : undefined;
+  }
+
+  setStatus(code: number): void {
+    this.rawResponse.status(code);
+  }
+}
+
+class KoaExchange implements HttpExchange {
+  readonly raw: IncomingMessage;
+  readonly rawResponse: ServerResponse;
+  readonly method: string;
+
+  constructor(private readonly ctx: any) {
+    this.raw = ctx.req;
+    this.rawResponse = ctx.res;
+    this.method = ctx.method;
+  }
+
+  get request(): unknown {
+    return this.ctx.request;
+  }
+
+  get response(): unknown {
+    return this.ctx.response;
+  }
+
+  header(name: string): string | undefined {
+    return firstHeader(this.raw.headers[name.toLowerCase()]);
+  }
+
+  get protocol(): string {
+    return this.ctx.protocol;
+  }
+
+  get host(): string | undefined {
+    return this.ctx.host || undefined;
+  }
+
+  get ip(): string | undefined {
+    return this.ctx.ip || undefined;
+  }
+
+  get parsedBody(): unknown {
+    return this.ctx.request?.body;
+  }
+
+  get rawBodyText(): string | undefined {
+    const rawBody = this.ctx.request?.rawBody;
+    return typeof rawBody === 'string' ? rawBody : undefined;
+  }
+
+  setStatus(code: number): void {
+    this.ctx.status = code;
+  }
+}
+
 export function exchangeFromExpress(req: any, res: any): HttpExchange {
-  return {
-    raw: req,
-    rawResponse: res,
-    method: req.method,
-    header: (name) => firstHeader(req.headers[name.toLowerCase()]),
-    get protocol() {
-      return typeof req.protocol === 'string' ? req.protocol : (req.socket as any)?.encrypted ? 'https' : 'http';
-    },
-    get host() {
-      // Express 4's req.host drops the port; the origin check needs it, so prefer the Host header
-      // unless trust proxy says X-Forwarded-Host wins (req.get honours neither, so read it here).
-      const trustProxy = typeof req.app?.get === 'function' && req.app.get('trust proxy fn');
-      const forwarded = firstHeader(req.headers['x-forwarded-host']);
-      if (forwarded && trustProxy && trustProxy(req.socket?.remoteAddress, 0)) return forwarded.split(',')[0].trim();
-      return firstHeader(req.headers.host);
-    },
-    get ip() {
-      return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
-    },
-    get parsedBody() {
-      return req._body === true || req.body !== undefined ? req.body : undefined;
-    },
-    rawBodyText: undefined,
-    setStatus: (code) => void res.status(code),
-    request: req,
-    response: res,
-  };
+  return new ExpressExchange(req, res);
 }
 
 export function exchangeFromKoa(ctx: any): HttpExchange {
-  return {
-    raw: ctx.req,
-    rawResponse: ctx.res,
-    method: ctx.method,
-    header: (name) => firstHeader(ctx.req.headers[name.toLowerCase()]),
-    get protocol() {
-      return ctx.protocol;
-    },
-    get host() {
-      return ctx.host || undefined;
-    },
-    get ip() {
-      return ctx.ip || undefined;
-    },
-    get parsedBody() {
-      return ctx.request?.body;
-    },
-    setStatus: (code) => void (ctx.status = code),
-    get rawBodyText() {
-      return typeof ctx.request?.rawBody === 'string' ? ctx.request.rawBody : undefined;
-    },
-    request: ctx.request,
-    response: ctx.response,
-  };
+  return new KoaExchange(ctx);
 }
 
 /** One exchange per request: the checkers, `@CurrentUser()` and the controllers all ask for it. */

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../errors';
 
@@ -96,5 +96,5 @@ export class RateLimits {
 
 /** Emails never appear in the store's keys: a digest of the normalised address does. */
 function accountKey(account: string): string {
-  return createHash('sha256').update(account.normalize('NFC').toLowerCase()).digest('base64url');
+  return hash('sha256', account.normalize('NFC').toLowerCase(), 'base64url');
 }

@@ -5,6 +5,7 @@ import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, r
 import { DatabaseRevocationStore } from './revocation/database';
 import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
+import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './verified-token-cache';
 import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
@@ -41,6 +42,11 @@ export interface JwtStrategyOptions {
    * Without one, a JWT lives until `exp` whatever happens.
    */
   revocation?: RevocationStore;
+  /**
+   * How many verified tokens to remember (default 10,000), so a token sent on every request is
+   * verified once, not per request; `exp` and revocation are still checked every time. 0 turns it off.
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 interface NamedKey extends JwtKeys {
@@ -66,6 +72,7 @@ export class JwtStrategy implements Strategy {
   readonly revocation: RevocationStore | undefined;
   private readonly current: NamedKey;
   private readonly keysById = new Map<string, NamedKey>();
+  private readonly verified: VerifiedTokenCache | undefined;
 
   constructor(options: JwtStrategyOptions) {
     this.algorithm = options.algorithm ?? 'HS256';
@@ -87,6 +94,11 @@ export class JwtStrategy implements Strategy {
     this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
     this.issuer = options.issuer;
     this.revocation = options.revocation;
+    const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+      throw new AuthConfigurationError('JwtStrategy: verifiedTokenCacheSize must be a whole number ≥ 0.');
+    }
+    this.verified = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
   }
 
   init(context: StrategyContext): void {
@@ -134,9 +146,17 @@ export class JwtStrategy implements Strategy {
 
   /** `verify`, saying why a token is refused. */
   inspect(token: string): TokenGrant | TokenRejection {
-    const malformed: TokenRejection = { rejected: 'malformed' };
+    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return { rejected: 'malformed' };
+    const cached = this.verified?.get(token);
+    if (cached) return cached;
+    const result = this.verifySignatureAndClaims(token);
+    if ('rejected' in result) return result;
+    // A token with `nbf` is not remembered: a hit re-checks only `exp` (this library never writes `nbf`).
+    return this.verified && !result.hasNotBefore ? this.verified.set(token, result.grant) : result.grant;
+  }
+
+  private verifySignatureAndClaims(token: string): { grant: TokenGrant; hasNotBefore: boolean } | TokenRejection {
     const invalidClaims: TokenRejection = { rejected: 'invalid_claims' };
-    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return malformed;
     const key = this.keyFor(token);
     if (!key) return { rejected: 'bad_signature' };
     let decoded: jwt.Jwt;
@@ -157,13 +177,14 @@ export class JwtStrategy implements Strategy {
     const scope = (claims as { scope?: unknown }).scope;
     if (scope !== undefined && typeof scope !== 'string') return invalidClaims;
     if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return invalidClaims;
-    return {
+    const grant: TokenGrant = {
       userId: claims.sub,
       scopes: scope ? scope.split(' ').filter(Boolean) : [],
       tokenId: claims.jti,
       issuedAtMs: typeof claims.iat === 'number' ? Math.round(claims.iat * 1000) : undefined,
       expiresAt: new Date(claims.exp * 1000),
     };
+    return { grant, hasNotBefore: claims.nbf !== undefined };
   }
 
   /** Deny-lists the token until its expiry when a revocation store is configured; otherwise it lives until `exp`. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'crypto';
+import { hash, randomBytes } from 'crypto';
 
 /** 32 random bytes, base64url: 256 bits, unguessable, safe in headers and cookies. */
 export function generateOpaqueToken(): string {
@@ -7,7 +7,7 @@ export function generateOpaqueToken(): string {
 
 /** The only form in which an opaque token is stored. */
 export function digestToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Exactly 43 base64url characters: anything else cannot be one of our tokens. */

@@ -53,9 +53,10 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
     return this.dataSource.getRepository(this.entity);
   }
 
-  async findById(id: string): Promise<U | null> {
-    if (!isUuid(id)) return null;
-    return guarded(() => this.loadById(id));
+  // On every authenticated request: one promise, not two async frames.
+  findById(id: string): Promise<U | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.loadById(id).catch(translateStoreError);
   }
 
   findByEmail(email: string): Promise<U | null> {
@@ -92,8 +93,12 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
-    if (isConnectionFailure(error)) throw new BackendUnavailableError();
-    throw error;
+    return translateStoreError(error);
   }
+}
+
+function translateStoreError(error: unknown): never {
+  if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
+  if (isConnectionFailure(error)) throw new BackendUnavailableError();
+  throw error;
 }
