@@ -30,15 +30,18 @@ interface PendingResolution<U extends BaseUser> {
   value: Resolution<U> | undefined;
 }
 
+type ResolutionHolder<U extends BaseUser> = Record<symbol, PendingResolution<U> | undefined>;
+
 export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
 
 /**
  * Tries the backends in order; the first that yields an active user wins. The outcome is
- * cached on the Node request, so `@Authorized`, every `@CurrentUser()` and the middleware
- * share one lookup per request.
+ * cached on the request's exchange (one per request, see http/request.ts), so `@Authorized`,
+ * every `@CurrentUser()` and the middleware share one lookup per request.
  */
 export class Authenticator<U extends BaseUser> {
-  private readonly resolved = new WeakMap<object, PendingResolution<U>>();
+  /** Where this authenticator keeps a request's resolution: a property of the request's one exchange. */
+  private readonly slot = Symbol('routing-controllers-auth.resolution');
 
   constructor(
     readonly backends: readonly AuthenticationBackend[],
@@ -48,12 +51,12 @@ export class Authenticator<U extends BaseUser> {
   ) {}
 
   resolve(exchange: HttpExchange): Promise<Resolution<U>> {
-    let pending = this.resolved.get(exchange.raw);
+    const holder = exchange as unknown as ResolutionHolder<U>;
+    let pending = holder[this.slot];
     if (!pending) {
       const entry: PendingResolution<U> = { promise: undefined as unknown as Promise<Resolution<U>>, value: undefined };
       entry.promise = this.run(exchange).then((resolution) => (entry.value = resolution));
-      this.resolved.set(exchange.raw, entry);
-      pending = entry;
+      holder[this.slot] = pending = entry;
     }
     return pending.promise;
   }
@@ -63,7 +66,7 @@ export class Authenticator<U extends BaseUser> {
    * `@CurrentUser()` can answer without another trip through the microtask queue.
    */
   settled(exchange: HttpExchange): Resolution<U> | undefined {
-    return this.resolved.get(exchange.raw)?.value;
+    return (exchange as unknown as ResolutionHolder<U>)[this.slot]?.value;
   }
 
   /** Authenticates with one backend only (logout must use the backend it logs out of). */

@@ -186,6 +186,32 @@ describe('auth.createToken and auth.middleware()', () => {
     const token = await t.auth.createToken(user, { scopes: ['items:write'] });
     expect((await request(app).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
   });
+
+  it('once a request is resolved, the checkers answer at once, and refuse by rejection, never by a synchronous throw', async () => {
+    // What a checker gave: a plain value, or the settled outcome of its promise.
+    const outcome = (value: unknown) => {
+      const shown = (v: unknown) => (v && typeof v === 'object' ? (v as User).email : v);
+      if (!(value instanceof Promise)) return Promise.resolve({ now: shown(value) });
+      return value.then(
+        (v) => ({ later: shown(v) }),
+        (error) => ({ rejected: error.code }),
+      );
+    };
+    const app = express();
+    app.use(t.auth.middleware()); // resolves the request before the checkers run
+    app.get('/probe', async (req, res) => {
+      const action = { request: req, response: res };
+      const calls = [t.auth.currentUserChecker(action), t.auth.authorizationChecker(action, []), t.auth.authorizationChecker(action, ['not-granted'])];
+      res.json(await Promise.all(calls.map(outcome)));
+    });
+    const token = await t.auth.createToken(user, { scopes: ['items:write'] });
+    expect((await request(app).get('/probe').set('Authorization', `Bearer ${token}`)).body).to.deep.equal([
+      { now: 'code@example.com' },
+      { now: true },
+      { rejected: 'INSUFFICIENT_SCOPE' },
+    ]);
+    expect((await request(app).get('/probe')).body).to.deep.equal([{ now: null }, { rejected: 'UNAUTHORIZED' }, { rejected: 'UNAUTHORIZED' }]);
+  });
 });
 
 describe('configuration errors are refused at configure time', () => {

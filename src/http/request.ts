@@ -6,7 +6,7 @@ import type { Action } from 'routing-controllers';
  * Express driver (`action.request` is Express's request) and Koa driver (`action.context` is ctx).
  */
 export interface HttpExchange {
-  /** The Node request: the key the per-request authentication is cached under. */
+  /** The Node request. */
   readonly raw: IncomingMessage;
   readonly rawResponse: ServerResponse;
   readonly method: string;
@@ -138,31 +138,29 @@ class KoaExchange implements HttpExchange {
   }
 }
 
+/**
+ * One exchange per request, kept under a symbol on the framework's request (Express) or context
+ * (Koa): the checkers, `@CurrentUser()`, the middleware and the controllers all get the same one,
+ * and the per-request authentication is cached on it. One property per request: a WeakMap entry
+ * costs more, mostly in garbage collection.
+ */
+const EXCHANGE = Symbol('routing-controllers-auth.exchange');
+
+function cached(holder: any, make: () => HttpExchange): HttpExchange {
+  return (holder[EXCHANGE] ??= make());
+}
+
 export function exchangeFromExpress(req: any, res: any): HttpExchange {
-  return new ExpressExchange(req, res);
+  return cached(req, () => new ExpressExchange(req, res));
 }
 
 export function exchangeFromKoa(ctx: any): HttpExchange {
-  return new KoaExchange(ctx);
-}
-
-/** One exchange per request: the checkers, `@CurrentUser()` and the controllers all ask for it. */
-const exchanges = new WeakMap<object, HttpExchange>();
-
-function cached(key: object, make: () => HttpExchange): HttpExchange {
-  let exchange = exchanges.get(key);
-  if (!exchange) {
-    exchange = make();
-    exchanges.set(key, exchange);
-  }
-  return exchange;
+  return cached(ctx, () => new KoaExchange(ctx));
 }
 
 /** routing-controllers' Koa driver puts the Koa context on `action.context`. */
 export function exchangeFromAction(action: Action): HttpExchange {
-  return action.context
-    ? cached(action.context, () => exchangeFromKoa(action.context))
-    : cached(action.request, () => exchangeFromExpress(action.request, action.response));
+  return action.context ? exchangeFromKoa(action.context) : exchangeFromExpress(action.request, action.response);
 }
 
 /**
@@ -170,7 +168,7 @@ export function exchangeFromAction(action: Action): HttpExchange {
  * Koa gives `ctx.request` / `ctx.response`, which point back to the context.
  */
 export function exchangeFromParams(request: any, response: any): HttpExchange {
-  return request?.ctx ? cached(request.ctx, () => exchangeFromKoa(request.ctx)) : cached(request, () => exchangeFromExpress(request, response));
+  return request?.ctx ? exchangeFromKoa(request.ctx) : exchangeFromExpress(request, response);
 }
 
 /** Appends a header value (Set-Cookie may be sent several times). */
