@@ -3,8 +3,7 @@
  * one server process per variant pinned to one core, loaded with autocannon from this process
  * on another core. Variants are interleaved over several rounds (a slow minute on the machine
  * hits every variant alike); the table shows the median req/s and p99 of the rounds, the
- * ratios to (a) no auth and (b) the best hand-written checker (the median of each round's
- * ratio), and DESIGN.md's targets.
+ * ratios to (a) no auth and (b) the best hand-written checker, and DESIGN.md's targets.
  * Missed targets are printed, never fatal. See docs/benchmark.md.
  *
  * Environment: BENCH_ROUNDS (5), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2),
@@ -106,13 +105,10 @@ function stop(server: Running): Promise<void> {
 
 function report(servers: Running[], skipped: string[], setup: string): string {
   const rps = new Map(servers.map((s) => [s.descriptor.id, median(s.samples.map((x) => x.requestsPerSecond))]));
-  const samples = new Map(servers.map((s) => [s.descriptor.id, s.samples.map((x) => x.requestsPerSecond)]));
-  // Paired: each round's ratio (the two runs were seconds apart), then the median of those, so a
-  // slow minute on the machine cancels out instead of landing on one side of the ratio.
   const ratio = (id: string, of: string) => {
-    const a = samples.get(id);
-    const b = samples.get(of);
-    return a !== undefined && b !== undefined ? median(a.map((value, round) => value / b[round])) : NaN;
+    const a = rps.get(id);
+    const b = rps.get(of);
+    return a !== undefined && b !== undefined ? a / b : NaN;
   };
   const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
   const rows = [['variant', 'req/s', 'p99 ms', '×(a)', '×(b)', 'rounds req/s']];
@@ -128,7 +124,7 @@ function report(servers: Running[], skipped: string[], setup: string): string {
     ]);
   }
   const lines = [
-    `GET /items, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${DURATION} s after a ${WARMUP} s warm-up; medians (ratios: median of the per-round ratios). Node ${process.version}; ${setup}.`,
+    `GET /items, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${DURATION} s after a ${WARMUP} s warm-up; medians. Node ${process.version}; ${setup}.`,
     '',
     formatTable(rows, [false, true, true, true, true, false]),
   ];
