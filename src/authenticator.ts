@@ -13,6 +13,7 @@ export interface Principal<U extends BaseUser = BaseUser> {
   scopes: string[];
   backend: AuthenticationBackend;
   token: string;
+  /** What the token granted. Read-only: a JWT strategy shares one frozen grant among the requests carrying that token. */
   grant: TokenGrant;
 }
 
@@ -129,7 +130,7 @@ export class Authenticator<U extends BaseUser> {
     if (!user) return { rejected: 'unknown_user' };
     if (!user.isActive) return { rejected: 'inactive_user' };
     // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
-    const scopes = user.isSuperuser ? grant.scopes : grant.scopes.filter((s) => s !== SUPERUSER_SCOPE);
+    const scopes = grant.scopes.filter((s) => user.isSuperuser || s !== SUPERUSER_SCOPE);
     return { user, scopes, backend, token, grant };
   }
 }
