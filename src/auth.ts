@@ -132,28 +132,16 @@ export class Auth<U extends BaseUser = BaseUser> {
    * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
    * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes.
    */
-  readonly authorizationChecker = (action: Action, scopes: string[] = []): boolean | Promise<boolean> => {
-    const exchange = exchangeFromAction(action);
-    const settled = this.authenticator.settled(exchange);
-    if (settled) return settle(() => this.authorize(settled, action, scopes));
-    return this.authenticator.resolve(exchange).then((resolution) => this.authorize(resolution, action, scopes));
-  };
+  readonly authorizationChecker = (action: Action, scopes: string[] = []): boolean | Promise<boolean> =>
+    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, scopes));
 
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
-  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> => {
-    const exchange = exchangeFromAction(action);
-    const settled = this.authenticator.settled(exchange);
-    // After `@Authorized` the answer is known: give it at once (a refusal still as a rejection,
-    // since routing-controllers computes parameters outside its promise chain).
-    if (settled) return settle(() => userOf(settled));
-    return this.authenticator.resolve(exchange).then(userOf);
-  };
+  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> =>
+    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => principalOf(resolution)?.user ?? null);
 
   /** The request's principal (user, granted scopes, backend), or null. Cached per request. */
   async authenticate(action: Action): Promise<Principal<U> | null> {
-    const resolution = await this.authenticator.resolve(exchangeFromAction(action));
-    if (resolution.refusal) throw resolution.refusal;
-    return resolution.principal;
+    return principalOf(await this.authenticator.resolve(exchangeFromAction(action)));
   }
 
   /**
@@ -181,11 +169,9 @@ export class Auth<U extends BaseUser = BaseUser> {
    */
   koaMiddleware(): (ctx: any, next: () => Promise<unknown>) => Promise<void> {
     return async (ctx, next) => {
-      const exchange = exchangeFromKoa(ctx);
-      const resolution = await this.authenticator.resolve(exchange);
-      if (resolution.refusal) throw resolution.refusal;
-      ctx.state.user = resolution.principal?.user ?? null;
-      ctx.state.auth = resolution.principal;
+      const principal = principalOf(await this.authenticator.resolve(exchangeFromKoa(ctx)));
+      ctx.state.user = principal?.user ?? null;
+      ctx.state.auth = principal;
       await next();
     };
   }
@@ -236,8 +222,7 @@ export class Auth<U extends BaseUser = BaseUser> {
 
   /** True when the resolution lets the request through with these scopes; throws the 401/403/refusal otherwise. */
   private authorize(resolution: Resolution<U>, action: Action, scopes: string[]): true {
-    if (resolution.refusal) throw resolution.refusal;
-    const principal = resolution.principal;
+    const principal = principalOf(resolution);
     if (!principal) throw this.unauthenticatedError(action, resolution);
     if (!hasAllScopes(principal.scopes, scopes)) {
       const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
@@ -247,16 +232,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   }
 }
 
-function userOf<U extends BaseUser>(resolution: Resolution<U>): U | null {
+/** The principal (null when anonymous); throws the refusal (CSRF, store down) when there is one. */
+function principalOf<U extends BaseUser>(resolution: Resolution<U>): Principal<U> | null {
   if (resolution.refusal) throw resolution.refusal;
-  return resolution.principal?.user ?? null;
-}
-
-/** The value, or a rejected promise instead of a synchronous throw (callers expect errors as rejections). */
-function settle<T>(compute: () => T): T | Promise<never> {
-  try {
-    return compute();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return resolution.principal;
 }

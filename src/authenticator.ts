@@ -63,11 +63,19 @@ export class Authenticator<U extends BaseUser> {
   }
 
   /**
-   * The request's resolution if it has already settled (it has, once `@Authorized` passed), so
-   * `@CurrentUser()` can answer without another trip through the microtask queue.
+   * `use(resolution)`, at once when the request's resolution has already settled (it has, once
+   * `@Authorized` passed), so `@CurrentUser()` answers without another trip through the microtask
+   * queue. An error `use` throws comes back as a rejection either way: routing-controllers
+   * computes parameters outside its promise chain, where a synchronous throw would escape.
    */
-  settled(exchange: HttpExchange): Resolution<U> | undefined {
-    return (exchange as unknown as ResolutionHolder<U>)[this.slot]?.value;
+  withResolution<T>(exchange: HttpExchange, use: (resolution: Resolution<U>) => T): T | Promise<T> {
+    const settled = (exchange as unknown as ResolutionHolder<U>)[this.slot]?.value;
+    if (!settled) return this.resolve(exchange).then(use);
+    try {
+      return use(settled);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Authenticates with one backend only (logout must use the backend it logs out of). */

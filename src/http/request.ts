@@ -146,16 +146,12 @@ class KoaExchange implements HttpExchange {
  */
 const EXCHANGE = Symbol('routing-controllers-auth.exchange');
 
-function cached(holder: any, make: () => HttpExchange): HttpExchange {
-  return (holder[EXCHANGE] ??= make());
-}
-
 export function exchangeFromExpress(req: any, res: any): HttpExchange {
-  return cached(req, () => new ExpressExchange(req, res));
+  return (req[EXCHANGE] ??= new ExpressExchange(req, res));
 }
 
 export function exchangeFromKoa(ctx: any): HttpExchange {
-  return cached(ctx, () => new KoaExchange(ctx));
+  return (ctx[EXCHANGE] ??= new KoaExchange(ctx));
 }
 
 /** routing-controllers' Koa driver puts the Koa context on `action.context`. */

@@ -5,7 +5,7 @@ import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, r
 import { DatabaseRevocationStore } from './revocation/database';
 import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
-import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './verified-token-cache';
+import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, type Verification, VerifiedTokenCache } from './verified-token-cache';
 import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
@@ -147,15 +147,12 @@ export class JwtStrategy implements Strategy {
   /** `verify`, saying why a token is refused. */
   inspect(token: string): TokenGrant | TokenRejection {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return { rejected: 'malformed' };
-    const cached = this.verified?.get(token);
-    if (cached) return cached;
+    if (this.verified) return this.verified.verifyOnce(token, () => this.verifySignatureAndClaims(token));
     const result = this.verifySignatureAndClaims(token);
-    if ('rejected' in result) return result;
-    // A token with `nbf` is not remembered: a hit re-checks only `exp` (this library never writes `nbf`).
-    return this.verified && !result.hasNotBefore ? this.verified.set(token, result.grant) : result.grant;
+    return 'rejected' in result ? result : result.grant;
   }
 
-  private verifySignatureAndClaims(token: string): { grant: TokenGrant; hasNotBefore: boolean } | TokenRejection {
+  private verifySignatureAndClaims(token: string): Verification {
     const invalidClaims: TokenRejection = { rejected: 'invalid_claims' };
     const key = this.keyFor(token);
     if (!key) return { rejected: 'bad_signature' };
@@ -184,7 +181,8 @@ export class JwtStrategy implements Strategy {
       issuedAtMs: typeof claims.iat === 'number' ? Math.round(claims.iat * 1000) : undefined,
       expiresAt: new Date(claims.exp * 1000),
     };
-    return { grant, hasNotBefore: claims.nbf !== undefined };
+    // A token with `nbf` is not remembered: a cache hit re-checks only `exp` (this library never writes `nbf`).
+    return { grant, cacheable: claims.nbf === undefined };
   }
 
   /** Deny-lists the token until its expiry when a revocation store is configured; otherwise it lives until `exp`. */

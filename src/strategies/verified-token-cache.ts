@@ -1,6 +1,9 @@
 import { hash } from 'crypto';
 import { LRUCache } from 'lru-cache';
-import type { TokenGrant } from './strategy';
+import type { TokenGrant, TokenRejection } from './strategy';
+
+/** A verification's outcome: a refusal, or a grant and whether it may be remembered. */
+export type Verification = TokenRejection | { grant: TokenGrant; cacheable: boolean };
 
 /** Default number of verified JWTs remembered per strategy. */
 export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
@@ -23,25 +26,22 @@ export class VerifiedTokenCache {
     this.entries = new LRUCache({ max: maxEntries });
   }
 
-  /** The grant of a token verified earlier and not yet expired; undefined otherwise. */
-  get(token: string): TokenGrant | undefined {
+  /**
+   * The grant of a token verified earlier and not yet expired; otherwise `verify`'s answer, kept
+   * when it is a grant that may be kept (frozen, since every later request shares it).
+   */
+  verifyOnce(token: string, verify: () => Verification): TokenGrant | TokenRejection {
     const key = digest(token);
-    const grant = this.entries.get(key);
-    if (grant && !isExpired(grant)) return grant;
-    if (grant) this.entries.delete(key);
-    return undefined;
-  }
-
-  /** Stores a verified grant; frozen, because every later request shares it. */
-  set(token: string, grant: TokenGrant): TokenGrant {
-    Object.freeze(grant.scopes);
-    const frozen = Object.freeze(grant);
-    this.entries.set(digest(token), frozen);
+    const known = this.entries.get(key);
+    if (known && !isExpired(known)) return known;
+    if (known) this.entries.delete(key);
+    const result = verify();
+    if ('rejected' in result) return result;
+    if (!result.cacheable) return result.grant;
+    Object.freeze(result.grant.scopes);
+    const frozen = Object.freeze(result.grant);
+    this.entries.set(key, frozen);
     return frozen;
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }
 
