@@ -13,15 +13,8 @@
 import fc from 'fast-check';
 import { Argon2PasswordHasher } from '../src';
 import { DRIVER } from '../test/support/app';
+import { positiveInt } from './env';
 import { asyncPropertyOf, createWorld, PROPERTIES, PropertyStats, sanityProblems, type FuzzProperty } from '../test/support/fuzz-cases';
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${raw}".`);
-  return value;
-}
 
 const TOTAL = positiveInt('FUZZ_CASES', 100_000);
 const SEED = positiveInt('FUZZ_SEED', Math.floor(Math.random() * 2 ** 31));

@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'child_process';
 import { join } from 'path';
 import { pinCores, raisePriority } from './cpu';
+import { positiveInt } from './env';
 import { formatTable, median } from './stats';
 import type { ServerMessage, VariantDescriptor } from './variant';
 import { BARE, HANDWRITTEN, VARIANTS } from './variants';
@@ -22,14 +23,6 @@ const DURATION = positiveInt('BENCH_DURATION', 3);
 const WARMUP = positiveInt('BENCH_WARMUP', 2);
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 10);
 const READY_TIMEOUT_MS = 60_000;
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${raw}".`);
-  return value;
-}
 
 interface Running {
   descriptor: VariantDescriptor;

@@ -1,18 +1,6 @@
-import 'reflect-metadata';
 import { randomUUID } from 'crypto';
-import { type Action, Authorized, createExpressServer, CurrentUser, Get, JsonController, useContainer } from 'routing-controllers';
-import { Container } from 'typedi';
 import type { VariantServer } from '../variant';
-import { AnsweredErrors } from './answered-errors';
-
-@JsonController('/items')
-class CheckedItems {
-  @Authorized()
-  @Get('/')
-  list(@CurrentUser() user: { sub: string }) {
-    return { owner: user.sub };
-  }
-}
+import { claimsApp } from './claims-app';
 
 /**
  * (a′) routing-controllers' own price for `@Authorized()` + `@CurrentUser()`: checkers that only
@@ -21,17 +9,5 @@ class CheckedItems {
  */
 export async function start(): Promise<VariantServer> {
   const owner = randomUUID();
-  useContainer(Container, { fallbackOnErrors: true });
-  const app = createExpressServer({
-    controllers: [CheckedItems],
-    middlewares: [AnsweredErrors],
-    authorizationChecker: (action: Action) => {
-      const header: string | undefined = action.request.headers.authorization;
-      if (!header || !header.startsWith('Bearer ')) return false;
-      action.request.user = { sub: owner };
-      return true;
-    },
-    currentUserChecker: (action: Action) => action.request.user,
-  });
-  return { app, token: 'not-checked', expectedOwner: owner };
+  return { app: claimsApp(() => ({ sub: owner })), token: 'not-checked', expectedOwner: owner };
 }
