@@ -7,6 +7,7 @@ import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
+import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
@@ -74,6 +75,7 @@ export class Auth<U extends BaseUser = BaseUser> {
   static configure<U extends BaseUser>(options: AuthOptions<U>): Auth<U> {
     const auth = new Auth(options);
     Container.set(Auth, auth);
+    reportRouteFailuresTo(auth.reportFailure);
     Container.set(UserManager, auth.userManager);
     if (options.userManager) Container.set(options.userManager, auth.userManager);
     return auth;
@@ -92,14 +94,14 @@ export class Auth<U extends BaseUser = BaseUser> {
     for (const backend of options.backends) {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
-      if (options.dataSource) backend.strategy.init?.({ dataSource: options.dataSource });
+      backend.strategy.init?.({ dataSource: options.dataSource, events: this.events });
     }
     this.backends = [...options.backends];
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.enumerationSafeRegistration = options.enumerationSafeRegistration ?? false;
     this.onUnauthenticated = options.onUnauthenticated;
-    this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
+    this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits, this.events);
     if (options.onEvent) this.events.on('event', options.onEvent);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
@@ -119,8 +121,18 @@ export class Auth<U extends BaseUser = BaseUser> {
       this.backends,
       (id) => this.userStore.findById(id),
       (backend, reason, exchange) => this.events.publish({ type: 'token.rejected', backend: backend.name, reason, ip: exchange.ip }),
+      this.reportFailure,
     );
   }
+
+  /**
+   * Reports a bug met while serving a request, once: the server log gets it with its stack, and
+   * `internal.error` listeners (error trackers) get the error. The client gets a 500 `{code, message}`.
+   */
+  readonly reportFailure: FailureReporter = (error, where, ip) => {
+    console.error(`routing-controllers-auth: ${where} failed:`, error);
+    this.events.publish({ type: 'internal.error', where, error, ip });
+  };
 
   getBackend(name: string): AuthenticationBackend {
     const backend = this.backends.find((b) => b.name === name);

@@ -1,7 +1,8 @@
 import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
-import { AuthConfigurationError, AuthHttpError, BackendUnavailableError } from './errors';
+import { AuthHttpError, BackendUnavailableError } from './errors';
 import type { HttpExchange } from './http/request';
+import { type FailureReporter, toClientError } from './request-failures';
 import type { TokenRejectionReason } from './security/events';
 import { isRejection, type TokenGrant, type TokenRejection } from './strategies/strategy';
 import { SUPERUSER_SCOPE } from './users/scopes';
@@ -49,6 +50,8 @@ export class Authenticator<U extends BaseUser> {
     private readonly loadUser: UserLoader<U>,
     /** Told of every token refused on a request that no backend authenticated (auth events). */
     private readonly onRejected: (backend: AuthenticationBackend, reason: TokenRejectionReason, exchange: HttpExchange) => void = () => undefined,
+    /** Told of each bug met while authenticating (logged once, published as an auth event). */
+    private readonly reportFailure: FailureReporter = () => undefined,
   ) {}
 
   resolve(exchange: HttpExchange): Promise<Resolution<U>> {
@@ -97,8 +100,10 @@ export class Authenticator<U extends BaseUser> {
       try {
         principal = await this.tryBackend(backend, exchange);
       } catch (error) {
+        // A later backend may still authenticate the request while this one's store is down; a bug
+        // (500) ends the request: trying on would hide it.
         if (!(error instanceof BackendUnavailableError)) throw error;
-        unavailable = error; // a later backend may still authenticate the request
+        unavailable = error;
         continue;
       }
       if (principal === undefined) continue;
@@ -110,8 +115,7 @@ export class Authenticator<U extends BaseUser> {
       try {
         backend.transport.checkRequest?.(exchange);
       } catch (error) {
-        if (error instanceof AuthHttpError) return { principal: null, bearerRejected, refusal: error };
-        throw error;
+        return { principal: null, bearerRejected, refusal: toClientError(error, this.reportFailure, `checking the request for the "${backend.name}" backend`, exchange.ip) };
       }
       return { principal, bearerRejected: false };
     }
@@ -132,8 +136,7 @@ export class Authenticator<U extends BaseUser> {
       if (isRejection(grant)) return grant;
       user = await this.loadUser(grant.userId);
     } catch (error) {
-      if (error instanceof AuthConfigurationError || error instanceof AuthHttpError) throw error;
-      throw new BackendUnavailableError();
+      throw toClientError(error, this.reportFailure, `authenticating with the "${backend.name}" backend`, exchange.ip);
     }
     if (!user) return { rejected: 'unknown_user' };
     if (!user.isActive) return { rejected: 'inactive_user' };

@@ -27,6 +27,8 @@ export const ErrorCode = {
   AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
   USER_HOOK_FAILED: 'USER_HOOK_FAILED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  AUTH_MISCONFIGURED: 'AUTH_MISCONFIGURED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -131,6 +133,28 @@ export class TooManyRequestsError extends AuthHttpError {
 export class BackendUnavailableError extends AuthHttpError {
   constructor(message = 'The authentication store is unavailable. Try again shortly.') {
     super(503, ErrorCode.AUTH_BACKEND_UNAVAILABLE, message, undefined, { 'Retry-After': '1' });
+  }
+}
+
+/**
+ * A bug met while authenticating or serving one of the library's routes: 500
+ * `{code: "INTERNAL_ERROR", message}`, never the cause's message or stack (those go to the server
+ * log, once, and to the `internal.error` auth event). `cause` holds the original error.
+ */
+export class InternalAuthError extends AuthHttpError {
+  constructor(readonly cause: unknown) {
+    super(500, ErrorCode.INTERNAL_ERROR, 'Internal error while authenticating the request.');
+  }
+}
+
+/**
+ * An `AuthConfigurationError` met while serving a request (e.g. an entity the strategy needs is not
+ * registered): 500 `{code: "AUTH_MISCONFIGURED", message}`; the configuration error, which names
+ * the fix, goes to the server log once.
+ */
+export class MisconfiguredError extends AuthHttpError {
+  constructor(readonly cause: AuthConfigurationError) {
+    super(500, ErrorCode.AUTH_MISCONFIGURED, 'The authentication library is misconfigured: see the server log.');
   }
 }
 

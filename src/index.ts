@@ -67,4 +67,7 @@ export {
   UserAlreadyExistsError,
   UserHookError,
   AuthConfigurationError,
+  InternalAuthError,
+  MisconfiguredError,
 } from './errors';
+export { isStoreOutage, StoreUnreachableError } from './stores/outage';

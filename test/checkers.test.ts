@@ -137,10 +137,11 @@ describe('auth.createToken and auth.middleware()', () => {
   });
 
   it('an explicitly short-lived token dies on time (JWT and database)', async () => {
-    const jwt = await t.auth.createToken(user, { lifetimeSeconds: 1 });
-    const db = await t.auth.createToken(user, { backend: 'db', lifetimeSeconds: 1 });
+    // 3 s: room for a loaded machine between issuing and the first use, which must still pass.
+    const jwt = await t.auth.createToken(user, { lifetimeSeconds: 3 });
+    const db = await t.auth.createToken(user, { backend: 'db', lifetimeSeconds: 3 });
     for (const token of [jwt, db]) expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     for (const token of [jwt, db]) expect((await request(t.app).get('/items').set('Authorization', `Bearer ${token}`)).status).to.equal(401);
     const strategy = t.auth.getBackend('db').strategy as DatabaseStrategy;
     expect(await strategy.purgeExpired()).to.be.greaterThan(0);

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccessToken, DatabaseStrategy, UserAlreadyExistsError } from '../src';
 import type { TokenGrant, TokenRejection } from '../src/strategies/strategy';
-import { isConnectionFailure } from '../src/typeorm/connection-failure';
+import { isStoreOutage } from '../src/stores/outage';
 import { isUniqueViolation, isUuid } from '../src/users/user-store';
 import { buildApp, createUser, makeDataSource, User, type DataSourceKind, type TestApp } from './support/app';
 
@@ -142,7 +142,7 @@ describe('PostgreSQL: telling "the database is unreachable" (503) from "the quer
       // The statement ends its own connection: the error is the one a query in flight gets.
       const error = await errorOf(() => victim.query('SELECT pg_terminate_backend(pg_backend_pid())'));
       expect((error as { driverError?: { code?: string } }).driverError?.code, String(error)).to.equal('57P01');
-      expect(isConnectionFailure(error), String(error)).to.equal(true);
+      expect(isStoreOutage(error), String(error)).to.equal(true);
     } finally {
       await victim.destroy().catch(() => undefined);
     }
@@ -151,18 +151,18 @@ describe('PostgreSQL: telling "the database is unreachable" (503) from "the quer
   it('a refused connection is a connection failure', async () => {
     const nowhere = new DataSource({ type: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMS: 1000 });
     const error = await errorOf(() => nowhere.initialize());
-    expect(isConnectionFailure(error), String(error)).to.equal(true);
+    expect(isStoreOutage(error), String(error)).to.equal(true);
   });
 
   it('a bad query or a constraint violation is not', async () => {
-    expect(isConnectionFailure(await errorOf(() => dataSource.query('SELECT * FROM no_such_table')))).to.equal(false);
-    expect(isConnectionFailure(await errorOf(() => dataSource.query("SELECT 'x'::uuid")))).to.equal(false);
+    expect(isStoreOutage(await errorOf(() => dataSource.query('SELECT * FROM no_such_table')))).to.equal(false);
+    expect(isStoreOutage(await errorOf(() => dataSource.query("SELECT 'x'::uuid")))).to.equal(false);
     const runner = dataSource.createQueryRunner(); // one connection: the temp table lives in it
     try {
       await runner.query('CREATE TEMP TABLE uniq (v int UNIQUE)');
       await runner.query('INSERT INTO uniq VALUES (1)');
       const duplicate = await errorOf(() => runner.query('INSERT INTO uniq VALUES (1)'));
-      expect(isConnectionFailure(duplicate)).to.equal(false);
+      expect(isStoreOutage(duplicate)).to.equal(false);
       expect(isUniqueViolation(duplicate)).to.equal(true);
     } finally {
       await runner.release();

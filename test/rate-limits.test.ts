@@ -110,3 +110,35 @@ describe('rate limits shared through Redis by several instances', () => {
     }
   });
 });
+
+describe('rate limits and the outage rule', () => {
+  const limits = { login: { perIp: { points: 2, durationSeconds: 60 }, perAccount: false as const } };
+
+  it('a Redis that cannot be reached: counting goes on in memory, budgets still hold', async () => {
+    const client = createClient({ url: process.env.TEST_REDIS_URL, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    client.destroy(); // closed: every command fails with node-redis' ClientClosedError
+    const limiter = new RateLimits({ redis: client, keyPrefix: `test:${randomBytes(4).toString('hex')}:`, limits });
+    await limiter.consume('login', { ip: '198.51.100.7' });
+    await limiter.consume('login', { ip: '198.51.100.7' });
+    const refused = await limiter.consume('login', { ip: '198.51.100.7' }).then(() => null, (e) => e);
+    expect(refused?.code).to.equal('TOO_MANY_REQUESTS');
+  });
+
+  it('an error that is no outage (a key of the wrong type) surfaces instead of falling back', async () => {
+    const client = createClient({ url: process.env.TEST_REDIS_URL });
+    await client.connect();
+    try {
+      const keyPrefix = `test:${randomBytes(4).toString('hex')}:`;
+      // rate-limiter-flexible's key for this budget, made a hash: INCR on it is a WRONGTYPE error reply.
+      await client.hSet(`${keyPrefix}login:perIp:198.51.100.8`, 'not', 'a counter');
+      const limiter = new RateLimits({ redis: client, keyPrefix, limits });
+      const failure = await limiter.consume('login', { ip: '198.51.100.8' }).then(() => null, (e) => e);
+      expect(failure, 'the WRONGTYPE error').to.be.instanceOf(Error);
+      expect(String(failure.message)).to.match(/WRONGTYPE/);
+    } finally {
+      client.destroy();
+    }
+  });
+});

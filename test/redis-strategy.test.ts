@@ -59,7 +59,7 @@ describe('RedisStrategy', () => {
     for (const lifetimeSeconds of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new RedisStrategy({ redis: client, lifetimeSeconds }), String(lifetimeSeconds)).to.throw(AuthConfigurationError);
     }
-    expect(() => new RedisStrategy({} as never)).to.throw(TypeError);
+    expect(() => new RedisStrategy({} as never)).to.throw(AuthConfigurationError);
   });
 
   it('issues a 32-byte base64url token and stores only its SHA-256 digest, with the lifetime as TTL', async () => {

@@ -1,14 +1,16 @@
 import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
-import { AuthConfigurationError, AuthHttpError, BackendUnavailableError, BadRequestError, ErrorCode } from '../errors';
+import { BadRequestError, ErrorCode } from '../errors';
+import { toClientError } from '../request-failures';
 import { readBody } from '../http/body';
-import { exchangeFromParams } from '../http/request';
+import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
 import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials } from './dto';
+import { LibraryController } from './library-controller';
 
 /**
  * Login and logout for one backend. Extend it under the route you want and name the backend:
@@ -18,6 +20,7 @@ import { LoginCredentials } from './dto';
  * class JwtAuthController extends AuthController { constructor() { super('jwt'); } }
  * ```
  */
+@LibraryController()
 export class AuthController<U extends BaseUser = BaseUser> {
   /**
    * @param backendName the backend this controller logs in and out of.
@@ -60,7 +63,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
+    const token = await storeCall(auth, 'login', exchange, () => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
     auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
     await auth.userManager.onAfterLogin(user, request, response);
     return backend.transport.loginResponse(token, exchange);
@@ -75,19 +78,18 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const principal = await auth.authenticateWith(this.backendName, exchange);
     if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });
-    await storeCall(() => backend.strategy.destroy(principal.token, principal.grant));
+    await storeCall(auth, 'logout', exchange, () => backend.strategy.destroy(principal.token, principal.grant));
     backend.transport.logoutResponse(exchange);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
     return null;
   }
 }
 
-/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`, not 500. */
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`; any other failure is a reported 500. */
+async function storeCall<T>(auth: Auth<any>, where: string, exchange: HttpExchange, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof AuthHttpError || error instanceof AuthConfigurationError) throw error;
-    throw new BackendUnavailableError();
+    throw toClientError(error, auth.reportFailure, where, exchange.ip);
   }
 }

@@ -10,6 +10,7 @@ import type { UserCreate } from '../users/user-manager';
 import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { type DtoClass, givenFields, UserCreateDto } from './user-dto';
+import { LibraryController } from './library-controller';
 
 /** The one answer of an enumeration-safe registration, for new and existing emails alike. */
 export const REGISTER_ACCEPTED = {
@@ -27,6 +28,7 @@ export const REGISTER_ACCEPTED = {
  * `protected createDto = MyUserCreate;`. `id`, `isActive`, `isSuperuser`, `isVerified` and
  * `scopes` can never be set through this route, whatever the DTO declares.
  */
+@LibraryController()
 export class RegisterController<U extends BaseUser = BaseUser> {
   /** The body's class-validator DTO; override with a subclass of `UserCreateDto` for extra fields. */
   protected createDto: DtoClass<UserCreateDto> = UserCreateDto;

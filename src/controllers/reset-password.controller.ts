@@ -7,6 +7,7 @@ import { validateBody } from '../http/validate';
 import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { EmailDto, ResetPasswordDto } from './user-dto';
+import { LibraryController } from './library-controller';
 
 /** The one answer `forgot-password` gives, whether or not the email has an account. */
 export const FORGOT_PASSWORD_ACCEPTED = {
@@ -22,6 +23,7 @@ export const FORGOT_PASSWORD_ACCEPTED = {
  *
  * Sending the token is the app's job, in `UserManager.onAfterForgotPassword(user, token, request)`.
  */
+@LibraryController()
 export class ResetPasswordController<U extends BaseUser = BaseUser> {
   protected get auth(): Auth<U> {
     return Auth.current<U>();

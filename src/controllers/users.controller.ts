@@ -9,6 +9,7 @@ import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { UserUpdate } from '../users/user-manager';
 import { toPublicUser } from './public-user';
 import { type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
+import { LibraryController } from './library-controller';
 
 /**
  * The current user's profile and superuser administration of users. Extend it under the route
@@ -21,6 +22,7 @@ import { type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from '.
  * To make columns of your own User entity editable, give it your DTO (see `UserUpdateDto`):
  * `protected updateDto = MyUserUpdate;` — it serves `PATCH /me` and `PATCH /:id` alike.
  */
+@LibraryController()
 export class UsersController<U extends BaseUser = BaseUser> {
   /** The user fields of `PATCH /me` and `PATCH /:id`; override with a subclass of `UserUpdateDto`. */
   protected updateDto: DtoClass<UserUpdateDto> = UserUpdateDto;

@@ -7,6 +7,7 @@ import { validateBody } from '../http/validate';
 import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { EmailDto, TokenDto } from './user-dto';
+import { LibraryController } from './library-controller';
 
 /** The one answer `request-verify-token` gives, whether or not the email has an account. */
 export const REQUEST_VERIFY_ACCEPTED = {
@@ -22,6 +23,7 @@ export const REQUEST_VERIFY_ACCEPTED = {
  *
  * Sending the token is the app's job, in `UserManager.onAfterRequestVerify(user, token, request)`.
  */
+@LibraryController()
 export class VerifyController<U extends BaseUser = BaseUser> {
   protected get auth(): Auth<U> {
     return Auth.current<U>();

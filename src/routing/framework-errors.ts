@@ -1,4 +1,6 @@
+import { isLibraryController } from '../controllers/library-controller';
 import { AuthHttpError, ErrorCode } from '../errors';
+import { reportRouteFailure, toClientError } from '../request-failures';
 
 // Not re-exported by routing-controllers' index; the package has no exports map, so the CommonJS path is stable.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,7 +33,8 @@ const HEADERS_PATCHED = Symbol.for('routing-controllers-auth:error-headers');
 /**
  * routing-controllers' drivers send an error's status and body but not its headers. The library's
  * errors carry some that matter (`WWW-Authenticate`, `Retry-After`): set them before the driver
- * answers, whichever route threw.
+ * answers, whichever route threw. On the library's own routes, an unexpected error is first
+ * translated by the library's one rule (see request-failures.ts).
  */
 export function sendAuthErrorHeaders(): void {
   const drivers: [string, (options: any) => { setHeader(name: string, value: string): void; headersSent: boolean } | undefined][] = [
@@ -50,7 +53,13 @@ export function sendAuthErrorHeaders(): void {
     if (!proto || proto[HEADERS_PATCHED]) continue;
     proto[HEADERS_PATCHED] = true;
     const handleError = proto.handleError;
-    proto.handleError = function (error: unknown, action: unknown, options: unknown) {
+    proto.handleError = function (error: any, action: any, options: unknown) {
+      // A library route's failure that is no answer yet (no status of its own): an outage is a 503,
+      // anything else a bug, reported once and answered 500 {code, message}, never with its stack.
+      if (typeof error?.httpCode !== 'number' && isLibraryController(action?.controllerMetadata?.target)) {
+        const where = `${action.controllerMetadata.target.name}.${action.method}`;
+        error = toClientError(error, reportRouteFailure, where, (options as any)?.request?.ip);
+      }
       const response = rawResponseOf(options);
       if (error instanceof AuthHttpError && response && !response.headersSent) {
         for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);

@@ -14,7 +14,11 @@ export type AuthEvent =
   | { type: 'logout'; userId: string; backend: string; ip?: string }
   | { type: 'token.rejected'; backend: string; reason: TokenRejectionReason; ip?: string }
   | { type: 'password.reset'; userId: string }
-  | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string };
+  | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string }
+  /** A bug met on the request path (answered 500, logged once with its stack): for error trackers. */
+  | { type: 'internal.error'; where: string; error: unknown; ip?: string }
+  /** The app's Redis client reported an error (a lost connection, a failed reconnect, …). */
+  | { type: 'store.error'; store: 'redis'; error: unknown };
 
 export type AuthEventType = AuthEvent['type'];
 

@@ -1,6 +1,9 @@
 import { hash } from 'crypto';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../errors';
+import type { AuthEvents } from './events';
+import { isStoreOutage } from '../stores/outage';
+import { watchRedisErrors } from '../stores/redis-errors';
 
 /** The routes that are limited; each has a per-client-IP and a per-account budget. */
 export type RateLimitedAction = 'login' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
@@ -55,9 +58,11 @@ export interface AttemptKeys {
  * process's memory rather than refusing every login.
  */
 export class RateLimits {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly limiters = new Map<string, Limiter>();
 
-  constructor(options: RateLimitOptions = {}) {
+  /** @param events where the Redis client's errors are reported (`store.error`). */
+  constructor(options: RateLimitOptions = {}, events?: AuthEvents) {
+    if (options.redis) watchRedisErrors(options.redis as Parameters<typeof watchRedisErrors>[0], events);
     const prefix = options.keyPrefix ?? 'routing-controllers-auth:rate:';
     for (const action of Object.keys(DEFAULT_RATE_LIMITS) as RateLimitedAction[]) {
       const limits = { ...DEFAULT_RATE_LIMITS[action], ...options.limits?.[action] };
@@ -68,7 +73,7 @@ export class RateLimits {
         const memory = new RateLimiterMemory(settings);
         this.limiters.set(
           `${action}:${scope}`,
-          options.redis ? new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true, insuranceLimiter: memory }) : memory,
+          options.redis ? new MemoryDuringOutage(new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true }), memory) : memory,
         );
       }
     }
@@ -82,6 +87,9 @@ export class RateLimits {
     if (perIp && keys.ip) checks.push(perIp.consume(keys.ip));
     if (perAccount && keys.account) checks.push(perAccount.consume(accountKey(keys.account)));
     const results = await Promise.allSettled(checks);
+    // An outage was answered from memory already (MemoryDuringOutage): anything else is a bug, not a pass.
+    const failure = results.find((r) => r.status === 'rejected' && !(r.reason instanceof RateLimiterRes));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
     const refused = results
       .map((r) => (r.status === 'rejected' && r.reason instanceof RateLimiterRes ? r.reason.msBeforeNext : undefined))
       .filter((ms): ms is number => ms !== undefined);
@@ -90,7 +98,35 @@ export class RateLimits {
 
   /** Gives an account its budget back (after a successful login). */
   async reset(action: RateLimitedAction, account: string): Promise<void> {
-    await this.limiters.get(`${action}:perAccount`)?.delete(accountKey(account)).catch(() => undefined);
+    await this.limiters.get(`${action}:perAccount`)?.delete(accountKey(account));
+  }
+}
+
+/** What `RateLimits` needs of a limiter. */
+type Limiter = Pick<RateLimiterAbstract, 'consume' | 'delete'>;
+
+/**
+ * A Redis limiter that counts in this process's memory while Redis cannot be reached, rather than
+ * refusing every login. Only an outage falls back: any other error is a bug and surfaces.
+ */
+class MemoryDuringOutage implements Limiter {
+  constructor(
+    private readonly primary: RateLimiterAbstract,
+    private readonly memory: RateLimiterMemory,
+  ) {}
+
+  consume(key: string | number): Promise<RateLimiterRes> {
+    return this.primary.consume(key).catch((error: unknown) => {
+      if (error instanceof RateLimiterRes || !isStoreOutage(error)) throw error;
+      return this.memory.consume(key);
+    });
+  }
+
+  delete(key: string | number): Promise<boolean> {
+    return this.primary.delete(key).catch((error: unknown) => {
+      if (!isStoreOutage(error)) throw error;
+      return this.memory.delete(key);
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { AuthConfigurationError } from '../errors';
 import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
 import { DatabaseRevocationStore } from './revocation/database';
+import { RedisRevocationStore } from './revocation/redis';
 import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, type Verification, VerifiedTokenCache } from './verified-token-cache';
@@ -102,7 +103,8 @@ export class JwtStrategy implements Strategy {
   }
 
   init(context: StrategyContext): void {
-    if (this.revocation instanceof DatabaseRevocationStore) this.revocation.useDataSource(context.dataSource);
+    if (this.revocation instanceof DatabaseRevocationStore && context.dataSource) this.revocation.useDataSource(context.dataSource);
+    if (this.revocation instanceof RedisRevocationStore) this.revocation.reportErrorsTo(context.events);
   }
 
   async write(request: TokenRequest): Promise<string> {

@@ -1,6 +1,8 @@
 import { AuthConfigurationError } from '../errors';
+import { StoreUnreachableError } from '../stores/outage';
+import { watchRedisErrors } from '../stores/redis-errors';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import type { Strategy, TokenGrant, TokenRejection, TokenRequest } from './strategy';
+import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 
 /** Commands queued in a node-redis MULTI; only what the strategy uses. */
 export interface RedisMultiLike {
@@ -73,9 +75,6 @@ end
 return redis.call('SCARD', KEYS[1])
 `;
 
-/** Clients the strategies already listen to: one listener per client, however many strategies share it. */
-const clientsWithErrorListener = new WeakSet<object>();
-
 /** An index this large gets its expired digests pruned at the next login. */
 const PRUNE_THRESHOLD = 64;
 
@@ -103,7 +102,7 @@ export class RedisStrategy implements Strategy {
   private readonly isCluster: boolean;
 
   constructor(options: RedisStrategyOptions) {
-    if (!options?.redis) throw new TypeError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
+    if (!options?.redis) throw new AuthConfigurationError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
     this.redis = options.redis;
     this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
     if (this.lifetimeSeconds !== null && !(Number.isFinite(this.lifetimeSeconds) && this.lifetimeSeconds > 0)) {
@@ -112,12 +111,12 @@ export class RedisStrategy implements Strategy {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
     this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;
-    // node-redis emits 'error' on every failed reconnect; with no listener Node would turn that
-    // into an uncaught exception and a lost Redis would crash the app instead of answering 503.
-    if (!clientsWithErrorListener.has(this.redis)) {
-      clientsWithErrorListener.add(this.redis);
-      this.redis.on('error', () => undefined);
-    }
+    watchRedisErrors(this.redis);
+  }
+
+  /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
+  init(context: StrategyContext): void {
+    watchRedisErrors(this.redis, context.events);
   }
 
   async write(request: TokenRequest): Promise<string> {
@@ -221,7 +220,7 @@ export class RedisStrategy implements Strategy {
    * not wait for Redis to come back. Refusing up front costs nothing and answers at once.
    */
   private assertConnected(): void {
-    if (this.redis.isReady === false || !this.redis.isOpen) throw new Error('Redis is not connected.');
+    if (this.redis.isReady === false || !this.redis.isOpen) throw new StoreUnreachableError('Redis is not connected.');
   }
 
   /** Rejects when `promise` takes longer than `commandTimeoutMs` (a Redis that accepts but never answers). */
@@ -230,7 +229,7 @@ export class RedisStrategy implements Strategy {
     if (limit === null) return promise;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${limit} ms.`)), limit);
+      timer = setTimeout(() => reject(new StoreUnreachableError(`Redis did not answer within ${limit} ms.`)), limit);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }

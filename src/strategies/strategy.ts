@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { AuthEvents } from '../security/events';
 import type { TokenRejectionReason } from '../security/events';
 
 /** What a token grants: whose it is and which scopes it carries. */
@@ -25,14 +26,18 @@ export interface TokenRequest {
 
 /** Handed to each strategy once, when `Auth.configure` runs. */
 export interface StrategyContext {
-  dataSource: DataSource;
+  /** The DataSource given to `Auth.configure`, if any. */
+  dataSource?: DataSource;
+  /** The app's auth events, for what the strategy must report (e.g. its store's errors). */
+  events: AuthEvents;
 }
 
 /**
  * How a token is made, checked and destroyed. Implement it to add a storage of your own.
  * `read` answers `null` (or a `TokenRejection` saying why) for any token it does not accept
- * (forged, expired, revoked, malformed) and throws only when its store cannot be reached
- * (the request then gets a 503).
+ * (forged, expired, revoked, malformed). It throws when its store cannot be reached (the
+ * request gets a 503 when the error is an outage: see `isStoreOutage`); any other error it
+ * throws is treated as a bug: 500, logged once, published as `internal.error`.
  */
 export interface Strategy {
   /** The lifetime `write` uses when the caller gives none. */

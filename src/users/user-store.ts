@@ -1,7 +1,7 @@
 import type { DataSource, EntityTarget, Repository } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { BackendUnavailableError, UserAlreadyExistsError } from '../errors';
-import { isConnectionFailure } from '../typeorm/connection-failure';
+import { isStoreOutage } from '../stores/outage';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import type { BaseUser } from '../entities/base-user';
 
@@ -99,6 +99,6 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
 
 function translateStoreError(error: unknown): never {
   if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
-  if (isConnectionFailure(error)) throw new BackendUnavailableError();
+  if (isStoreOutage(error)) throw new BackendUnavailableError();
   throw error;
 }

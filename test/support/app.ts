@@ -104,7 +104,7 @@ export interface TestApp {
 
 /** A real routing-controllers Express app with login controllers for each backend. */
 export async function buildApp(
-  options: Partial<AuthOptions<User>> & { dataSourceKind?: DataSourceKind; extraControllers?: Function[] } = {},
+  options: Partial<AuthOptions<User>> & { dataSourceKind?: DataSourceKind; extraControllers?: Function[]; keepDataSource?: boolean } = {},
 ): Promise<TestApp> {
   const dataSource = options.dataSource ?? makeDataSource(options.dataSourceKind);
   const auth = Auth.configure<User>({
@@ -188,7 +188,7 @@ export async function buildApp(
         s.closeAllConnections();
         await new Promise((resolve) => s.close(resolve));
       }
-      if (dataSource.isInitialized) await dataSource.destroy();
+      if (dataSource.isInitialized && !options.keepDataSource) await dataSource.destroy();
     },
   };
 }

@@ -1,3 +1,6 @@
+import type { AuthEvents } from '../../security/events';
+import { StoreUnreachableError } from '../../stores/outage';
+import { watchRedisErrors } from '../../stores/redis-errors';
 import type { IssuedToken, RevocationStore } from './revocation-store';
 
 /** The part of a node-redis v5 client (or cluster) this store uses. */
@@ -25,6 +28,13 @@ export class RedisRevocationStore implements RevocationStore {
   constructor(options: RedisRevocationStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.keyPrefix ?? 'routing-controllers-auth:revoked:';
+    this.reportErrorsTo();
+  }
+
+  /** Keeps the client's `'error'` events from crashing the app, and reports them (see `watchRedisErrors`). */
+  reportErrorsTo(events?: AuthEvents): void {
+    const client = this.redis as Partial<Parameters<typeof watchRedisErrors>[0]>;
+    if (typeof client.on === 'function') watchRedisErrors(client as Parameters<typeof watchRedisErrors>[0], events);
   }
 
   async isRevoked(token: IssuedToken): Promise<boolean> {
@@ -49,6 +59,6 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** node-redis queues commands while reconnecting; fail at once instead, so the request gets its 503. */
   private assertReady(): void {
-    if (this.redis.isReady === false) throw new Error('Redis is not connected.');
+    if (this.redis.isReady === false) throw new StoreUnreachableError('Redis is not connected.');
   }
 }
