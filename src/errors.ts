@@ -89,8 +89,8 @@ export class InsufficientScopeError extends AuthHttpError {
 }
 
 export class CsrfError extends AuthHttpError {
-  constructor() {
-    super(403, ErrorCode.CSRF_FAILED, 'Cross-site request refused: the cookie cannot authenticate it.');
+  constructor(message = 'Cross-site request refused: the cookie cannot authenticate it.') {
+    super(403, ErrorCode.CSRF_FAILED, message);
   }
 }
 

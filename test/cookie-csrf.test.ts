@@ -96,6 +96,19 @@ describe('Cookie transport + database strategy', () => {
       expect(res.body.code).to.equal('CSRF_FAILED');
       expect(res.headers['set-cookie']).to.equal(undefined);
     });
+
+    it('says which origin was refused and how to trust it, in words for a login', async () => {
+      const res = await request(t.app)
+        .post('/auth/cookie/login')
+        .set('Origin', 'http://localhost:5173')
+        .type('form')
+        .send({ username: 'cookie@example.com', password: PASSWORD });
+      expect(res.status).to.equal(403);
+      expect(res.body.message).to.match(/^Cookie login from http:\/\/localhost:5173 refused: it is not this app's origin/);
+      expect(res.body.message).to.include("CookieTransport({ trustedOrigins: ['http://localhost:5173'] })");
+      const sandboxed = await request(t.app).post('/auth/cookie/login').set('Origin', 'null').type('form').send({ username: 'cookie@example.com', password: PASSWORD });
+      expect(sandboxed.body.message).to.equal('Cookie login from an unknown origin refused: its origin is null or unreadable. If that front end is yours, add it to CookieTransport({ trustedOrigins }).');
+    });
   });
 
   it('stores only the SHA-256 digest of the token, never the token', async () => {

@@ -101,6 +101,15 @@ describe('POST /login', () => {
       // Koa's body parser (mounted by routing-controllers for every route) refuses proto-poisoned JSON itself.
       ['__proto__ pollution', (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'), 400, DRIVER === 'koa' ? 'VALIDATION_ERROR' : 'LOGIN_BAD_CREDENTIALS'],
     ];
+    it('a JSON login with `email` instead of `username`: one error saying what to send', async () => {
+      const res = await request(t.app).post('/auth/jwt/login').send({ email: 'a@b.c', password: 'whatever it is' });
+      expect(res.status).to.equal(400);
+      expect(res.body.code).to.equal('VALIDATION_ERROR');
+      expect(res.body.details).to.deep.equal([{ field: 'username', errors: ['username is required (the email address). This route takes `username`, not `email`.'] }]);
+      const none = await request(t.app).post('/auth/jwt/login').send({ password: 'whatever it is' });
+      expect(none.body.details).to.deep.equal([{ field: 'username', errors: ['username is required (the email address).'] }]);
+    });
+
     for (const production of [false, true]) {
       for (const [name, build, status, code] of cases) {
         it(`${name} → ${status} ${code}${production ? ' (NODE_ENV=production)' : ''}`, async () => {

@@ -127,7 +127,7 @@ for (const kind of ['sqlite', 'postgres'] as DataSourceKind[]) {
         ['too short', 'short7!', 'Password must be at least 8 characters long.'],
         ['too long', 'x'.repeat(1025), 'Password must be at most 1024 characters long.'],
         ['too common', 'password123', 'Password is too common.'],
-        ['the email local part', 'my-weakling-password', 'Password must not contain the email address.'],
+        ['the email local part', 'my-weakling-password', 'Password must not contain the part of the email address before the "@".'],
       ];
       for (const [what, password, reason] of cases) {
         it(`refuses a password that is ${what}, creating nothing`, async () => {

@@ -173,7 +173,7 @@ describe('ResetPasswordController', () => {
       const cases: [string, string][] = [
         ['short', 'Password must be at least 8 characters long.'],
         ['qwertyuiop', 'Password is too common.'],
-        ['picky-picky-picky', 'Password must not contain the email address.'],
+        ['picky-picky-picky', 'Password must not contain the part of the email address before the "@".'],
       ];
       for (const [password, reason] of cases) {
         const res = await reset(token, password);

@@ -124,9 +124,9 @@ describe('UsersController', () => {
       const cases: [object, string][] = [
         [{ password: 'short' }, 'Password must be at least 8 characters long.'],
         [{ password: 'iloveyou' }, 'Password is too common.'],
-        [{ password: 'weak-update-2024' }, 'Password must not contain the email address.'],
+        [{ password: 'weak-update-2024' }, 'Password must not contain the part of the email address before the "@".'],
         // checked against the new email when both change at once
-        [{ email: 'brandnew@example.com', password: 'brandnew-secret-99' }, 'Password must not contain the email address.'],
+        [{ email: 'brandnew@example.com', password: 'brandnew-secret-99' }, 'Password must not contain the part of the email address before the "@".'],
       ];
       for (const [body, reason] of cases) {
         const res = await as(token).patch('/users/me', body);

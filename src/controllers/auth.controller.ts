@@ -9,7 +9,7 @@ import { validateBody } from '../http/validate';
 import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
-import { LoginCredentials } from './dto';
+import { LoginCredentials, requireUsername } from './dto';
 import { LibraryController } from './library-controller';
 
 /**
@@ -47,7 +47,9 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const backend = auth.getBackend(this.backendName);
     const exchange = exchangeFromParams(request, response);
     backend.transport.checkLoginRequest?.(exchange);
-    const credentials = await validateBody(LoginCredentials, await readBody(exchange, 'json-or-form'));
+    const fields = await readBody(exchange, 'json-or-form');
+    requireUsername(fields);
+    const credentials = await validateBody(LoginCredentials, fields);
     await auth.limitAttempt('login', exchange, credentials.username);
 
     const user = await auth.userManager.authenticate(credentials.username, credentials.password);

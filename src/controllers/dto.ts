@@ -1,4 +1,5 @@
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ValidationError } from '../errors';
 import { MAX_PASSWORD_LENGTH } from '../users/password-policy';
 
 /** The OAuth2 password grant's fields (form or JSON). `username` is the email. */
@@ -19,4 +20,14 @@ export class LoginCredentials {
   @IsString()
   @MaxLength(2048)
   scope?: string;
+}
+
+/**
+ * A login body without `username` gets one error that says what to send, rather than three about
+ * the missing field's type and length; a body that sent `email` instead is told so.
+ */
+export function requireUsername(fields: Record<string, unknown>): void {
+  if (fields.username !== undefined && fields.username !== null && fields.username !== '') return;
+  const hint = 'email' in fields ? ' This route takes `username`, not `email`.' : '';
+  throw new ValidationError('The request body is invalid.', [{ field: 'username', errors: [`username is required (the email address).${hint}`] }]);
 }

@@ -107,6 +107,6 @@ export class CookieTransport implements Transport {
 
   /** Login CSRF: a foreign page must not log the browser into the attacker's account. */
   checkLoginRequest(exchange: HttpExchange): void {
-    checkSameOrigin(exchange, this.trustedOrigins);
+    checkSameOrigin(exchange, this.trustedOrigins, 'login');
   }
 }

@@ -17,27 +17,42 @@ function originOf(url: string): string | undefined {
   }
 }
 
+/** What a refused request was about to do: log in, or use the session cookie. */
+export type CsrfPurpose = 'login' | 'request';
+
 /**
  * The cookie's CSRF rule: a browser request is refused when `Sec-Fetch-Site` is `cross-site`,
  * or when its `Origin` (else its `Referer`) is neither the app's own origin nor trusted.
  * A request with none of the three headers comes from a non-browser client and passes.
  */
-export function checkSameOrigin(exchange: HttpExchange, trustedOrigins: ReadonlySet<string>): void {
-  const fetchSite = exchange.header('sec-fetch-site');
-  if (fetchSite !== undefined && fetchSite.toLowerCase() === 'cross-site') throw new CsrfError();
-
+export function checkSameOrigin(exchange: HttpExchange, trustedOrigins: ReadonlySet<string>, purpose: CsrfPurpose = 'request'): void {
   const origin = exchange.header('origin');
   const referer = exchange.header('referer');
   const claimed = origin !== undefined ? origin : referer;
-  if (claimed === undefined) return;
-
   // `Origin: null` (sandboxed frames, some redirects) and unparsable values are foreign.
-  const claimedOrigin = originOf(claimed);
-  if (claimedOrigin === undefined) throw new CsrfError();
+  const claimedOrigin = claimed === undefined ? undefined : originOf(claimed);
+
+  const fetchSite = exchange.header('sec-fetch-site');
+  if (fetchSite !== undefined && fetchSite.toLowerCase() === 'cross-site') throw refusal(purpose, claimedOrigin, 'the browser says it is cross-site');
+  if (claimed === undefined) return;
+  if (claimedOrigin === undefined) throw refusal(purpose, undefined, 'its origin is null or unreadable');
   if (trustedOrigins.has(claimedOrigin)) return;
   const host = exchange.host;
   const ownOrigin = host ? originOf(`${exchange.protocol}://${host}`) : undefined;
-  if (ownOrigin === undefined || claimedOrigin !== ownOrigin) throw new CsrfError();
+  if (ownOrigin === undefined || claimedOrigin !== ownOrigin) throw refusal(purpose, claimedOrigin, `it is not this app's origin${ownOrigin ? ` (${ownOrigin})` : ''}`);
+}
+
+/**
+ * A refusal that names the refused origin and the fix: a developer meeting it from a dev front end
+ * (`http://localhost:5173`) learns what to configure. The origin is the parsed one, never the raw header.
+ */
+function refusal(purpose: CsrfPurpose, refusedOrigin: string | undefined, why: string): CsrfError {
+  const from = refusedOrigin ? `from ${refusedOrigin}` : 'from an unknown origin';
+  const trust = refusedOrigin ? `CookieTransport({ trustedOrigins: ['${refusedOrigin}'] })` : 'CookieTransport({ trustedOrigins })';
+  if (purpose === 'login') {
+    return new CsrfError(`Cookie login ${from} refused: ${why}. If that front end is yours, add it to ${trust}.`);
+  }
+  return new CsrfError(`Cross-site request ${from} refused: ${why}, so the session cookie cannot authenticate it. If that front end is yours, add it to ${trust} or send the CookieTransport csrfToken header.`);
 }
 
 /** Normalises configured origins (`https://app.example.com/` → `https://app.example.com`). */
@@ -45,7 +60,7 @@ export function normaliseOrigins(origins: readonly string[]): Set<string> {
   return new Set(
     origins.map((o) => {
       const normalised = originOf(o);
-      if (!normalised) throw new Error(`trustedOrigins: "${o}" is not an origin (scheme://host[:port]).`);
+      if (!normalised) throw new AuthConfigurationError(`CookieTransport trustedOrigins: "${o}" is not an origin (scheme://host[:port]).`);
       return normalised;
     }),
   );

@@ -32,8 +32,9 @@ export function checkPasswordPolicy(password: unknown, email?: string): void {
     const local = at > 0 ? address.slice(0, at) : address;
     // A one- or two-letter local part ("jo@x.io") would ban ordinary words, so only the whole
     // address is refused then; a longer local part is refused anywhere in the password.
-    if (folded === address || (local.length >= 3 && folded.includes(local))) {
-      throw new InvalidPasswordError('Password must not contain the email address.');
+    if (folded === address) throw new InvalidPasswordError('Password must not be the email address.');
+    if (local.length >= 3 && folded.includes(local)) {
+      throw new InvalidPasswordError('Password must not contain the part of the email address before the "@".');
     }
   }
   if (isCommonPassword(folded)) throw new InvalidPasswordError('Password is too common.');
