@@ -134,6 +134,32 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.events.publish({ type: 'internal.error', where, error, ip });
   };
 
+  /**
+   * Confirms at start-up what would otherwise fail on the first request, so a misconfigured app
+   * stops before serving: the DataSource is initialised; the user entity and every entity a
+   * strategy needs (`AccessToken`, `JwtRevocation`) are registered with it; every node-redis client
+   * given to a strategy, a revocation store or the rate limits is connected. It also decides, once,
+   * how the user is loaded on the request path. Throws one `AuthConfigurationError` listing each
+   * problem with its fix. Call it after `await dataSource.initialize()` (and `await redis.connect()`).
+   */
+  async ready(): Promise<this> {
+    const problems: string[] = [];
+    const check = async (run: () => Promise<void> | undefined): Promise<void> => {
+      try {
+        await run();
+      } catch (error) {
+        if (!(error instanceof AuthConfigurationError)) throw error;
+        problems.push(error.message);
+      }
+    };
+    await check(() => this.userStore.ready?.());
+    for (const backend of this.backends) await check(() => backend.strategy.ready?.());
+    await check(() => this.rateLimits?.ready());
+    if (problems.length === 1) throw new AuthConfigurationError(problems[0]);
+    if (problems.length > 1) throw new AuthConfigurationError(`Auth is not ready:\n- ${problems.join('\n- ')}`);
+    return this;
+  }
+
   getBackend(name: string): AuthenticationBackend {
     const backend = this.backends.find((b) => b.name === name);
     if (!backend) throw new AuthConfigurationError(`No authentication backend is named "${name}".`);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 
@@ -10,6 +11,35 @@ const FIXTURE = join(ROOT, 'test/fixtures/quick-start');
 /** The exact version installed here, so an offline install finds it in npm's cache. */
 function installedVersion(name: string): string {
   return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/**
+ * The file a document shows under `<!-- file: NAME -->`: the fenced block right after that marker, as it
+ * stands in the document (what a newcomer pastes), never a copy kept beside the test.
+ */
+export function fileFromDocument(documentPath: string, name: string): string {
+  const text = readFileSync(join(ROOT, documentPath), 'utf8');
+  const marker = text.indexOf(`<!-- file: ${name} -->`);
+  if (marker < 0) throw new Error(`${documentPath} has no <!-- file: ${name} --> block`);
+  const block = /```[a-z]*\n([\s\S]*?)\n```/.exec(text.slice(marker));
+  if (!block) throw new Error(`${documentPath}: no fenced block after <!-- file: ${name} -->`);
+  return `${block[1]}\n`;
+}
+
+/** Starts `node script` in `cwd` and resolves once it printed `listening on http://localhost:PORT`. */
+function startApp(cwd: string, script: string, env: Record<string, string>): Promise<{ child: ReturnType<typeof spawn>; base: string }> {
+  const child = spawn(process.execPath, [script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(out);
+      if (match) resolvePromise({ child, base: match[1].replace('localhost', '127.0.0.1') });
+    });
+    child.stderr!.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${err}`)));
+  });
 }
 
 function npm(args: string[], cwd: string): string {
@@ -29,20 +59,24 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('packs only compiled JavaScript, declarations and the README', () => {
+  it('packs only compiled JavaScript, declarations, the README and the pages it links to', () => {
     const out = npm(['pack', '--pack-destination', dir, '--json'], ROOT);
     const [packed] = JSON.parse(out.slice(out.indexOf('[')));
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
-    expect(files).to.include.members(['dist/src/index.js', 'dist/src/index.d.ts', 'README.md', 'package.json']);
-    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^package\.json$/.test(f))).to.deep.equal([]);
+    expect(files).to.include.members(['dist/src/index.js', 'dist/src/index.d.ts', 'README.md', 'package.json', 'docs/scale-out.md']);
+    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.md$/.test(f))).to.deep.equal([]);
+    // Every page the README links to (docs/, SECURITY.md) is in the package.
+    const linked = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?:docs\/|SECURITY)[^)#]+)/g)].map((m) => m[1]);
+    expect(linked.length).to.be.greaterThan(3);
+    expect(linked.filter((page) => !files.includes(page))).to.deep.equal([]);
   });
 
   it('installs from the tarball with its peers, compiles the quick start under strict, and serves it', async () => {
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }));
-    const peers = ['routing-controllers', 'typedi', 'typeorm', 'reflect-metadata', 'class-validator', 'class-transformer', 'express', 'body-parser', 'multer', 'better-sqlite3', 'typescript', '@types/node'];
-    // Offline from npm's cache; install scripts off: the native better-sqlite3 build is reused below.
-    npm(['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`, ...peers.map((p) => `${p}@${installedVersion(p)}`)], dir);
+    const peers = ['routing-controllers', 'typedi', 'typeorm', 'reflect-metadata', 'class-validator', 'class-transformer', 'express', 'body-parser', 'multer', 'better-sqlite3', 'typescript', '@types/node', 'redis', 'koa', '@koa/router', 'koa-bodyparser'];
+    // From npm's cache where it can (the registry for the rest); install scripts off: the native better-sqlite3 build is reused below.
+    npm(['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`, ...peers.map((p) => `${p}@${installedVersion(p)}`)], dir);
     cpSync(join(ROOT, 'node_modules/better-sqlite3/build'), join(dir, 'node_modules/better-sqlite3/build'), { recursive: true });
     cpSync(join(FIXTURE, 'app.ts'), join(dir, 'app.ts'));
     cpSync(join(FIXTURE, 'tsconfig.json'), join(dir, 'tsconfig.json'));
@@ -83,4 +117,68 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     expect(body.email).to.equal('root@example.com');
     expect(body).not.to.have.property('hashedPassword');
   });
+
+  it("the README's quick start, as it stands in README.md: compiles under strict, runs, registers, logs in, serves the protected route", async () => {
+    writeFileSync(join(dir, 'app.ts'), fileFromDocument('README.md', 'app.ts'));
+    writeFileSync(join(dir, 'tsconfig.json'), fileFromDocument('README.md', 'tsconfig.json'));
+    execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+    const app = await startApp(dir, 'dist/app.js', { AUTH_SECRET: 'readme-secret-0123456789-abcdefghijklm', PORT: String(await freePort()) });
+    try {
+      const register = await fetch(`${app.base}/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'me@example.com', password: 'a long passphrase' }),
+      });
+      expect(register.status).to.equal(201);
+      const login = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'me@example.com', password: 'a long passphrase' }) });
+      expect(login.status).to.equal(200);
+      const { access_token } = (await login.json()) as { access_token: string };
+      expect((await fetch(`${app.base}/items`)).status).to.equal(401);
+      const items = await fetch(`${app.base}/items`, { headers: { Authorization: `Bearer ${access_token}` } });
+      expect(items.status).to.equal(200);
+      expect(await items.json()).to.deep.equal({ owner: 'me@example.com' });
+    } finally {
+      app.child.kill();
+    }
+  });
+
+  it("docs/scale-out.md's Redis app (Koa, cookie sessions in Redis), as it stands: compiles, runs, logs in with the cookie", async () => {
+    writeFileSync(join(dir, 'redis-app.ts'), fileFromDocument('docs/scale-out.md', 'redis-app.ts'));
+    const tsconfig = JSON.parse(fileFromDocument('README.md', 'tsconfig.json'));
+    writeFileSync(join(dir, 'tsconfig.redis.json'), JSON.stringify({ ...tsconfig, files: ['redis-app.ts'] }));
+    execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.redis.json'], { cwd: dir, encoding: 'utf8' });
+    const app = await startApp(dir, 'dist/redis-app.js', {
+      AUTH_SECRET: 'redis-app-secret-0123456789-abcdefghij',
+      PORT: String(await freePort()),
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+    });
+    try {
+      const register = await fetch(`${app.base}/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'koa@example.com', password: 'a long passphrase' }),
+      });
+      expect(register.status).to.equal(201);
+      const login = await fetch(`${app.base}/auth/cookie/login`, { method: 'POST', body: new URLSearchParams({ username: 'koa@example.com', password: 'a long passphrase' }) });
+      expect(login.status).to.equal(204);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      expect(cookie).to.match(/^rcauth=/);
+      const items = await fetch(`${app.base}/items`, { headers: { Cookie: cookie } });
+      expect(items.status).to.equal(200);
+      expect(await items.json()).to.deep.equal({ owner: 'koa@example.com' });
+    } finally {
+      app.child.kill();
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}

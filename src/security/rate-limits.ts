@@ -4,6 +4,7 @@ import { TooManyRequestsError } from '../errors';
 import type { AuthEvents } from './events';
 import { isStoreOutage } from '../stores/outage';
 import { watchRedisErrors } from '../stores/redis-errors';
+import { assertRedisOpen } from '../stores/redis-ready';
 
 /** The routes that are limited; each has a per-client-IP and a per-account budget. */
 export type RateLimitedAction = 'login' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
@@ -59,9 +60,11 @@ export interface AttemptKeys {
  */
 export class RateLimits {
   private readonly limiters = new Map<string, Limiter>();
+  private readonly redis: unknown;
 
   /** @param events where the Redis client's errors are reported (`store.error`). */
   constructor(options: RateLimitOptions = {}, events?: AuthEvents) {
+    this.redis = options.redis;
     if (options.redis) watchRedisErrors(options.redis as Parameters<typeof watchRedisErrors>[0], events);
     const prefix = options.keyPrefix ?? 'routing-controllers-auth:rate:';
     for (const action of Object.keys(DEFAULT_RATE_LIMITS) as RateLimitedAction[]) {
@@ -77,6 +80,11 @@ export class RateLimits {
         );
       }
     }
+  }
+
+  /** Confirms at start-up that a Redis client given for the limits is connected. */
+  async ready(): Promise<void> {
+    if (this.redis) assertRedisOpen(this.redis, 'Auth.configure({ rateLimits: { redis } })');
   }
 
   /** Counts one attempt; throws `TooManyRequestsError` when a budget is spent. */

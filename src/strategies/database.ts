@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { LessThan } from 'typeorm';
 import { AccessToken } from '../entities/access-token';
-import { AuthConfigurationError } from '../errors';
+import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
@@ -31,13 +31,14 @@ export class DatabaseStrategy implements Strategy {
     this.dataSource ??= context.dataSource;
   }
 
-  // Checked on first use: Auth.configure may run before the DataSource is initialised.
+  // Checked on use: Auth.configure may run before the DataSource is initialised.
   private get repository(): Repository<AccessToken> {
-    if (!this.dataSource) throw new AuthConfigurationError('DatabaseStrategy has no DataSource: give Auth.configure a dataSource, or the strategy its own.');
-    if (!this.dataSource.hasMetadata(AccessToken)) {
-      throw new AuthConfigurationError("DatabaseStrategy needs the AccessToken entity: add it to your DataSource's entities.");
-    }
+    assertEntityUsable(this.dataSource, AccessToken, 'DatabaseStrategy');
     return this.dataSource.getRepository(AccessToken);
+  }
+
+  async ready(): Promise<void> {
+    await this.read('A'.repeat(43)); // a well-formed token no one holds: one read through the request path's loader
   }
 
   async write(request: TokenRequest): Promise<string> {

@@ -107,6 +107,10 @@ export class JwtStrategy implements Strategy {
     if (this.revocation instanceof RedisRevocationStore) this.revocation.reportErrorsTo(context.events);
   }
 
+  async ready(): Promise<void> {
+    await this.revocation?.ready?.();
+  }
+
   async write(request: TokenRequest): Promise<string> {
     const signingKey = this.current.signingKey;
     if (!signingKey) throw new AuthConfigurationError('JwtStrategy: this strategy only verifies (no private key).');

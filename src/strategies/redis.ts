@@ -1,6 +1,7 @@
 import { AuthConfigurationError } from '../errors';
 import { StoreUnreachableError } from '../stores/outage';
 import { watchRedisErrors } from '../stores/redis-errors';
+import { assertRedisOpen } from '../stores/redis-ready';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 
@@ -112,6 +113,10 @@ export class RedisStrategy implements Strategy {
     this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
     this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;
     watchRedisErrors(this.redis);
+  }
+
+  async ready(): Promise<void> {
+    assertRedisOpen(this.redis, 'RedisStrategy({ redis })');
   }
 
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */

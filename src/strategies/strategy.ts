@@ -43,6 +43,8 @@ export interface Strategy {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
   init?(context: StrategyContext): void | Promise<void>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the strategy's store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;
   read(token: string): Promise<TokenGrant | TokenRejection | null>;
   /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */

@@ -2,6 +2,7 @@ import type { DataSource, EntityTarget, Repository } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { BackendUnavailableError, UserAlreadyExistsError } from '../errors';
 import { isStoreOutage } from '../stores/outage';
+import { assertEntityUsable, isMissingEntityMetadata } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import type { BaseUser } from '../entities/base-user';
 
@@ -23,6 +24,8 @@ export interface UserStore<U extends BaseUser> {
    * so two concurrent uses of one reset token cannot both succeed. True when it was replaced.
    */
   replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,34 +56,50 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
     return this.dataSource.getRepository(this.entity);
   }
 
+  /** Store errors as the library's: taken email, outage, or TypeORM not knowing the entity (with the fix). */
+  private readonly translateError = (error: unknown): never => {
+    if (isMissingEntityMetadata(error)) assertEntityUsable(this.dataSource, this.entity, 'Auth.configure({ userEntity })');
+    return translateStoreError(error);
+  };
+
   // On every authenticated request: one promise, not two async frames.
   findById(id: string): Promise<U | null> {
     if (!isUuid(id)) return Promise.resolve(null);
-    return this.loadById(id).catch(translateStoreError);
+    try {
+      return this.loadById(id).catch(this.translateError);
+    } catch (error) {
+      // The loader is built on first use and may throw right away (an entity TypeORM does not know).
+      return Promise.reject(error).catch(this.translateError);
+    }
+  }
+
+  /** Confirms at start-up that the user entity is usable, and decides how it is loaded on the request path. */
+  async ready(): Promise<void> {
+    assertEntityUsable(this.dataSource, this.entity, 'Auth.configure({ userEntity })');
+    await this.loadById('00000000-0000-4000-8000-000000000000');
   }
 
   findByEmail(email: string): Promise<U | null> {
-    return guarded(() => this.repository.findOneBy({ email } as any));
+    return guarded(() => this.repository.findOneBy({ email } as any), this.translateError);
   }
 
   async create(fields: Partial<U>): Promise<U> {
-    const user = this.repository.create(fields as any) as unknown as U;
-    return guarded(() => this.repository.save(user as any));
+    return guarded(() => this.repository.save(this.repository.create(fields as any) as any), this.translateError) as Promise<U>;
   }
 
   async update(user: U, fields: Partial<U>): Promise<U> {
     const merged = this.repository.merge(this.repository.create({ ...user } as any) as any, fields as any) as unknown as U;
-    await guarded(() => this.repository.update({ id: user.id } as any, fields as any));
+    await guarded(() => this.repository.update({ id: user.id } as any, fields as any), this.translateError);
     return merged;
   }
 
   async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
-    const result = await guarded(() => this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any));
+    const result = await guarded(() => this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any), this.translateError);
     return result.affected === 1;
   }
 
   async delete(user: U): Promise<void> {
-    await guarded(() => this.repository.delete({ id: user.id } as any));
+    await guarded(() => this.repository.delete({ id: user.id } as any), this.translateError);
   }
 }
 
@@ -89,11 +108,11 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
  * database that cannot be reached is 503 `AUTH_BACKEND_UNAVAILABLE` on every route (login,
  * register, …), never a 500 carrying the driver's error. Anything else is a bug and stays one.
  */
-async function guarded<T>(run: () => Promise<T>): Promise<T> {
+async function guarded<T>(run: () => Promise<T>, translate: (error: unknown) => never = translateStoreError): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    return translateStoreError(error);
+    return translate(error);
   }
 }
 

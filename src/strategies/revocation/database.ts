@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { LessThan } from 'typeorm';
 import { JwtRevocation } from '../../entities/jwt-revocation';
-import { AuthConfigurationError } from '../../errors';
+import { assertEntityUsable } from '../../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../../typeorm/primary-key-loader';
 import type { IssuedToken, RevocationStore } from './revocation-store';
 
@@ -18,11 +18,12 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private get repository(): Repository<JwtRevocation> {
-    if (!this.dataSource) throw new AuthConfigurationError('DatabaseRevocationStore has no DataSource.');
-    if (!this.dataSource.hasMetadata(JwtRevocation)) {
-      throw new AuthConfigurationError("DatabaseRevocationStore needs the JwtRevocation entity: add it to your DataSource's entities.");
-    }
+    assertEntityUsable(this.dataSource, JwtRevocation, 'DatabaseRevocationStore');
     return this.dataSource.getRepository(JwtRevocation);
+  }
+
+  async ready(): Promise<void> {
+    await this.isRevoked({ tokenId: 'ready-check', userId: 'ready-check', issuedAtMs: 0, expiresAt: new Date(0) });
   }
 
   async isRevoked(token: IssuedToken): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { AuthEvents } from '../../security/events';
 import { StoreUnreachableError } from '../../stores/outage';
+import { assertRedisOpen } from '../../stores/redis-ready';
 import { watchRedisErrors } from '../../stores/redis-errors';
 import type { IssuedToken, RevocationStore } from './revocation-store';
 
@@ -55,6 +56,10 @@ export class RedisRevocationStore implements RevocationStore {
   async revokeAllIssuedBefore(userId: string, at: Date): Promise<void> {
     this.assertReady();
     await this.redis.set(`${this.prefix}user:${userId}`, String(at.getTime()));
+  }
+
+  async ready(): Promise<void> {
+    assertRedisOpen(this.redis, 'RedisRevocationStore({ redis })');
   }
 
   /** node-redis queues commands while reconnecting; fail at once instead, so the request gets its 503. */

@@ -20,4 +20,6 @@ export interface RevocationStore {
   revoke(token: IssuedToken): Promise<void>;
   /** Every token of the user issued at or before `at` becomes invalid. */
   revokeAllIssuedBefore(userId: string, at: Date): Promise<void>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }

@@ -1,0 +1,148 @@
+/**
+ * Misconfigurations caught at start-up by `auth.ready()`, each with the option and the fix in its
+ * message; and, for an app that skips it, the library's own message instead of TypeORM's
+ * `No metadata for "User" was found`.
+ */
+import { expect } from 'chai';
+import { createClient } from 'redis';
+import request from 'supertest';
+import { DataSource, Entity } from 'typeorm';
+import {
+  AccessToken,
+  Auth,
+  AuthConfigurationError,
+  AuthenticationBackend,
+  BaseUser,
+  BearerTransport,
+  DatabaseRevocationStore,
+  DatabaseStrategy,
+  JwtRevocation,
+  JwtStrategy,
+  RedisStrategy,
+  type AuthOptions,
+} from '../src';
+import { planLoading } from '../src/typeorm/primary-key-loader';
+import { buildApp, SECRET, User, type TestApp } from './support/app';
+import { captureConsoleErrors } from './support/console';
+
+@Entity('never_registered_user')
+class UnregisteredUser extends BaseUser {}
+
+const jwt = (options: Partial<ConstructorParameters<typeof JwtStrategy>[0]> = {}) =>
+  new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/login' }), strategy: new JwtStrategy({ secret: SECRET, ...options }) });
+const database = () => new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/db/login' }), strategy: new DatabaseStrategy() });
+
+function sqlite(entities: Function[]): DataSource {
+  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities, synchronize: true });
+}
+
+function configure(dataSource: DataSource, options: Partial<AuthOptions<User>> = {}): Auth<User> {
+  return Auth.configure<User>({ dataSource, userEntity: User, secret: SECRET, backends: [jwt()], rateLimits: false, ...options });
+}
+
+async function readinessError(auth: Auth<any>): Promise<string> {
+  const error = await auth.ready().then(() => null, (e: unknown) => e);
+  expect(error, 'auth.ready() must refuse').to.be.instanceOf(AuthConfigurationError);
+  return (error as Error).message;
+}
+
+describe('auth.ready(): misconfigurations caught at start-up', () => {
+  const opened: DataSource[] = [];
+  const open = async (dataSource: DataSource) => {
+    opened.push(await dataSource.initialize());
+    return dataSource;
+  };
+  after(async () => {
+    for (const dataSource of opened) if (dataSource.isInitialized) await dataSource.destroy();
+  });
+
+  it('a DataSource that is not initialised', async () => {
+    const message = await readinessError(configure(sqlite([User])));
+    expect(message).to.include('the DataSource is not initialised yet').and.include('await dataSource.initialize()');
+  });
+
+  it('a user entity the DataSource does not know', async () => {
+    const auth = Auth.configure<any>({ dataSource: await open(sqlite([User])), userEntity: UnregisteredUser, secret: SECRET, backends: [jwt()], rateLimits: false });
+    const message = await readinessError(auth);
+    expect(message).to.equal(
+      "Auth.configure({ userEntity }) needs the UnregisteredUser entity, which the DataSource does not know: add UnregisteredUser to your DataSource's `entities`.",
+    );
+  });
+
+  it('DatabaseStrategy without AccessToken', async () => {
+    const message = await readinessError(configure(await open(sqlite([User])), { backends: [database()] }));
+    expect(message).to.include('DatabaseStrategy needs the AccessToken entity').and.include("add AccessToken to your DataSource's `entities`");
+  });
+
+  it('a JWT revocation store without JwtRevocation', async () => {
+    const message = await readinessError(configure(await open(sqlite([User])), { backends: [jwt({ revocation: new DatabaseRevocationStore() })] }));
+    expect(message).to.include('DatabaseRevocationStore needs the JwtRevocation entity');
+  });
+
+  it('a node-redis client never connected, for RedisStrategy and for the rate limits', async () => {
+    const redis = createClient({ url: process.env.TEST_REDIS_URL });
+    const backend = new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/r/login' }), strategy: new RedisStrategy({ redis: redis as any }) });
+    const message = await readinessError(configure(await open(sqlite([User, AccessToken])), { backends: [backend], rateLimits: { redis } }));
+    expect(message).to.match(/^Auth is not ready:\n- RedisStrategy\(\{ redis \}\): the node-redis client is not connected\. Call `await redis\.connect\(\)`/);
+    expect(message).to.include('- Auth.configure({ rateLimits: { redis } }): the node-redis client is not connected.');
+
+    await redis.connect();
+    try {
+      const auth = configure(sqlite([User, AccessToken]), { backends: [backend], rateLimits: { redis } });
+      await open((auth.userStore as any).dataSource);
+      expect(await auth.ready()).to.equal(auth);
+    } finally {
+      redis.destroy();
+    }
+  });
+
+  it('several problems: one error listing each', async () => {
+    const message = await readinessError(configure(await open(sqlite([User])), { backends: [database(), jwt({ revocation: new DatabaseRevocationStore() })] }));
+    expect(message.split('\n')).to.have.length(3);
+    expect(message).to.include('AccessToken').and.include('JwtRevocation');
+  });
+
+  it('a well-configured app is ready, and its user loading is decided then', async () => {
+    const dataSource = await open(sqlite([User, AccessToken, JwtRevocation]));
+    const auth = configure(dataSource, { backends: [database(), jwt({ revocation: new DatabaseRevocationStore() })] });
+    expect(await auth.ready()).to.equal(auth);
+    expect(planLoading(dataSource, dataSource.getMetadata(User)).path).to.equal('plain-sql');
+  });
+});
+
+describe("without auth.ready(): the library's message, not TypeORM's", () => {
+  it('before initialize() and for an unregistered entity, the user store names the cause and the fix', async () => {
+    const dataSource = sqlite([User]);
+    const auth = Auth.configure<any>({ dataSource, userEntity: UnregisteredUser, secret: SECRET, backends: [jwt()], rateLimits: false });
+    const id = '3f0c6f5e-8a43-4c0e-9d0e-0d3c5a7b9e11';
+    const early = await auth.userStore.findById(id).then(() => null, (e: Error) => e);
+    expect(early?.message).to.include('the DataSource is not initialised yet');
+    await dataSource.initialize();
+    try {
+      const unknown = await auth.userStore.findById(id).then(() => null, (e: Error) => e);
+      expect(unknown).to.be.instanceOf(AuthConfigurationError);
+      expect(unknown!.message).to.include('add UnregisteredUser to your DataSource').and.not.include('No metadata');
+      const byEmail = await auth.userStore.findByEmail('a@b.c').then(() => null, (e: Error) => e);
+      expect(byEmail!.message).to.include('add UnregisteredUser to your DataSource');
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  describe('over HTTP', () => {
+    let t: TestApp;
+    after(() => t?.close());
+
+    it('a request meeting the misconfiguration answers 500 AUTH_MISCONFIGURED and logs the fix once', async () => {
+      t = await buildApp({ dataSource: sqlite([User, AccessToken]), userEntity: UnregisteredUser as any, backends: [jwt()] });
+      const token = await t.auth.createToken({ id: '3f0c6f5e-8a43-4c0e-9d0e-0d3c5a7b9e11' } as User, { scopes: [] });
+      const logged = await captureConsoleErrors(async () => {
+        const res = await request(t.app).get('/items').set('Authorization', `Bearer ${token}`);
+        expect(res.status).to.equal(500);
+        expect(res.body).to.deep.equal({ code: 'AUTH_MISCONFIGURED', message: 'The authentication library is misconfigured: see the server log.' });
+      });
+      expect(logged).to.have.length(1);
+      expect(String((logged[0][1] as Error).message)).to.include('add UnregisteredUser to your DataSource');
+    });
+  });
+});
