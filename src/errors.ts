@@ -27,6 +27,13 @@ export const ErrorCode = {
   AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
   USER_HOOK_FAILED: 'USER_HOOK_FAILED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  OAUTH_INVALID_STATE: 'OAUTH_INVALID_STATE',
+  OAUTH_INVALID_CODE: 'OAUTH_INVALID_CODE',
+  OAUTH_AUTHORIZATION_DENIED: 'OAUTH_AUTHORIZATION_DENIED',
+  OAUTH_USER_ALREADY_EXISTS: 'OAUTH_USER_ALREADY_EXISTS',
+  OAUTH_EMAIL_NOT_AVAILABLE: 'OAUTH_EMAIL_NOT_AVAILABLE',
+  OAUTH_ACCOUNT_ALREADY_LINKED: 'OAUTH_ACCOUNT_ALREADY_LINKED',
+  OAUTH_PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -131,6 +138,16 @@ export class TooManyRequestsError extends AuthHttpError {
 export class BackendUnavailableError extends AuthHttpError {
   constructor(message = 'The authentication store is unavailable. Try again shortly.') {
     super(503, ErrorCode.AUTH_BACKEND_UNAVAILABLE, message, undefined, { 'Retry-After': '1' });
+  }
+}
+
+/**
+ * A social-login provider could not be reached, timed out, or answered something unusable.
+ * The provider's own answer is never passed on to the client.
+ */
+export class OAuthProviderError extends AuthHttpError {
+  constructor(message = 'The sign-in provider failed to answer. Try again shortly.') {
+    super(502, ErrorCode.OAUTH_PROVIDER_ERROR, message);
   }
 }
 

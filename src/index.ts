@@ -67,4 +67,22 @@ export {
   UserAlreadyExistsError,
   UserHookError,
   AuthConfigurationError,
+  OAuthProviderError,
 } from './errors';
+
+export { OAuthController, type OAuthControllerOptions } from './oauth/oauth.controller';
+export type { OAuthProvider, OAuthProfile, AuthorizationRequest, AuthorizationCallback } from './oauth/provider';
+export { OpenIdProvider, type OpenIdProviderOptions } from './oauth/openid-provider';
+export { GitHubProvider, type GitHubProviderOptions } from './oauth/github-provider';
+export { OAuthAccount } from './entities/oauth-account';
+export { type OAuthAccountStore, type OAuthAccountLink, TypeOrmOAuthAccountStore } from './oauth/account-store';
+export {
+  type OAuthStateStore,
+  type OAuthStateRecord,
+  MemoryOAuthStateStore,
+  type MemoryOAuthStateStoreOptions,
+  RedisOAuthStateStore,
+  type RedisOAuthStateStoreOptions,
+  type RedisOAuthStateClient,
+} from './oauth/state-store';
+export { OAUTH_STATE_LIFETIME_SECONDS } from './oauth/flow';

@@ -1,7 +1,7 @@
 import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
-import { AuthConfigurationError, AuthHttpError, BackendUnavailableError, BadRequestError, ErrorCode } from '../errors';
+import { BadRequestError, ErrorCode } from '../errors';
 import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
@@ -9,6 +9,7 @@ import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials } from './dto';
+import { issueLogin, storeCall } from './login-response';
 
 /**
  * Login and logout for one backend. Extend it under the route you want and name the backend:
@@ -60,10 +61,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
-    auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
-    await auth.userManager.onAfterLogin(user, request, response);
-    return backend.transport.loginResponse(token, exchange);
+    return issueLogin(auth, backend, user, scopes, exchange);
   }
 
   /** `POST /logout` — 204; destroys the token server-side where the strategy can, clears the cookie. */
@@ -79,15 +77,5 @@ export class AuthController<U extends BaseUser = BaseUser> {
     backend.transport.logoutResponse(exchange);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
     return null;
-  }
-}
-
-/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`, not 500. */
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof AuthHttpError || error instanceof AuthConfigurationError) throw error;
-    throw new BackendUnavailableError();
   }
 }
