@@ -11,6 +11,10 @@ export interface StartedFlow {
   state: string;
   codeChallenge: string;
   nonce: string;
+  /** What the store keeps. */
+  record: OAuthStateRecord;
+  /** The browser-binding value, sent only in the cookie. */
+  binding: string;
 }
 
 export interface FlowCookieOptions {
@@ -34,23 +38,32 @@ export class OAuthFlows {
     private readonly cookie: FlowCookieOptions,
   ) {}
 
-  async start(exchange: HttpExchange, purpose: OAuthStateRecord['purpose'], userId?: string): Promise<StartedFlow> {
-    const state = randomToken();
-    const binding = randomToken();
+  /** Draws a new flow's secrets; nothing is stored or sent until `begin`. */
+  create(purpose: OAuthStateRecord['purpose'], userId?: string): StartedFlow {
     const codeVerifier = randomToken(); // 43 characters of base64url: a valid RFC 7636 verifier
+    const binding = randomToken();
     const nonce = randomToken();
-    const record: OAuthStateRecord = {
-      purpose,
-      bindingDigest: digest(binding).toString('hex'),
-      codeVerifier,
+    return {
+      state: randomToken(),
+      codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url'),
       nonce,
-      userId,
-      expiresAt: Date.now() + OAUTH_STATE_LIFETIME_SECONDS * 1000,
+      record: {
+        purpose,
+        bindingDigest: digest(binding).toString('hex'),
+        codeVerifier,
+        nonce,
+        userId,
+        expiresAt: Date.now() + OAUTH_STATE_LIFETIME_SECONDS * 1000,
+      },
+      binding,
     };
-    await this.store.save(state, record, OAUTH_STATE_LIFETIME_SECONDS);
-    appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName(purpose), binding, { ...this.attributes(), maxAge: OAUTH_STATE_LIFETIME_SECONDS }));
+  }
+
+  /** Stores the flow under its state and gives the browser its binding cookie. */
+  async begin(exchange: HttpExchange, flow: StartedFlow): Promise<void> {
+    await this.store.save(flow.state, flow.record, OAUTH_STATE_LIFETIME_SECONDS);
+    appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName(flow.record.purpose), flow.binding, { ...this.attributes(), maxAge: OAUTH_STATE_LIFETIME_SECONDS }));
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
-    return { state, codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url'), nonce };
   }
 
   /** The flow's record; throws 400 `OAUTH_INVALID_STATE` otherwise. The state is used up either way. */

@@ -161,12 +161,15 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   }
 
   private async startFlow(exchange: HttpExchange, purpose: OAuthStateRecord['purpose'], redirectUri: string, userId?: string): Promise<string> {
-    const flow = await this.flows.start(exchange, purpose, userId);
+    const flow = this.flows.create(purpose, userId);
+    let url: string;
     try {
-      return await this.provider.authorizationUrl({ redirectUri, state: flow.state, codeChallenge: flow.codeChallenge, nonce: flow.nonce });
+      url = await this.provider.authorizationUrl({ redirectUri, state: flow.state, codeChallenge: flow.codeChallenge, nonce: flow.nonce });
     } catch (error) {
       throw providerFailure(error);
     }
+    await this.flows.begin(exchange, flow);
+    return url;
   }
 
   /** The provider's answer for a callback whose state was accepted. */

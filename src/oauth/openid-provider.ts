@@ -20,8 +20,9 @@ export interface OpenIdProviderOptions {
 
 /**
  * Any OpenID Connect issuer (Google, Microsoft, Okta, Keycloak, …), through `openid-client`:
- * discovery, authorization code flow with PKCE S256 and `nonce`, ID token validation (signature,
- * issuer, audience, expiry, nonce), and the userinfo endpoint when the ID token carries no email.
+ * discovery, authorization code flow with PKCE S256 and `nonce`, ID token validation (signature
+ * against the issuer's published keys, issuer, audience, expiry, nonce), and the userinfo endpoint
+ * when the ID token carries no email.
  */
 export class OpenIdProvider implements OAuthProvider {
   readonly name: string;
@@ -98,7 +99,8 @@ export class OpenIdProvider implements OAuthProvider {
   private discover(): Promise<client.Configuration> {
     this.configuration ??= client
       .discovery(new URL(this.issuer), this.clientId, undefined, client.ClientSecretPost(this.clientSecret), {
-        execute: this.allowInsecureRequests ? [client.allowInsecureRequests] : [],
+        // ID token signatures are checked against the issuer's keys too, not only trusted from TLS.
+        execute: this.allowInsecureRequests ? [client.allowInsecureRequests, client.enableNonRepudiationChecks] : [client.enableNonRepudiationChecks],
         timeout: this.timeoutSeconds,
       })
       .catch((error) => {
