@@ -246,10 +246,20 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       expect(res.json).to.deep.equal({ code: 'OAUTH_INVALID_STATE', message: res.json.message });
     };
 
-    it('a callback without the state cookie → 400 OAUTH_INVALID_STATE, nothing created', async () => {
+    it('a callback without the state cookie → 400 OAUTH_INVALID_STATE, nothing created, an oauth.failed event published', async () => {
       const url = await callbackUrl(new Browser(), 'bob');
-      expectInvalidState(await new Browser().get(url));
+      const events: any[] = [];
+      const listener = (event: any) => events.push(event);
+      t.auth.events.on('oauth.failed', listener);
+      try {
+        expectInvalidState(await new Browser().get(url));
+      } finally {
+        t.auth.events.off('oauth.failed', listener);
+      }
       expect(await users().countBy({ email: 'bob@example.com' })).to.equal(0);
+      expect(events).to.have.length(1);
+      expect(events[0]).to.include({ type: 'oauth.failed', provider: 'local', flow: 'login', code: 'OAUTH_INVALID_STATE' });
+      expect(JSON.stringify(events[0])).to.not.include(new URL(url).searchParams.get('code')!);
     });
 
     it("a callback carrying another browser's state cookie → 400 OAUTH_INVALID_STATE (login CSRF)", async () => {

@@ -3,7 +3,7 @@ import { Auth } from '../auth';
 import { issueLogin } from '../controllers/login-response';
 import { toPublicUser } from '../controllers/public-user';
 import type { BaseUser } from '../entities/base-user';
-import { AuthConfigurationError, BadRequestError, ErrorCode } from '../errors';
+import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { grantScopes } from '../users/scopes';
 import { linkToUser, userForSignIn } from './account-linking';
@@ -119,12 +119,16 @@ export class OAuthController<U extends BaseUser = BaseUser> {
    */
   @Get('/callback')
   async callback(@Req() request: any, @Res() response: any): Promise<unknown> {
+    const exchange = exchangeFromParams(request, response);
+    return this.reportingFailures(exchange, 'login', () => this.signIn(exchange));
+  }
+
+  private async signIn(exchange: HttpExchange): Promise<unknown> {
     const auth = this.auth;
     const backend = auth.getBackend(this.backendName);
     if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
       throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
     }
-    const exchange = exchangeFromParams(request, response);
     const query = queryOf(exchange);
     const record = await this.flows.finish(exchange, query.get('state'), 'login');
     const profile = await this.profile(query, record, this.redirectUri);
@@ -153,11 +157,23 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   @Get('/associate/callback')
   async associateCallback(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<unknown> {
     const exchange = exchangeFromParams(request, response);
-    const query = queryOf(exchange);
-    const record = await this.flows.finish(exchange, query.get('state'), 'associate', user.id);
-    const profile = await this.profile(query, record, this.associateUri());
-    await linkToUser(this.auth.userManager, this.accounts, this.provider.name, profile, user);
-    return this.redirectUrl ? this.redirect(exchange) : toPublicUser(user);
+    return this.reportingFailures(exchange, 'associate', async () => {
+      const query = queryOf(exchange);
+      const record = await this.flows.finish(exchange, query.get('state'), 'associate', user.id);
+      const profile = await this.profile(query, record, this.associateUri());
+      await linkToUser(this.auth.userManager, this.accounts, this.provider.name, profile, user);
+      return this.redirectUrl ? this.redirect(exchange) : toPublicUser(user);
+    });
+  }
+
+  /** Refused callbacks become `oauth.failed` events (forged or replayed states show up in audit logs). */
+  private async reportingFailures<T>(exchange: HttpExchange, flow: 'login' | 'associate', run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AuthHttpError) this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
+      throw error;
+    }
   }
 
   private async startFlow(exchange: HttpExchange, purpose: OAuthStateRecord['purpose'], redirectUri: string, userId?: string): Promise<string> {

@@ -14,7 +14,8 @@ export type AuthEvent =
   | { type: 'logout'; userId: string; backend: string; ip?: string }
   | { type: 'token.rejected'; backend: string; reason: TokenRejectionReason; ip?: string }
   | { type: 'password.reset'; userId: string }
-  | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string };
+  | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string }
+  | { type: 'oauth.failed'; provider: string; flow: 'login' | 'associate'; code: string; ip?: string };
 
 export type AuthEventType = AuthEvent['type'];
 
