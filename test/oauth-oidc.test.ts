@@ -35,6 +35,7 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
   this.timeout(30000);
   let idp: TestOpenIdProvider;
   let downIdp: TestOpenIdProvider;
+  let richIdp: TestOpenIdProvider;
   let t: TestApp;
   let appUrl = '';
   let clock = Date.now();
@@ -57,6 +58,7 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
   };
   const local = oidc(() => idp.issuer);
   const down = oidc(() => downIdp.issuer);
+  const rich = oidc(() => richIdp.issuer);
   let unreachableIssuer = '';
   const unreachable = oidc(() => unreachableIssuer);
 
@@ -77,6 +79,7 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       cookieuser: { email: 'cookie-user@example.com', emailVerified: true },
     });
     downIdp = await TestOpenIdProvider.listen({ zed: { email: 'zed@example.com', emailVerified: true } });
+    richIdp = await TestOpenIdProvider.listen({ grace: { email: 'grace@example.com', emailVerified: true } });
     const gone = await TestOpenIdProvider.listen({});
     unreachableIssuer = gone.issuer; // a port nothing listens on any more
     await gone.close();
@@ -91,17 +94,20 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
         oauthRoute('/auth/oidc-cookie', local, 'cookie', { redirectUrl: 'http://app.example/welcome' }),
         oauthRoute('/auth/oidc-down', down, 'jwt'),
         oauthRoute('/auth/oidc-unreachable', unreachable, 'jwt'),
+        oauthRoute('/auth/oidc-rich', rich, 'jwt', { isVerifiedByDefault: true }),
       ],
     });
     appUrl = (await t.listen()).url;
     const routes = ['/auth/oidc', '/auth/oidc-link', '/auth/oidc-clock', '/auth/oidc-cookie'];
     idp.serve([{ ...CLIENT, redirectUris: routes.flatMap((r) => [`${appUrl}${r}/callback`, `${appUrl}${r}/associate/callback`]) }]);
     downIdp.serve([{ ...CLIENT, redirectUris: [`${appUrl}/auth/oidc-down/callback`] }]);
+    richIdp.serve([{ ...CLIENT, redirectUris: [`${appUrl}/auth/oidc-rich/callback`] }], { idTokenClaims: 'all' });
   });
   after(async () => {
     await t.close();
     await idp.close();
     await downIdp.close().catch(() => undefined);
+    await richIdp.close();
   });
 
   const manager = () => t.auth.userManager as OAuthRecordingManager;
@@ -156,8 +162,10 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
   describe('sign-in', () => {
     it('creates the user on first sign-in (the OIDC sub is the account id), answers like POST /login, and the token opens a protected route', async () => {
       manager().calls = [];
+      const userinfoBefore = idp.userinfoCalls;
       const res = await signIn(new Browser(), 'alice');
       expect(res.status, res.text).to.equal(200);
+      expect(idp.userinfoCalls, 'the ID token had no email: it was read from userinfo').to.equal(userinfoBefore + 1);
       expect(res.json.token_type).to.equal('bearer');
       expect(Object.keys(res.json).sort()).to.deep.equal(['access_token', 'token_type']);
       expect(res.headers.get('cache-control')).to.equal('no-store');
@@ -209,6 +217,13 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       await t.auth.userManager.resetPassword(token, 'an entirely fresh passphrase 77');
       const res = await new Browser().postForm(`${appUrl}/auth/jwt/login`, { username: 'alice@example.com', password: 'an entirely fresh passphrase 77' });
       expect(res.status).to.equal(200);
+    });
+
+    it('takes the email and its verification from the ID token when it carries them (no userinfo call)', async () => {
+      const res = await signIn(new Browser(), 'grace', '/auth/oidc-rich');
+      expect(res.status, res.text).to.equal(200);
+      expect(richIdp.userinfoCalls).to.equal(0);
+      expect((await users().findOneBy({ email: 'grace@example.com' }))!.isVerified).to.equal(true);
     });
 
     it('with a cookie backend and redirectUrl: 303 to redirectUrl with the session cookie set', async () => {
@@ -319,6 +334,18 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       const res = await browser.get(second.toString());
       expect(res.status).to.equal(400);
       expect(res.json.code).to.equal('OAUTH_INVALID_CODE');
+    });
+
+    it("a code issued to another flow (an injected code: PKCE verifier mismatch) → 400 OAUTH_INVALID_CODE", async () => {
+      const victim = new Browser();
+      const victimCallback = new URL(await callbackUrl(victim, 'bob'));
+      const attacker = new Browser();
+      const attackerCallback = new URL(await callbackUrl(attacker, 'mallory'));
+      attackerCallback.searchParams.set('code', victimCallback.searchParams.get('code')!);
+      const res = await attacker.get(attackerCallback.toString());
+      expect(res.status).to.equal(400);
+      expect(res.json.code).to.equal('OAUTH_INVALID_CODE');
+      expect(await users().countBy({ email: 'mallory@example.com' })).to.equal(0);
     });
 
     it('a tampered nonce in the authorization request → refused (400 OAUTH_INVALID_STATE), nothing created', async () => {

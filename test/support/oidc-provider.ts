@@ -28,6 +28,8 @@ export class TestOpenIdProvider {
    * account does not have (its signature no longer matches).
    */
   tamperIdToken = false;
+  /** Requests the userinfo endpoint answered. */
+  userinfoCalls = 0;
   /** Accounts by `sub`; tests may add and change them while running. */
   readonly accounts: Map<string, TestAccount>;
   private provider: any;
@@ -47,8 +49,11 @@ export class TestOpenIdProvider {
     return new TestOpenIdProvider(server, accounts);
   }
 
-  /** Starts answering, with these clients. */
-  serve(clients: TestClient[]): void {
+  /**
+   * Starts answering, with these clients. `idTokenClaims: 'all'` puts the email in the ID token
+   * too; by default (OpenID Connect's rule when an access token is issued) it is only at userinfo.
+   */
+  serve(clients: TestClient[], options: { idTokenClaims?: 'all' } = {}): void {
     const accounts = this.accounts;
     this.provider = new Provider(this.issuer, {
       clients: clients.map((c) => ({
@@ -70,6 +75,7 @@ export class TestOpenIdProvider {
         };
       },
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+      conformIdTokenClaims: options.idTokenClaims !== 'all',
       cookies: { keys: ['test-oidc-cookie-key-0123456789abcdef'] },
       pkce: { required: () => true },
       features: { devInteractions: { enabled: true } },
@@ -78,6 +84,7 @@ export class TestOpenIdProvider {
       ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
     });
     this.provider.use(async (ctx: any, next: () => Promise<void>) => {
+      if (ctx.path === '/me') this.userinfoCalls++;
       await next();
       if (this.tamperIdToken && ctx.path === '/token' && ctx.body && typeof ctx.body.id_token === 'string') {
         const [header, payload, signature] = ctx.body.id_token.split('.');
