@@ -467,6 +467,16 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       expect(await links().countBy({ accountId: 'mallory' })).to.equal(0);
     });
 
+    it("an attacker's associate callback opened in a signed-in victim's browser → 400 OAUTH_INVALID_STATE (no forced linking)", async () => {
+      const attacker = new Browser({ authorization: `Bearer ${otherToken}` });
+      const url = await associateCallbackUrl(attacker, 'mallory');
+      const victim = new Browser({ authorization: `Bearer ${ownerToken}` });
+      const res = await victim.get(url);
+      expect(res.status).to.equal(400);
+      expect(res.json.code).to.equal('OAUTH_INVALID_STATE');
+      expect(await links().countBy({ accountId: 'mallory' })).to.equal(0);
+    });
+
     it('an account linked to another user → 400 OAUTH_ACCOUNT_ALREADY_LINKED', async () => {
       const browser = new Browser({ authorization: `Bearer ${otherToken}` });
       const res = await browser.get(await associateCallbackUrl(browser, 'alice'));

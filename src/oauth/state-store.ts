@@ -57,9 +57,13 @@ export class MemoryOAuthStateStore implements OAuthStateStore {
     return record.expiresAt > this.now() ? record : undefined;
   }
 
+  /** Every flow lives as long, so insertion order is expiry order: stop at the first live one. */
   private sweep(): void {
     const now = this.now();
-    for (const [state, record] of this.records) if (record.expiresAt <= now) this.records.delete(state);
+    for (const [state, record] of this.records) {
+      if (record.expiresAt > now) break;
+      this.records.delete(state);
+    }
   }
 }
 
