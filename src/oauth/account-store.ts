@@ -21,8 +21,6 @@ export interface OAuthAccountStore {
   updateEmail(account: OAuthAccount, accountEmail: string | null): Promise<void>;
   /** Removes one link (a link whose user is gone). */
   unlink(account: OAuthAccount): Promise<void>;
-  /** Every link of a user. */
-  listForUser(userId: string): Promise<OAuthAccount[]>;
 }
 
 /** The links in the app's DataSource, which must register the `OAuthAccount` entity. */
@@ -56,10 +54,6 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
 
   async unlink(account: OAuthAccount): Promise<void> {
     await guarded(() => this.repository.delete({ id: account.id }));
-  }
-
-  listForUser(userId: string): Promise<OAuthAccount[]> {
-    return guarded(() => this.repository.findBy({ userId }));
   }
 }
 
