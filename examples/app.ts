@@ -3,7 +3,8 @@
  *
  * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 bytes;
  * a random development secret is generated when unset), `SQLITE_PATH` (default
- * examples/app.sqlite). See docs/example.md.
+ * examples/app.sqlite), `OIDC_DEMO=1` (a local OpenID provider and a "Sign in with a local
+ * provider" button; `OIDC_DEMO_PORT`, default a free port). See docs/example.md.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'crypto';
@@ -20,6 +21,7 @@ import {
   CookieTransport,
   AccessToken,
   DatabaseStrategy,
+  OAuthAccount,
   JwtStrategy,
   RedisStrategy,
 } from '../src';
@@ -27,6 +29,8 @@ import { createClient } from 'redis';
 import { exampleControllers } from './controllers';
 import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
 import { consoleMailer, MAILER, type Mailer } from './mailer';
+import { startDemoProvider } from './oidc-demo';
+import { PAGE_OPTIONS } from './page';
 import { User } from './user';
 import { ExampleUserManager } from './user-manager';
 
@@ -58,6 +62,10 @@ export interface ExampleOptions {
   mailer?: Mailer;
   /** Startup lines. Default console.log. */
   log?: (line: string) => void;
+  /** Runs a local OpenID provider on loopback for "Sign in with a local provider" (env `OIDC_DEMO=1`). */
+  oidcDemo?: boolean;
+  /** The local provider's port. Default 0: a free one. */
+  oidcDemoPort?: number;
 }
 
 export interface RunningExample {
@@ -85,7 +93,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
   // migration is SQLite's), SQLite otherwise.
   const dataSource = options.databaseUrl
-    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken], synchronize: true })
+    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, OAuthAccount], synchronize: true })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
   // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
@@ -124,9 +132,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
   await seedDemoUser(auth);
 
+  const demoProvider = options.oidcDemo ? await startDemoProvider(options.oidcDemoPort ?? 0, options.host ?? '127.0.0.1') : undefined;
+  Container.set(PAGE_OPTIONS, { socialLogin: Boolean(demoProvider) });
+
   useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
   const app = createExpressServer({
-    controllers: exampleControllers,
+    controllers: demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers,
     // Listed explicitly because this app lists its middlewares; with no `middlewares` option
     // (the quick start) routing-controllers registers every @Middleware class, this one included.
     middlewares: [AuthErrorHandler],
@@ -144,6 +155,10 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   log(`routing-controllers-auth example: ${url}/`);
   log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
   log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);
+  if (demoProvider) {
+    demoProvider.serve(url);
+    log(`Local OpenID provider (OIDC_DEMO): ${demoProvider.issuer} — press "Sign in with a local provider" and type any name.`);
+  }
 
   return {
     url,
@@ -154,6 +169,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await demoProvider?.close();
       if (dataSource.isInitialized) await dataSource.destroy();
       redis?.destroy();
     },
@@ -182,6 +198,8 @@ async function main(): Promise<void> {
     databaseUrl: process.env.DATABASE_URL || undefined,
     redisUrl: process.env.REDIS_URL || undefined,
     secret: process.env.AUTH_SECRET || undefined,
+    oidcDemo: process.env.OIDC_DEMO === '1',
+    oidcDemoPort: process.env.OIDC_DEMO_PORT ? Number(process.env.OIDC_DEMO_PORT) : undefined,
   });
   const stop = () => {
     example.close().then(() => process.exit(0), () => process.exit(1));

@@ -6,7 +6,8 @@ import {
   UsersController,
   VerifyController,
 } from '../src';
-import { EXAMPLE_PAGE } from './page';
+import { Container } from 'typedi';
+import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';
 
 // The quick start's controllers: each base controller is extended under the route it serves.
@@ -51,7 +52,7 @@ export class PageController {
   @Get('/')
   @ContentType('text/html; charset=utf-8')
   page() {
-    return EXAMPLE_PAGE;
+    return examplePage(Container.has(PAGE_OPTIONS) ? Container.get(PAGE_OPTIONS) : { socialLogin: false });
   }
 }
 

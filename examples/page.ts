@@ -1,9 +1,36 @@
+import { Token } from 'typedi';
+
+export interface PageOptions {
+  /** Shows "Sign in with a local provider" (the example runs one with `OIDC_DEMO=1`). */
+  socialLogin: boolean;
+}
+
+/** The typedi token the page controller reads its options from. */
+export const PAGE_OPTIONS = new Token<PageOptions>('routing-controllers-auth-example:page');
+
+const SOCIAL_LOGIN = `<p><button type="button" id="social">Sign in with a local provider</button>
+(a local OpenID provider: type any name at its login page; a verified email is made up for it)</p>`;
+
+const SOCIAL_LOGIN_SCRIPT = `
+  document.getElementById('social').addEventListener('click', async () => {
+    // The app answers with the provider's URL and sets an HttpOnly state cookie; the callback
+    // signs in through the cookie backend and redirects to /account.
+    const response = await fetch('/auth/local/authorize', { credentials: 'same-origin' });
+    const body = await response.json();
+    if (response.status === 200) location.assign(body.authorization_url);
+    else out.textContent = 'GET /auth/local/authorize → ' + response.status + '\\n' + JSON.stringify(body, null, 2);
+  });`;
+
 /**
  * The example's one HTML page: logs in through the cookie backend, calls the protected
  * `GET /items`, logs out. Same-origin `fetch`, so the browser's `Origin` header passes the
  * cookie transport's CSRF check. Output is written with `textContent`, never as HTML.
  */
-export const EXAMPLE_PAGE = `<!doctype html>
+export function examplePage(options: PageOptions): string {
+  return PAGE.replace('<!--social-->', options.socialLogin ? SOCIAL_LOGIN : '').replace('//social', options.socialLogin ? SOCIAL_LOGIN_SCRIPT : '');
+}
+
+const PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -29,6 +56,7 @@ export const EXAMPLE_PAGE = `<!doctype html>
   <button type="button" id="admin">GET /items/admin</button>
   <button type="button" id="logout">Log out</button>
 </form>
+<!--social-->
 <h2>Result</h2>
 <pre id="out">…</pre>
 <script>
@@ -53,8 +81,12 @@ export const EXAMPLE_PAGE = `<!doctype html>
     const response = await call('POST', '/auth/cookie/logout');
     if (response.status === 204) out.textContent += '\\nLogged out.';
   });
+  //social
   call('GET', '/items'); // 200 when a session cookie is still valid, 401 otherwise
 </script>
 </body>
 </html>
 `;
+
+/** The page without social login. */
+export const EXAMPLE_PAGE = examplePage({ socialLogin: false });

@@ -62,6 +62,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly backends: readonly AuthenticationBackend[];
   readonly userManager: UserManager<U>;
   readonly userStore: UserStore<U>;
+  /** The DataSource given to `configure`, if any (social login keeps its account links there). */
+  readonly dataSource: DataSource | undefined;
   readonly requireVerification: boolean;
   readonly enumerationSafeRegistration: boolean;
   /** Undefined when `rateLimits: false`. */
@@ -97,6 +99,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       backend.strategy.init?.({ dataSource: options.dataSource, events: this.events });
     }
     this.backends = [...options.backends];
+    this.dataSource = options.dataSource;
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.enumerationSafeRegistration = options.enumerationSafeRegistration ?? false;

@@ -29,6 +29,13 @@ export const ErrorCode = {
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
   AUTH_MISCONFIGURED: 'AUTH_MISCONFIGURED',
+  OAUTH_INVALID_STATE: 'OAUTH_INVALID_STATE',
+  OAUTH_INVALID_CODE: 'OAUTH_INVALID_CODE',
+  OAUTH_AUTHORIZATION_DENIED: 'OAUTH_AUTHORIZATION_DENIED',
+  OAUTH_USER_ALREADY_EXISTS: 'OAUTH_USER_ALREADY_EXISTS',
+  OAUTH_EMAIL_NOT_AVAILABLE: 'OAUTH_EMAIL_NOT_AVAILABLE',
+  OAUTH_ACCOUNT_ALREADY_LINKED: 'OAUTH_ACCOUNT_ALREADY_LINKED',
+  OAUTH_PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -155,6 +162,16 @@ export class InternalAuthError extends AuthHttpError {
 export class MisconfiguredError extends AuthHttpError {
   constructor(readonly cause: AuthConfigurationError) {
     super(500, ErrorCode.AUTH_MISCONFIGURED, 'The authentication library is misconfigured: see the server log.');
+  }
+}
+
+/**
+ * A social-login provider could not be reached, timed out, or answered something unusable.
+ * The provider's own answer is never passed on to the client.
+ */
+export class OAuthProviderError extends AuthHttpError {
+  constructor(message = 'The sign-in provider failed to answer. Try again shortly.') {
+    super(502, ErrorCode.OAUTH_PROVIDER_ERROR, message);
   }
 }
 

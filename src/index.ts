@@ -69,5 +69,23 @@ export {
   AuthConfigurationError,
   InternalAuthError,
   MisconfiguredError,
+  OAuthProviderError,
 } from './errors';
 export { isStoreOutage, StoreUnreachableError } from './stores/outage';
+
+export { OAuthController, type OAuthControllerOptions } from './oauth/oauth.controller';
+export type { OAuthProvider, OAuthProfile, AuthorizationRequest, AuthorizationCallback } from './oauth/provider';
+export { OpenIdProvider, type OpenIdProviderOptions } from './oauth/openid-provider';
+export { GitHubProvider, type GitHubProviderOptions } from './oauth/github-provider';
+export { OAuthAccount } from './entities/oauth-account';
+export { type OAuthAccountStore, type OAuthAccountLink, TypeOrmOAuthAccountStore } from './oauth/account-store';
+export {
+  type OAuthStateStore,
+  type OAuthStateRecord,
+  MemoryOAuthStateStore,
+  type MemoryOAuthStateStoreOptions,
+  RedisOAuthStateStore,
+  type RedisOAuthStateStoreOptions,
+  type RedisOAuthStateClient,
+} from './oauth/state-store';
+export { OAUTH_STATE_LIFETIME_SECONDS } from './oauth/flow';

@@ -9,7 +9,9 @@ import request from 'supertest';
 import { DEMO_USER, startExample, type RunningExample } from '../examples/app';
 import { exampleControllers } from '../examples/controllers';
 import type { Mail } from '../examples/mailer';
+import { Browser } from './support/browser';
 import { cookieFrom } from './support/http';
+import { signInAt } from './support/oidc-provider';
 
 const SECRET = 'example-test-secret-0123456789-abcdefghij';
 
@@ -260,6 +262,35 @@ describe('example app on PostgreSQL and Redis (DATABASE_URL / REDIS_URL)', () =>
     } finally {
       redis.destroy();
       await example.close();
+    }
+  });
+
+  it('with OIDC_DEMO: "Sign in with a local provider" clicks through a real social login against the local OpenID provider', async () => {
+    const lines: string[] = [];
+    const demoDir = mkdtempSync(join(tmpdir(), 'rca-example-oidc-'));
+    const demo = await startExample({ port: 0, database: join(demoDir, 'app.sqlite'), secret: SECRET, oidcDemo: true, mailer: { send: () => undefined }, log: (line) => lines.push(line) });
+    try {
+      const appUrl = demo.url.replace('localhost', '127.0.0.1');
+      const browser = new Browser();
+      const page = await browser.get(`${appUrl}/`);
+      expect(page.text).to.contain('Sign in with a local provider');
+      expect(page.text).to.contain("'/auth/local/authorize'");
+      expect(() => new Function(/<script>([\s\S]*)<\/script>/.exec(page.text)![1]), 'the script parses').not.to.throw();
+      expect(lines.join('\n')).to.match(/Local OpenID provider \(OIDC_DEMO\): http:\/\/localhost:\d+/);
+
+      const authorize = await browser.get(`${appUrl}/auth/local/authorize`);
+      expect(authorize.status, authorize.text).to.equal(200);
+      const authorizationUrl = authorize.json.authorization_url.replace('localhost', '127.0.0.1');
+      const callback = (await signInAt(browser, authorizationUrl, 'Newcomer')).replace('localhost', '127.0.0.1');
+      const landed = await browser.get(callback);
+      expect(landed.status, landed.text).to.equal(303);
+      expect(landed.location).to.equal(`${appUrl}/account`);
+      const account = await browser.get(`${appUrl}/account`, { accept: 'text/html' });
+      expect(account.status).to.equal(200);
+      expect(account.text).to.contain('Signed in as newcomer@oidc-demo.localhost');
+    } finally {
+      await demo.close();
+      rmSync(demoDir, { recursive: true, force: true });
     }
   });
 });

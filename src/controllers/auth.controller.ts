@@ -2,15 +2,15 @@ import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode } from '../errors';
-import { toClientError } from '../request-failures';
 import { readBody } from '../http/body';
-import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
 import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials, requireUsername } from './dto';
 import { LibraryController } from './library-controller';
+import { issueLogin, storeCall } from './login-response';
 
 /**
  * Login and logout for one backend. Extend it under the route you want and name the backend:
@@ -65,10 +65,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    const token = await storeCall(auth, 'login', exchange, () => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
-    auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
-    await auth.userManager.onAfterLogin(user, request, response);
-    return backend.transport.loginResponse(token, exchange);
+    return issueLogin(auth, backend, user, scopes, exchange);
   }
 
   /** `POST /logout` — 204; destroys the token server-side where the strategy can, clears the cookie. */
@@ -84,14 +81,5 @@ export class AuthController<U extends BaseUser = BaseUser> {
     backend.transport.logoutResponse(exchange);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
     return null;
-  }
-}
-
-/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`; any other failure is a reported 500. */
-async function storeCall<T>(auth: Auth<any>, where: string, exchange: HttpExchange, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toClientError(error, auth.reportFailure, where, exchange.ip);
   }
 }

@@ -18,7 +18,8 @@ export type AuthEvent =
   /** A bug met on the request path (answered 500, logged once with its stack): for error trackers. */
   | { type: 'internal.error'; where: string; error: unknown; ip?: string }
   /** The app's Redis client reported an error (a lost connection, a failed reconnect, …). */
-  | { type: 'store.error'; store: 'redis'; error: unknown };
+  | { type: 'store.error'; store: 'redis'; error: unknown }
+  | { type: 'oauth.failed'; provider: string; flow: 'login' | 'associate'; code: string; ip?: string };
 
 export type AuthEventType = AuthEvent['type'];
 

@@ -1,7 +1,9 @@
 import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
+import type { OAuthAccount } from '../entities/oauth-account';
 import type { AuthEvents } from '../security/events';
 import { normaliseEmail } from './emails';
+import { isUnusablePasswordHash, unusablePasswordHash } from './unusable-password';
 import type { PasswordHasher } from './password';
 import { checkPasswordPolicy } from './password-policy';
 import { SUPERUSER_SCOPE } from './scopes';
@@ -47,7 +49,9 @@ type AfterHook =
   | 'onAfterVerify'
   | 'onAfterForgotPassword'
   | 'onAfterResetPassword'
-  | 'onAfterDelete';
+  | 'onAfterDelete'
+  | 'onAfterOAuthRegister'
+  | 'onAfterOAuthLogin';
 
 /**
  * Users: creation, authentication, updates, verification and password reset, with hooks.
@@ -93,6 +97,13 @@ export class UserManager<U extends BaseUser = BaseUser> {
   onAfterResetPassword(_user: U, _request?: unknown): void | Promise<void> {}
   /** After a successful login, before the token is sent. */
   onAfterLogin(_user: U, _request?: unknown, _response?: unknown): void | Promise<void> {}
+  /**
+   * After a social login created a user and linked its provider account (`onAfterRegister` has
+   * run just before). The user has no usable password until a reset sets one.
+   */
+  onAfterOAuthRegister(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
+  /** After a social login found (or created) the user, before the token is sent. */
+  onAfterOAuthLogin(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
   /** Throw to refuse the deletion: nothing is deleted and no token is revoked. */
   onBeforeDelete(_user: U, _request?: unknown): void | Promise<void> {}
   /** After the user and every token of theirs were deleted. */
@@ -145,6 +156,37 @@ export class UserManager<U extends BaseUser = BaseUser> {
   }
 
   /**
+   * Creates a user who has no usable password (social sign-up): password login fails for it
+   * until a password reset sets one. Calls no hook: the social login runs `onAfterRegister` and
+   * `onAfterOAuthRegister` once the provider account is linked (`runOAuthRegisterHooks`).
+   * Throws `UserAlreadyExistsError`.
+   */
+  async createWithoutPassword(data: Partial<Omit<U, 'hashedPassword'>> & { email: string }, options: Pick<OperationOptions, 'safe'> = {}): Promise<U> {
+    const fields = acceptedFields(data as Record<string, unknown>, options.safe !== false);
+    if (typeof fields.email !== 'string') throw new TypeError('UserManager.createWithoutPassword: email is required.');
+    fields.email = normaliseEmail(fields.email);
+    if (await this.context.store.findByEmail(fields.email as string)) throw new UserAlreadyExistsError();
+    fields.hashedPassword = unusablePasswordHash();
+    return this.context.store.create(fields as Partial<U>);
+  }
+
+  /** Deletes a user no hook has heard of yet (a social sign-up whose account link failed). */
+  async discardUnannounced(user: U): Promise<void> {
+    await this.context.store.delete(user);
+  }
+
+  /** `onAfterRegister` then `onAfterOAuthRegister`, for a user a social login created. */
+  async runOAuthRegisterHooks(user: U, account: OAuthAccount, request?: unknown): Promise<void> {
+    await this.after('onAfterRegister', () => this.onAfterRegister(user, request));
+    await this.after('onAfterOAuthRegister', () => this.onAfterOAuthRegister(user, account, request));
+  }
+
+  /** `onAfterOAuthLogin`, for every social login. */
+  async runOAuthLoginHooks(user: U, account: OAuthAccount, request?: unknown): Promise<void> {
+    await this.after('onAfterOAuthLogin', () => this.onAfterOAuthLogin(user, account, request));
+  }
+
+  /**
    * The user with this email and password, or null. Unknown emails cost one password
    * verification too, so timing does not tell which emails have accounts. A legacy (bcrypt)
    * or outdated hash is replaced by a fresh argon2id hash.
@@ -152,6 +194,11 @@ export class UserManager<U extends BaseUser = BaseUser> {
   async authenticate(email: string, password: string): Promise<U | null> {
     const user = await this.context.store.findByEmail(normaliseEmail(email));
     if (!user) {
+      await this.context.hasher.burn(password);
+      return null;
+    }
+    if (isUnusablePasswordHash(user.hashedPassword)) {
+      // A social-login account: no password matches, and it answers as slowly as a wrong one.
       await this.context.hasher.burn(password);
       return null;
     }

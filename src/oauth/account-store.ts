@@ -1,0 +1,67 @@
+import type { DataSource, Repository } from 'typeorm';
+import { BackendUnavailableError } from '../errors';
+import { OAuthAccount } from '../entities/oauth-account';
+import { isStoreOutage } from '../stores/outage';
+import { isUniqueViolation } from '../users/user-store';
+
+/** What a link records about a provider account. */
+export interface OAuthAccountLink {
+  providerName: string;
+  accountId: string;
+  accountEmail: string | null;
+  userId: string;
+}
+
+/** Where the links between provider accounts and users live. */
+export interface OAuthAccountStore {
+  find(providerName: string, accountId: string): Promise<OAuthAccount | null>;
+  /** Returns false when that provider account is already linked (the unique index decides, also in a race). */
+  link(link: OAuthAccountLink): Promise<boolean>;
+  /** Records the email the provider reports now. */
+  updateEmail(account: OAuthAccount, accountEmail: string | null): Promise<void>;
+  /** Removes one link (a link whose user is gone). */
+  unlink(account: OAuthAccount): Promise<void>;
+}
+
+/** The links in the app's DataSource, which must register the `OAuthAccount` entity. */
+export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get repository(): Repository<OAuthAccount> {
+    return this.dataSource.getRepository(OAuthAccount);
+  }
+
+  find(providerName: string, accountId: string): Promise<OAuthAccount | null> {
+    return guarded(() => this.repository.findOneBy({ providerName, accountId }));
+  }
+
+  async link(link: OAuthAccountLink): Promise<boolean> {
+    try {
+      await this.repository.insert(link);
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      if (isStoreOutage(error)) throw new BackendUnavailableError();
+      throw error;
+    }
+  }
+
+  async updateEmail(account: OAuthAccount, accountEmail: string | null): Promise<void> {
+    if (account.accountEmail === accountEmail) return;
+    await guarded(() => this.repository.update({ id: account.id }, { accountEmail }));
+    account.accountEmail = accountEmail;
+  }
+
+  async unlink(account: OAuthAccount): Promise<void> {
+    await guarded(() => this.repository.delete({ id: account.id }));
+  }
+}
+
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isStoreOutage(error)) throw new BackendUnavailableError();
+    throw error;
+  }
+}

@@ -1,0 +1,238 @@
+import { Authorized, CurrentUser, Get, Req, Res } from 'routing-controllers';
+import { Auth } from '../auth';
+import { issueLogin } from '../controllers/login-response';
+import { toPublicUser } from '../controllers/public-user';
+import type { BaseUser } from '../entities/base-user';
+import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } from '../errors';
+import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { grantScopes } from '../users/scopes';
+import { linkToUser, userForSignIn } from './account-linking';
+import { type OAuthAccountStore, TypeOrmOAuthAccountStore } from './account-store';
+import { OAuthFlows } from './flow';
+import type { AuthorizationCallback, OAuthProvider } from './provider';
+import { providerFailure } from './provider-failure';
+import { MemoryOAuthStateStore, type OAuthStateRecord, type OAuthStateStore } from './state-store';
+import { LibraryController } from '../controllers/library-controller';
+
+export interface OAuthControllerOptions<U extends BaseUser = BaseUser> {
+  /** This controller's `…/callback` URL, exactly as registered at the provider. */
+  redirectUri: string;
+  /**
+   * Sign in to an existing user whose email the provider reports — only when the provider says
+   * the email is verified. Default false: such a sign-in answers 400 `OAUTH_USER_ALREADY_EXISTS`
+   * (the user signs in with their password and links the provider through the associate routes).
+   */
+  associateByEmail?: boolean;
+  /** New users are verified when the provider verified their email. Default false. */
+  isVerifiedByDefault?: boolean;
+  /** Where the browser goes (303) after a successful callback, instead of the JSON answer. Needs a cookie backend. */
+  redirectUrl?: string;
+  /** The associate flow's callback URL. Default: `redirectUri` with its final `/callback` replaced by `/associate/callback`. */
+  associateRedirectUri?: string;
+  /** Where flows wait for their callback. Default: this process's memory (use Redis for several instances). */
+  stateStore?: OAuthStateStore;
+  /** Default `rcauth_oauth_state` (the associate flow's adds `_associate`). */
+  stateCookieName?: string;
+  /** Default true. Turn off only for plain-http development on a host browsers do not treat as secure. */
+  stateCookieSecure?: boolean;
+  /** Where account links live. Default: the `OAuthAccount` entity in the DataSource given to `Auth.configure`. */
+  accounts?: OAuthAccountStore;
+  /** The `Auth` to use; default: the one `Auth.configure` registered in typedi. */
+  auth?: Auth<U>;
+}
+
+/** Flows of every controller that keeps them in memory: states are random, so one map serves all. */
+const sharedMemoryStates = new MemoryOAuthStateStore();
+
+/**
+ * Social login with one provider. Extend it under the route you want:
+ *
+ * ```ts
+ * @JsonController('/auth/google')
+ * class GoogleAuth extends OAuthController {
+ *   constructor() { super(google, 'cookie', { redirectUri: 'https://app.example.com/auth/google/callback' }); }
+ * }
+ * ```
+ *
+ * `GET /authorize` and `GET /callback` sign in (creating the user on first sign-in);
+ * `GET /associate/authorize` and `GET /associate/callback` (authenticated) link the provider
+ * account to the current user. Every flow is bound to the browser that started it, used once,
+ * valid 10 minutes, and protected by PKCE S256 (and, for OpenID Connect, a nonce).
+ */
+@LibraryController()
+export class OAuthController<U extends BaseUser = BaseUser> {
+  private readonly flows: OAuthFlows;
+  private readonly redirectUri: string;
+  private readonly associateRedirectUri: string | undefined;
+  private readonly redirectUrl: string | undefined;
+  private readonly associateByEmail: boolean;
+  private readonly isVerifiedByDefault: boolean;
+  private readonly accountStore: OAuthAccountStore | undefined;
+  private readonly boundAuth: Auth<U> | undefined;
+
+  /**
+   * @param provider an `OpenIdProvider`, a `GitHubProvider` or your own `OAuthProvider`.
+   * @param backendName the backend the callback logs in with (the same answer as its `POST /login`).
+   */
+  constructor(
+    protected readonly provider: OAuthProvider,
+    protected readonly backendName: string,
+    options: OAuthControllerOptions<U>,
+  ) {
+    const callback = parseUrl(options.redirectUri, 'redirectUri');
+    this.redirectUri = options.redirectUri;
+    this.associateRedirectUri = options.associateRedirectUri ?? defaultAssociateRedirectUri(callback);
+    this.redirectUrl = options.redirectUrl;
+    this.associateByEmail = options.associateByEmail ?? false;
+    this.isVerifiedByDefault = options.isVerifiedByDefault ?? false;
+    this.accountStore = options.accounts;
+    this.boundAuth = options.auth;
+    // The cookie goes back only to this controller's routes: the callback's path minus `/callback`.
+    const path = callback.pathname.replace(/\/callback$/, '') || '/';
+    this.flows = new OAuthFlows(options.stateStore ?? sharedMemoryStates, {
+      name: options.stateCookieName ?? 'rcauth_oauth_state',
+      path,
+      secure: options.stateCookieSecure ?? true,
+    });
+  }
+
+  protected get auth(): Auth<U> {
+    return this.boundAuth ?? Auth.current<U>();
+  }
+
+  protected get accounts(): OAuthAccountStore {
+    if (this.accountStore) return this.accountStore;
+    const dataSource = this.auth.dataSource;
+    if (!dataSource) throw new AuthConfigurationError('OAuthController: give `accounts`, or a `dataSource` to Auth.configure.');
+    return new TypeOrmOAuthAccountStore(dataSource);
+  }
+
+  /** `GET /authorize` — 200 `{authorization_url}` and the flow's state cookie. */
+  @Get('/authorize')
+  async authorize(@Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
+    const exchange = exchangeFromParams(request, response);
+    return { authorization_url: await this.startFlow(exchange, 'login', this.redirectUri) };
+  }
+
+  /**
+   * `GET /callback?code&state` — signs in through the backend (its login answer), creating the
+   * user on first sign-in; with `redirectUrl`, a 303 there. 400 `OAUTH_INVALID_STATE`,
+   * `OAUTH_INVALID_CODE`, `OAUTH_USER_ALREADY_EXISTS`, `OAUTH_EMAIL_NOT_AVAILABLE`; 502 `OAUTH_PROVIDER_ERROR`.
+   */
+  @Get('/callback')
+  async callback(@Req() request: any, @Res() response: any): Promise<unknown> {
+    const exchange = exchangeFromParams(request, response);
+    return this.reportingFailures(exchange, 'login', () => this.signIn(exchange));
+  }
+
+  private async signIn(exchange: HttpExchange): Promise<unknown> {
+    const auth = this.auth;
+    const backend = auth.getBackend(this.backendName);
+    if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
+      throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
+    }
+    const query = queryOf(exchange);
+    const record = await this.flows.finish(exchange, query.get('state'), 'login');
+    const profile = await this.profile(query, record, this.redirectUri);
+    const { user, account } = await userForSignIn(auth.userManager, this.accounts, this.provider.name, profile, { associateByEmail: this.associateByEmail, isVerifiedByDefault: this.isVerifiedByDefault }, exchange.request);
+    if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
+    if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+    await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
+    const body = await issueLogin(auth, backend, user, grantScopes(await auth.userManager.getScopes(user), undefined), exchange);
+    return this.redirectUrl ? this.redirect(exchange) : body;
+  }
+
+  /** `GET /associate/authorize` (authenticated) — 200 `{authorization_url}`; the flow is bound to the current user. */
+  @Authorized()
+  @Get('/associate/authorize')
+  async associateAuthorize(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
+    const exchange = exchangeFromParams(request, response);
+    return { authorization_url: await this.startFlow(exchange, 'associate', this.associateUri(), user.id) };
+  }
+
+  /**
+   * `GET /associate/callback?code&state` (authenticated, the user who started the flow) — links
+   * the provider account to the current user: 200 the user (a 303 to `redirectUrl` when set).
+   * 400 `OAUTH_INVALID_STATE`, `OAUTH_ACCOUNT_ALREADY_LINKED`; 502 `OAUTH_PROVIDER_ERROR`.
+   */
+  @Authorized()
+  @Get('/associate/callback')
+  async associateCallback(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<unknown> {
+    const exchange = exchangeFromParams(request, response);
+    return this.reportingFailures(exchange, 'associate', async () => {
+      const query = queryOf(exchange);
+      const record = await this.flows.finish(exchange, query.get('state'), 'associate', user.id);
+      const profile = await this.profile(query, record, this.associateUri());
+      await linkToUser(this.auth.userManager, this.accounts, this.provider.name, profile, user);
+      return this.redirectUrl ? this.redirect(exchange) : toPublicUser(user);
+    });
+  }
+
+  /** Refused callbacks become `oauth.failed` events (forged or replayed states show up in audit logs). */
+  private async reportingFailures<T>(exchange: HttpExchange, flow: 'login' | 'associate', run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AuthHttpError) this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
+      throw error;
+    }
+  }
+
+  private async startFlow(exchange: HttpExchange, purpose: OAuthStateRecord['purpose'], redirectUri: string, userId?: string): Promise<string> {
+    const flow = this.flows.create(purpose, userId);
+    let url: string;
+    try {
+      url = await this.provider.authorizationUrl({ redirectUri, state: flow.state, codeChallenge: flow.codeChallenge, nonce: flow.nonce });
+    } catch (error) {
+      throw providerFailure(error);
+    }
+    await this.flows.begin(exchange, flow);
+    return url;
+  }
+
+  /** The provider's answer for a callback whose state was accepted. */
+  private async profile(query: URLSearchParams, record: OAuthStateRecord, redirectUri: string) {
+    if (query.has('error')) throw new BadRequestError(ErrorCode.OAUTH_AUTHORIZATION_DENIED, 'The sign-in was cancelled or refused at the provider.');
+    const code = query.get('code');
+    if (!code || code.length > 2048) throw new BadRequestError(ErrorCode.OAUTH_INVALID_CODE, 'The callback carries no valid authorization code.');
+    const callback: AuthorizationCallback = { redirectUri, query, state: query.get('state')!, codeVerifier: record.codeVerifier, nonce: record.nonce };
+    try {
+      return await this.provider.fetchProfile(callback);
+    } catch (error) {
+      throw providerFailure(error);
+    }
+  }
+
+  private associateUri(): string {
+    if (!this.associateRedirectUri) throw new AuthConfigurationError('OAuthController: redirectUri does not end in /callback; give associateRedirectUri.');
+    return this.associateRedirectUri;
+  }
+
+  private redirect(exchange: HttpExchange): { location: string } {
+    exchange.rawResponse.setHeader('Location', this.redirectUrl!);
+    exchange.setStatus(303);
+    return { location: this.redirectUrl! };
+  }
+}
+
+function parseUrl(url: string, option: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new AuthConfigurationError(`OAuthController: ${option} "${url}" is not an absolute URL.`);
+  }
+}
+
+function defaultAssociateRedirectUri(callback: URL): string | undefined {
+  if (!/\/callback$/.test(callback.pathname)) return undefined;
+  const associate = new URL(callback.toString());
+  associate.pathname = callback.pathname.replace(/\/callback$/, '/associate/callback');
+  return associate.toString();
+}
+
+/** The query string as the client sent it (the same on Express and Koa). */
+function queryOf(exchange: HttpExchange): URLSearchParams {
+  const url = exchange.raw.url ?? '';
+  const at = url.indexOf('?');
+  return new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+}

@@ -1,0 +1,110 @@
+import { BackendUnavailableError } from '../errors';
+
+/** What is kept server-side for one authorization flow, under its `state`. */
+export interface OAuthStateRecord {
+  /** `login` (the callback logs in) or `associate` (links to `userId`). */
+  purpose: 'login' | 'associate';
+  /** SHA-256 (hex) of the browser-binding cookie set when the flow started. */
+  bindingDigest: string;
+  codeVerifier: string;
+  nonce: string;
+  /** The user who started an associate flow. */
+  userId?: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/**
+ * Where flows wait for their callback. `take` must be atomic (read and delete in one step), so a
+ * state is used once even under concurrent callbacks. The default keeps them in memory, which
+ * suits one process; several instances behind a load balancer share a `RedisOAuthStateStore`.
+ */
+export interface OAuthStateStore {
+  save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void>;
+  /** The record, removed; undefined when unknown, expired or already taken. */
+  take(state: string): Promise<OAuthStateRecord | undefined>;
+}
+
+export interface MemoryOAuthStateStoreOptions {
+  /** Flows waiting at once; the oldest are dropped beyond it. Default 10000. */
+  maxEntries?: number;
+  /** The clock, in epoch milliseconds (tests move it). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Flows in this process's memory. */
+export class MemoryOAuthStateStore implements OAuthStateStore {
+  private readonly records = new Map<string, OAuthStateRecord>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(options: MemoryOAuthStateStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 10000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
+    this.sweep();
+    // A Map iterates in insertion order: the first keys are the oldest flows.
+    while (this.records.size >= this.maxEntries) this.records.delete(this.records.keys().next().value as string);
+    this.records.set(state, { ...record, expiresAt: Math.min(record.expiresAt, this.now() + ttlSeconds * 1000) });
+  }
+
+  async take(state: string): Promise<OAuthStateRecord | undefined> {
+    const record = this.records.get(state);
+    if (!record) return undefined;
+    this.records.delete(state);
+    return record.expiresAt > this.now() ? record : undefined;
+  }
+
+  /** Every flow lives as long, so insertion order is expiry order: stop at the first live one. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [state, record] of this.records) {
+      if (record.expiresAt > now) break;
+      this.records.delete(state);
+    }
+  }
+}
+
+/** The part of a node-redis v5 client (or cluster) the Redis state store uses. */
+export interface RedisOAuthStateClient {
+  set(key: string, value: string, options?: { EX?: number }): Promise<unknown>;
+  getDel(key: string): Promise<unknown>;
+}
+
+export interface RedisOAuthStateStoreOptions {
+  redis: RedisOAuthStateClient;
+  /** Default `routing-controllers-auth:oauth-state:`. */
+  keyPrefix?: string;
+}
+
+/** Flows in Redis (shared by every instance), with the flow's lifetime as TTL; `GETDEL` takes them once. */
+export class RedisOAuthStateStore implements OAuthStateStore {
+  private readonly redis: RedisOAuthStateClient;
+  private readonly prefix: string;
+
+  constructor(options: RedisOAuthStateStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.keyPrefix ?? 'routing-controllers-auth:oauth-state:';
+  }
+
+  async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
+    await unavailableOnError(() => this.redis.set(this.prefix + state, JSON.stringify(record), { EX: ttlSeconds }));
+  }
+
+  async take(state: string): Promise<OAuthStateRecord | undefined> {
+    const value = await unavailableOnError(() => this.redis.getDel(this.prefix + state));
+    if (typeof value !== 'string') return undefined;
+    const record = JSON.parse(value) as OAuthStateRecord;
+    return record.expiresAt > Date.now() ? record : undefined;
+  }
+}
+
+async function unavailableOnError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch {
+    throw new BackendUnavailableError();
+  }
+}
