@@ -6,6 +6,10 @@ import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
+import { RedisSessionStore, type RedisSessionClient } from './sessions/redis-session-store';
+import { Sessions } from './sessions/sessions';
+import { TypeOrmSessionStore } from './sessions/typeorm-session-store';
+import { RedisStrategy } from './strategies/redis';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
@@ -67,6 +71,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly rateLimits: RateLimits | undefined;
   /** Login, logout, rejected tokens, resets and rate limiting, for audit logs and alerting. */
   readonly events = new AuthEvents();
+  /** Sessions of the backends with refresh tokens: list, end, purge. */
+  readonly sessions: Sessions;
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
@@ -93,6 +99,13 @@ export class Auth<U extends BaseUser = BaseUser> {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
       if (options.dataSource) backend.strategy.init?.({ dataSource: options.dataSource });
+      if (backend.refresh) {
+        backend.refresh.store ??=
+          backend.strategy instanceof RedisStrategy
+            ? new RedisSessionStore({ redis: backend.strategy.redis as unknown as RedisSessionClient })
+            : new TypeOrmSessionStore(options.dataSource);
+        if (backend.refresh.store instanceof TypeOrmSessionStore && options.dataSource) backend.refresh.store.useDataSource(options.dataSource);
+      }
     }
     this.backends = [...options.backends];
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
@@ -101,6 +114,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
     if (options.onEvent) this.events.on('event', options.onEvent);
+    this.sessions = new Sessions(this.backends, this.events);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
     }
@@ -110,7 +124,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       store: this.userStore,
       hasher: options.passwordHasher ?? new Argon2PasswordHasher(),
       tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
-      revokeAllTokens: (userId) => this.revokeAllTokens(userId),
+      revokeAllTokens: (userId, revokeOptions) => this.revokeAllTokens(userId, revokeOptions),
       events: this.events,
     };
     const ManagerClass = options.userManager ?? UserManager;
@@ -176,6 +190,11 @@ export class Auth<U extends BaseUser = BaseUser> {
     };
   }
 
+  /** The principal of a request a controller is serving (cached per request), or null; throws a refusal. */
+  async principalFor(exchange: HttpExchange): Promise<Principal<U> | null> {
+    return principalOf(await this.authenticator.resolve(exchange));
+  }
+
   /** Authentication with one named backend (what `AuthController` logout uses). */
   async authenticateWith(backendName: string, exchange: HttpExchange): Promise<Principal<U> | null> {
     return this.authenticator.authenticateWith(this.getBackend(backendName), exchange);
@@ -206,9 +225,15 @@ export class Auth<U extends BaseUser = BaseUser> {
     }
   }
 
-  /** Destroys every token of the user in every backend whose strategy can ("log out everywhere"). */
-  async revokeAllTokens(userId: string): Promise<void> {
-    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId)));
+  /**
+   * Ends every session of the user and destroys every token of theirs in every backend whose
+   * strategy can ("log out everywhere"). `exceptSessionId` spares one session (the one changing
+   * the password); a JWT revocation cut-off still takes that session's access tokens, which its
+   * refresh token replaces.
+   */
+  async revokeAllTokens(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+    await this.sessions.endAllForUser(userId, options.exceptSessionId);
+    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId, options)));
   }
 
   /** The 401 for this request (or the app's `onUnauthenticated` error). */

@@ -27,6 +27,7 @@ export const ErrorCode = {
   AUTH_BACKEND_UNAVAILABLE: 'AUTH_BACKEND_UNAVAILABLE',
   USER_HOOK_FAILED: 'USER_HOOK_FAILED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,17 +1,20 @@
 import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
-import { AuthConfigurationError, AuthHttpError, BackendUnavailableError, BadRequestError, ErrorCode } from '../errors';
+import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
 import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
+import { logUserIn, refreshCookiePath, storeCall } from '../sessions/issue-login';
+import { refreshSession } from '../sessions/refresh';
 import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
-import { LoginCredentials } from './dto';
+import { LoginCredentials, RefreshRequest } from './dto';
 
 /**
- * Login and logout for one backend. Extend it under the route you want and name the backend:
+ * Login and logout for one backend (and refresh, when the backend has refresh tokens). Extend it
+ * under the route you want and name the backend:
  *
  * ```ts
  * @JsonController('/auth/jwt')
@@ -35,7 +38,8 @@ export class AuthController<U extends BaseUser = BaseUser> {
 
   /**
    * `POST /login` — OAuth2 password form or JSON `{username, password, scope?}`.
-   * Bearer: 200 `{access_token, token_type}`; cookie: 204 + `Set-Cookie`.
+   * Bearer: 200 `{access_token, token_type}` (with refresh on, also `expires_in`, `refresh_token`);
+   * cookie: 204 + `Set-Cookie` (with refresh on, also the refresh cookie).
    * 400 `LOGIN_BAD_CREDENTIALS` alike for an unknown email, a wrong password or an inactive user.
    */
   @Post('/login')
@@ -60,13 +64,36 @@ export class AuthController<U extends BaseUser = BaseUser> {
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }));
-    auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
-    await auth.userManager.onAfterLogin(user, request, response);
-    return backend.transport.loginResponse(token, exchange);
+    return logUserIn(auth, backend, user, exchange, scopes);
   }
 
-  /** `POST /logout` — 204; destroys the token server-side where the strategy can, clears the cookie. */
+  /**
+   * `POST /refresh` (backends with refresh tokens) — RFC 6749 §6: form or JSON
+   * `{grant_type: "refresh_token", refresh_token, scope?}`, or the refresh cookie of a cookie
+   * transport. Answers like login, with a new refresh token; the one presented is used up.
+   * 400 `REFRESH_TOKEN_INVALID` for unknown, expired, used or revoked tokens (a used one also
+   * ends its session) and for inactive or deleted users.
+   */
+  @Post('/refresh')
+  async refresh(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
+    const auth = this.auth;
+    const backend = auth.getBackend(this.backendName);
+    if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
+    const exchange = exchangeFromParams(request, response);
+    const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
+    let token = body.refresh_token;
+    if (token === undefined) {
+      token = backend.transport.readRefreshToken?.(exchange);
+      if (token !== undefined) backend.transport.checkRefreshRequest?.(exchange);
+    }
+    if (token === undefined) throw new BadRequestError(ErrorCode.REFRESH_TOKEN_INVALID, 'No refresh token was given.');
+    return refreshSession(auth, backend, token, parseScopeParameter(body.scope), exchange);
+  }
+
+  /**
+   * `POST /logout` — 204; destroys the token server-side where the strategy can, ends its session
+   * (refresh tokens included) and clears the cookies.
+   */
   @Authorized()
   @Post('/logout')
   async logout(@Req() request: any, @Res() response: any): Promise<null> {
@@ -76,18 +103,11 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const principal = await auth.authenticateWith(this.backendName, exchange);
     if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });
     await storeCall(() => backend.strategy.destroy(principal.token, principal.grant));
-    backend.transport.logoutResponse(exchange);
+    const sessionId = principal.grant.sessionId;
+    const ended = sessionId !== undefined && auth.sessions.enabled ? await storeCall(() => auth.sessions.end(sessionId)) : null;
+    backend.transport.logoutResponse(exchange, backend.refresh ? refreshCookiePath(backend, exchange) : undefined);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
+    if (ended) await auth.userManager.notifySessionRevoked(principal.user, ended, exchange.request);
     return null;
-  }
-}
-
-/** A store that cannot be reached answers 503 `AUTH_BACKEND_UNAVAILABLE`, not 500. */
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof AuthHttpError || error instanceof AuthConfigurationError) throw error;
-    throw new BackendUnavailableError();
   }
 }

@@ -1,4 +1,4 @@
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { Equals, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { MAX_PASSWORD_LENGTH } from '../users/password-policy';
 
 /** The OAuth2 password grant's fields (form or JSON). `username` is the email. */
@@ -14,6 +14,23 @@ export class LoginCredentials {
   @MinLength(1)
   @MaxLength(MAX_PASSWORD_LENGTH * 2)
   password!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  scope?: string;
+}
+
+/** RFC 6749 §6 refresh request (form or JSON). The cookie transport may carry the token in its refresh cookie instead. */
+export class RefreshRequest {
+  @ValidateIf((o: RefreshRequest) => o.refresh_token !== undefined || o.grant_type !== undefined)
+  @Equals('refresh_token', { message: 'grant_type must be "refresh_token".' })
+  grant_type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  refresh_token?: string;
 
   @IsOptional()
   @IsString()

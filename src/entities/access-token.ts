@@ -19,6 +19,11 @@ export class AccessToken {
   @Column({ type: 'simple-json' })
   scopes!: string[];
 
+  /** The session (a login with refresh tokens) this token belongs to; null for other tokens. */
+  @Index()
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  sessionId!: string | null;
+
   @CreateDateColumn()
   createdAt!: Date;
 

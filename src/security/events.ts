@@ -14,6 +14,8 @@ export type AuthEvent =
   | { type: 'logout'; userId: string; backend: string; ip?: string }
   | { type: 'token.rejected'; backend: string; reason: TokenRejectionReason; ip?: string }
   | { type: 'password.reset'; userId: string }
+  /** A refresh token was presented again after its rotation: its session has been ended. */
+  | { type: 'refresh.reuse_detected'; userId: string; sessionId: string; backend: string; ip?: string }
   | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string };
 
 export type AuthEventType = AuthEvent['type'];

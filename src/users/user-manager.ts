@@ -1,6 +1,7 @@
 import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
 import type { AuthEvents } from '../security/events';
+import type { SessionInfo } from '../sessions/session-store';
 import { normaliseEmail } from './emails';
 import type { PasswordHasher } from './password';
 import { checkPasswordPolicy } from './password-policy';
@@ -27,6 +28,11 @@ export interface OperationOptions {
   safe?: boolean;
   /** The framework's request, handed to hooks. */
   request?: unknown;
+  /**
+   * The session making the change (`PATCH /me`): a password change ends every other session
+   * and keeps this one.
+   */
+  currentSessionId?: string;
 }
 
 /** What `Auth.configure` hands a UserManager. */
@@ -35,7 +41,7 @@ export interface UserManagerContext<U extends BaseUser> {
   hasher: PasswordHasher;
   tokens: UserTokens;
   /** Destroys every token of the user in every backend that can (logout everywhere). */
-  revokeAllTokens(userId: string): Promise<void>;
+  revokeAllTokens(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
   /** Where auth events go (`password.reset`). */
   events?: AuthEvents;
 }
@@ -47,7 +53,9 @@ type AfterHook =
   | 'onAfterVerify'
   | 'onAfterForgotPassword'
   | 'onAfterResetPassword'
-  | 'onAfterDelete';
+  | 'onAfterDelete'
+  | 'onAfterRefresh'
+  | 'onAfterSessionRevoked';
 
 /**
  * Users: creation, authentication, updates, verification and password reset, with hooks.
@@ -93,6 +101,10 @@ export class UserManager<U extends BaseUser = BaseUser> {
   onAfterResetPassword(_user: U, _request?: unknown): void | Promise<void> {}
   /** After a successful login, before the token is sent. */
   onAfterLogin(_user: U, _request?: unknown, _response?: unknown): void | Promise<void> {}
+  /** After a refresh token was rotated, before the new tokens are sent. */
+  onAfterRefresh(_user: U, _session: SessionInfo, _request?: unknown): void | Promise<void> {}
+  /** After a session was ended (logout, the session list, reuse detected), its tokens already revoked. */
+  onAfterSessionRevoked(_user: U, _session: SessionInfo, _request?: unknown): void | Promise<void> {}
   /** Throw to refuse the deletion: nothing is deleted and no token is revoked. */
   onBeforeDelete(_user: U, _request?: unknown): void | Promise<void> {}
   /** After the user and every token of theirs were deleted. */
@@ -195,10 +207,14 @@ export class UserManager<U extends BaseUser = BaseUser> {
       changes.passwordChanged = true;
     }
 
-    const revoke = password !== undefined || (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
+    const revokeAll = (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
+    const revoke = password !== undefined || revokeAll;
     const updated = Object.keys(fields).length > 0 ? await this.context.store.update(user, fields as Partial<U>) : user;
     // After the write, so no token issued under the old password or rights can survive it.
-    if (revoke) await this.context.revokeAllTokens(user.id);
+    if (revoke) {
+      const keep = revokeAll ? undefined : options.currentSessionId;
+      await this.context.revokeAllTokens(user.id, keep === undefined ? undefined : { exceptSessionId: keep });
+    }
     await this.after('onAfterUpdate', () => this.onAfterUpdate(updated, changes, options.request));
     return updated;
   }
@@ -278,6 +294,16 @@ export class UserManager<U extends BaseUser = BaseUser> {
     this.context.events?.publish({ type: 'password.reset', userId: user.id });
     await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
     return user;
+  }
+
+  /** Runs `onAfterRefresh` as an after-hook (its failure is reported as `USER_HOOK_FAILED`). */
+  async notifyRefresh(user: U, session: SessionInfo, request?: unknown): Promise<void> {
+    await this.after('onAfterRefresh', () => this.onAfterRefresh(user, session, request));
+  }
+
+  /** Runs `onAfterSessionRevoked` as an after-hook. */
+  async notifySessionRevoked(user: U, session: SessionInfo, request?: unknown): Promise<void> {
+    await this.after('onAfterSessionRevoked', () => this.onAfterSessionRevoked(user, session, request));
   }
 
   /** Runs an after-hook: the change is saved already, so its failure is reported, not undone. */

@@ -7,6 +7,8 @@ export interface IssuedToken {
   issuedAtMs: number;
   /** `exp`: a deny-list entry is needed only until then. */
   expiresAt: Date;
+  /** The session the token belongs to (JWT `sid`), if any. */
+  sessionId?: string;
 }
 
 /**
@@ -20,4 +22,9 @@ export interface RevocationStore {
   revoke(token: IssuedToken): Promise<void>;
   /** Every token of the user issued at or before `at` becomes invalid. */
   revokeAllIssuedBefore(userId: string, at: Date): Promise<void>;
+  /**
+   * Every token of the session becomes invalid (kept until `until`, when all have expired).
+   * Without it, ending a session cannot reach its JWT access tokens: they live until `exp`.
+   */
+  revokeSession?(sessionId: string, until: Date): Promise<void>;
 }
