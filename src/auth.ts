@@ -7,6 +7,7 @@ import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
 import { RedisSessionStore, type RedisSessionClient } from './sessions/redis-session-store';
+import type { SessionStore } from './sessions/session-store';
 import { Sessions } from './sessions/sessions';
 import { TypeOrmSessionStore } from './sessions/typeorm-session-store';
 import { RedisStrategy } from './strategies/redis';
@@ -95,15 +96,23 @@ export class Auth<U extends BaseUser = BaseUser> {
     installRoutingPatches();
     if (!options.backends?.length) throw new AuthConfigurationError('Auth.configure: give at least one backend.');
     const names = new Set<string>();
+    // One default store per Redis client or DataSource, so backends sharing one list each session once.
+    const defaultStores = new Map<object | undefined, SessionStore>();
     for (const backend of options.backends) {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
       if (options.dataSource) backend.strategy.init?.({ dataSource: options.dataSource });
       if (backend.refresh) {
-        backend.refresh.store ??=
-          backend.strategy instanceof RedisStrategy
-            ? new RedisSessionStore({ redis: backend.strategy.redis as unknown as RedisSessionClient })
-            : new TypeOrmSessionStore(options.dataSource);
+        if (!backend.refresh.store) {
+          const redis = backend.strategy instanceof RedisStrategy ? backend.strategy.redis : undefined;
+          const owner = redis ?? options.dataSource;
+          let store = defaultStores.get(owner);
+          if (!store) {
+            store = redis ? new RedisSessionStore({ redis: redis as unknown as RedisSessionClient }) : new TypeOrmSessionStore(options.dataSource);
+            defaultStores.set(owner, store);
+          }
+          backend.refresh.store = store;
+        }
         if (backend.refresh.store instanceof TypeOrmSessionStore && options.dataSource) backend.refresh.store.useDataSource(options.dataSource);
       }
     }
