@@ -232,13 +232,14 @@ for (const storeCase of CASES) {
       for (let round = 0; round < 6; round++) {
         const login = await loginPair(t.app, 'r', email);
         const [session] = (await t.auth.sessions.listForUser(user.id)).filter((s) => s.backend === 'r');
-        const [refreshed] = await Promise.all([
+        const [refreshed, deleted] = await Promise.all([
           refreshWith(t.app, 'r', login.refresh),
           (async () => {
             await sleep(round); // a little earlier or later each round
-            await request(t.app).delete(`/auth/sessions/${session.id}`).set('Authorization', `Bearer ${login.access}`);
+            return request(t.app).delete(`/auth/sessions/${session.id}`).set('Authorization', `Bearer ${login.access}`);
           })(),
         ]);
+        expect(deleted.status, `round ${round}: ${JSON.stringify(deleted.body)}`).to.equal(204);
         if (refreshed.status === 200) {
           expect(await accessStatus(t.app, refreshed.body.access_token), `round ${round}`).to.equal(401);
           expect((await refreshWith(t.app, 'r', refreshed.body.refresh_token)).status).to.equal(400);

@@ -4,7 +4,6 @@ import type { BaseUser } from '../entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BackendUnavailableError } from '../errors';
 import type { HttpExchange } from '../http/request';
 import type { LoginResponseBody } from '../transports/transport';
-import { invalidRefreshToken } from './refresh-token-error';
 import type { Rotation } from './sessions';
 
 export interface LogInOptions {
@@ -44,19 +43,17 @@ export async function logUserIn<U extends BaseUser>(
 }
 
 /**
- * An access token of the session. If the session was ended while it was being made (a revocation
- * racing the login or refresh), the token is destroyed again and the request fails: an ended
- * session leaves nothing live behind.
+ * An access token of the session. If the session was ended while it was being made (a revocation,
+ * or reuse detected by a concurrent refresh), the token is destroyed again: an ended session
+ * leaves nothing live behind. The request itself still succeeds — its rotation had won — but
+ * what it hands out is already dead, like the session.
  */
 export async function issueSessionAccessToken<U extends BaseUser>(auth: Auth<U>, backend: AuthenticationBackend, rotation: Rotation, scopes: string[]): Promise<string> {
   const { session } = rotation;
   const token = await storeCall(() =>
     backend.strategy.write({ userId: session.userId, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds, sessionId: session.id }),
   );
-  if (!(await storeCall(() => auth.sessions.isLive(backend, session.id)))) {
-    await storeCall(() => auth.sessions.destroyAccessTokens(session));
-    throw invalidRefreshToken('The session has ended.');
-  }
+  if (!(await storeCall(() => auth.sessions.isLive(backend, session.id)))) await storeCall(() => auth.sessions.destroyAccessTokens(session));
   return token;
 }
 

@@ -205,9 +205,16 @@ export class RedisStrategy implements Strategy {
     this.assertConnected();
     const indexKey = this.sessionIndexKey(sessionId);
     const digests = await this.indexedDigests(sessionId, indexKey);
-    const keys = [...digests.map((digest) => this.tokenKey(digest)), indexKey];
-    if (this.isCluster) await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
-    else await this.bounded(this.redis.del(keys));
+    if (digests.length === 0) return;
+    const keys = digests.map((digest) => this.tokenKey(digest));
+    // Removes only the digests it deleted (never the whole index): a token of the session being
+    // indexed meanwhile stays listed, so the next destroySession still finds it.
+    if (this.isCluster) {
+      await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
+      await this.bounded(this.redis.sRem(indexKey, digests));
+    } else {
+      await this.bounded(this.redis.multi().del(keys).sRem(indexKey, digests).exec());
+    }
   }
 
   /** The Redis key of a token digest. */
