@@ -44,7 +44,7 @@ export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserC
 export { type UserStore, TypeOrmUserStore } from './users/user-store';
 export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';
-export { SUPERUSER_SCOPE } from './users/scopes';
+export { SUPERUSER_SCOPE, grantScopes, parseScopeParameter } from './users/scopes';
 
 export { AuthController } from './controllers/auth.controller';
 export { RegisterController, REGISTER_ACCEPTED } from './controllers/register.controller';
@@ -54,7 +54,7 @@ export { UsersController } from './controllers/users.controller';
 export { SessionsController, type SessionView } from './controllers/sessions.controller';
 export { UserCreateDto, UserUpdateDto, UserAdminFieldsDto, EmailDto, TokenDto, ResetPasswordDto, type DtoClass } from './controllers/user-dto';
 export { toPublicUser } from './controllers/public-user';
-export type { HttpExchange } from './http/request';
+export { type HttpExchange, exchangeFromParams } from './http/request';
 
 export { AuthErrorHandler } from './routing/error-handler';
 export { RateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RateLimitedAction, type ActionLimits, type Limit } from './security/rate-limits';
