@@ -4,6 +4,7 @@
  * TypeORM session store) and Redis (Redis strategy, Redis session store).
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { randomUUID } from 'crypto';
 import { createClient, type RedisClientType } from 'redis';
 import { JsonController } from 'routing-controllers';
@@ -433,6 +434,25 @@ for (const storeCase of CASES) {
         expect(dump).to.contain(digestToken(login.refresh)).and.contain(digestToken(child.body.refresh_token));
       }
       for (const secret of secrets) expect(dump).to.not.contain(secret);
+    });
+
+    it('answers any refresh body (form or JSON, any fields) with a 4xx and a code, never a 5xx, and never uses a token up', async () => {
+      const login = await loginPair(t.app, 'r', email);
+      const value = fc.oneof(fc.string({ maxLength: 60 }), fc.constant(login.access), fc.constant(login.refresh.slice(1)), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+      const body = fc.record({ grant_type: fc.oneof(fc.constant('refresh_token'), value), refresh_token: value, scope: value }, { requiredKeys: [] });
+      await fc.assert(
+        fc.asyncProperty(body, fc.boolean(), async (fields, asForm) => {
+          const req = request(t.app).post('/auth/r/refresh');
+          const res = asForm
+            ? await req.type('form').send(new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString())
+            : await req.send(fields);
+          expect(res.status, JSON.stringify(fields)).to.be.within(400, 499);
+          expect(res.body.code, JSON.stringify(fields)).to.be.a('string');
+        }),
+        { numRuns: 60, seed: 12 },
+      );
+      expect(reuseEvents()).to.deep.equal([]);
+      expect((await refreshWith(t.app, 'r', login.refresh)).status).to.equal(200);
     });
 
     if (storeCase.kind !== 'redis') {
