@@ -444,7 +444,7 @@ for (const storeCase of CASES) {
         fc.asyncProperty(body, fc.boolean(), async (fields, asForm) => {
           const req = request(t.app).post('/auth/r/refresh');
           const res = asForm
-            ? await req.type('form').send(new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString())
+            ? await req.type('form').send(new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)] as [string, string])).toString())
             : await req.send(fields);
           expect(res.status, JSON.stringify(fields)).to.be.within(400, 499);
           expect(res.body.code, JSON.stringify(fields)).to.be.a('string');

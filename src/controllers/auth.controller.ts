@@ -81,7 +81,8 @@ export class AuthController<U extends BaseUser = BaseUser> {
     if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
     const exchange = exchangeFromParams(request, response);
     const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
-    let token = body.refresh_token;
+    // class-validator's @IsOptional lets null through: a null token is no token.
+    let token = typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
     if (token === undefined) {
       token = backend.transport.readRefreshToken?.(exchange);
       if (token !== undefined) backend.transport.checkRefreshRequest?.(exchange);

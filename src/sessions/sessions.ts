@@ -75,7 +75,7 @@ export class Sessions {
    * expired and other backends' tokens throw `REFRESH_TOKEN_INVALID`.
    */
   async find(backend: AuthenticationBackend, presented: string): Promise<SessionState> {
-    if (!isWellFormedOpaqueToken(presented)) throw invalidRefreshToken();
+    if (typeof presented !== 'string' || !isWellFormedOpaqueToken(presented)) throw invalidRefreshToken();
     const session = await this.storeOf(backend).findByDigest(digestToken(presented));
     if (!session || session.backend !== backend.name || session.expiresAt.getTime() <= Date.now()) throw invalidRefreshToken();
     return session;
