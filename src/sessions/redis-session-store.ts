@@ -16,6 +16,11 @@ export interface RedisSessionStoreOptions {
   redis: RedisSessionClient;
   /** Default `routing-controllers-auth:session:`. */
   keyPrefix?: string;
+  /**
+   * The longest a Redis call may take before the request gets a 503 instead of waiting on.
+   * Default 1000 ms; `null` waits as long as the client does.
+   */
+  commandTimeoutMs?: number | null;
 }
 
 export const DEFAULT_REDIS_SESSION_PREFIX = 'routing-controllers-auth:session:';
@@ -64,7 +69,7 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(options: RedisSessionStoreOptions) {
     if (!options?.redis) throw new TypeError('RedisSessionStore needs a node-redis client: new RedisSessionStore({ redis: client }).');
-    this.redis = options.redis;
+    this.redis = boundedClient(options.redis, options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_SESSION_PREFIX;
   }
 
@@ -178,6 +183,30 @@ export class RedisSessionStore implements SessionStore {
   private assertReady(): void {
     if (this.redis.isReady === false) throw new Error('Redis is not connected.');
   }
+}
+
+/** The client with every call given up after `limitMs` (a Redis that accepts but never answers). */
+function boundedClient(redis: RedisSessionClient, limitMs: number | null): RedisSessionClient {
+  if (limitMs === null) return redis;
+  const bounded = <T>(promise: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${limitMs} ms.`)), limitMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  };
+  return {
+    get isReady() {
+      return redis.isReady;
+    },
+    get: (key) => bounded(redis.get(key)),
+    set: (key, value, options) => bounded(redis.set(key, value, options)),
+    del: (keys) => bounded(redis.del(keys)),
+    sMembers: (key) => bounded(redis.sMembers(key)),
+    sRem: (key, members) => bounded(redis.sRem(key, members)),
+    hGetAll: (key) => bounded(redis.hGetAll(key)),
+    eval: (script, options) => bounded(redis.eval(script, options)),
+  };
 }
 
 function ttlOf(expiresAt: Date): number {

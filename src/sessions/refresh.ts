@@ -35,7 +35,7 @@ export async function refreshSession<U extends BaseUser>(
     // The hook's failure is logged by the user manager; the answer stays the 400 it must be.
     if (ended) await auth.userManager.notifySessionRevoked(user, ended, exchange.request).catch(() => undefined);
   };
-  const rotation = await storeCall(() => auth.sessions.rotate(backend, presented, onReuse));
+  const rotation = await storeCall(() => auth.sessions.rotate(backend, presented, onReuse, found));
 
   // The session's scopes, narrowed by the request and by what the user may hold today.
   const allowed = await auth.userManager.getScopes(user);

@@ -84,14 +84,16 @@ export class Sessions {
   /**
    * Uses up the presented token and answers its successor. The live token rotates; within the
    * reuse interval the token rotated last rotates once more, replacing its successor; any other
-   * token of the session is reuse: `onReuse` ends the session and the refresh fails.
+   * token of the session is reuse: `onReuse` ends the session and the refresh fails. `found`:
+   * the session `find` answered for this token just before, saving one look-up.
    */
-  async rotate(backend: AuthenticationBackend, presented: string, onReuse: ReuseHandler): Promise<Rotation> {
+  async rotate(backend: AuthenticationBackend, presented: string, onReuse: ReuseHandler, found?: SessionState): Promise<Rotation> {
     const store = this.storeOf(backend);
     const digest = digestToken(presented);
     const intervalMs = backend.refresh!.reuseIntervalSeconds * 1000;
     for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
-      const session = await this.find(backend, presented);
+      // The caller's look-up serves the first attempt; after a lost race, look again.
+      const session = attempt === 0 && found ? found : await this.find(backend, presented);
       const now = new Date();
       const refreshToken = generateOpaqueToken();
       const next = digestToken(refreshToken);
