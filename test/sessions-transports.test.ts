@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'crypto';
 import jwt from 'jsonwebtoken';
 import { createClient, type RedisClientType } from 'redis';
-import { JsonController } from 'routing-controllers';
+import { JsonController, Post, Req, Res } from 'routing-controllers';
 import request from 'supertest';
 import {
   AuthenticationBackend,
@@ -14,7 +14,10 @@ import {
   CookieTransport,
   DatabaseRevocationStore,
   DatabaseStrategy,
+  Auth,
+  exchangeFromParams,
   JwtStrategy,
+  logUserIn,
   RedisRevocationStore,
   SessionsController,
   UsersController,
@@ -34,8 +37,18 @@ describe('sessions through the cookie transport', () => {
 
   before(async () => {
     @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}
+    /** A login from a route of the app's own (as social login does), answering like `POST /login`. */
+    @JsonController('/custom')
+    class MagicLink {
+      @Post('/magic')
+      async magic(@Req() req: any, @Res() res: any) {
+        const auth = Auth.current<User>();
+        const user = (await auth.userManager.getByEmail(email))!;
+        return logUserIn(auth, auth.getBackend('c'), user, exchangeFromParams(req, res), ['items:read'], { refreshCookiePath: '/auth/c/refresh' });
+      }
+    }
     t = await buildApp({
-      extraControllers: [Sessions],
+      extraControllers: [Sessions, MagicLink],
       backends: [
         new AuthenticationBackend({
           name: 'c',
@@ -106,6 +119,17 @@ describe('sessions through the cookie transport', () => {
     expect(cleared).to.contain('Max-Age=0').and.match(/Path=\/auth\/c\/refresh/);
     expect((await request(t.app).post('/auth/c/refresh').set('Cookie', login.refresh)).status).to.equal(400);
     expect((await request(t.app).get('/items').set('Cookie', login.access)).status).to.equal(401);
+  });
+
+  it('logUserIn answers a login from another route exactly like POST /login, with the refresh cookie where it is told', async () => {
+    const res = await request(t.app).post('/custom/magic');
+    expect(res.status).to.equal(204);
+    expect(setCookieLine(res, 'rcauth_refresh')).to.match(/Path=\/auth\/c\/refresh(;|$)/);
+    const access = cookieFrom(res, 'rcauth')!;
+    expect((await request(t.app).get('/items').set('Cookie', access)).status).to.equal(200);
+    const [session] = await t.auth.sessions.listForUser((await t.auth.userManager.getByEmail(email))!.id);
+    expect(session.scopes).to.deep.equal(['items:read']);
+    expect((await request(t.app).post('/auth/c/refresh').set('Cookie', cookieFrom(res, 'rcauth_refresh')!)).status).to.equal(204);
   });
 
   it('a refresh token in the body works for the cookie backend too; a bearer access token does not', async () => {
