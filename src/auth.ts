@@ -123,7 +123,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits);
     if (options.onEvent) this.events.on('event', options.onEvent);
-    this.sessions = new Sessions(this.backends, this.events);
+    this.sessions = new Sessions(this.backends);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
     }

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'crypto';
 import { createCluster, type RedisClusterType } from 'redis';
-import { AuthenticationBackend, AuthEvents, BearerTransport, RedisSessionStore, RedisStrategy, Sessions, type SessionState } from '../src';
+import { AuthenticationBackend, BearerTransport, RedisSessionStore, RedisStrategy, Sessions, type SessionState } from '../src';
 import type { HttpExchange } from '../src/http/request';
 import { digestToken } from '../src/strategies/opaque-token';
 import { RedisServer } from './support/services';
@@ -29,7 +29,7 @@ describe('sessions on a Redis cluster (keys spread over slots)', () => {
     store = new RedisSessionStore({ redis: cluster, keyPrefix: 'rcauth-cluster-sessions:' });
     strategy = new RedisStrategy({ redis: cluster, keyPrefix: 'rcauth-cluster-tokens:' });
     backend = new AuthenticationBackend({ name: 'r', transport: new BearerTransport({ tokenUrl: '/' }), strategy, refresh: { store } });
-    sessions = new Sessions([backend], new AuthEvents());
+    sessions = new Sessions([backend]);
   });
   after(async () => {
     await cluster?.close().catch(() => undefined);

@@ -1,7 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'crypto';
 import type { AuthenticationBackend } from '../backend';
 import type { HttpExchange } from '../http/request';
-import type { AuthEvents } from '../security/events';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from '../strategies/opaque-token';
 import { invalidRefreshToken } from './refresh-token-error';
 import { sessionInfoOf, type SessionInfo, type SessionState, type SessionStore } from './session-store';
@@ -13,9 +12,7 @@ export interface Rotation {
 }
 
 /** What a refresh with reuse detected must also do: end the session and say so. */
-export interface ReuseHandler {
-  (session: SessionState): Promise<void>;
-}
+export type ReuseHandler = (session: SessionState) => Promise<void>;
 
 /** How many times a refresh re-reads its session after losing a race before giving up. */
 const MAX_ROTATION_ATTEMPTS = 3;
@@ -27,10 +24,7 @@ const MAX_USER_AGENT_LENGTH = 512;
  * tokens unusable wherever the backend's strategy can.
  */
 export class Sessions {
-  constructor(
-    private readonly backends: readonly AuthenticationBackend[],
-    readonly events: AuthEvents,
-  ) {}
+  constructor(private readonly backends: readonly AuthenticationBackend[]) {}
 
   /** True when some backend has refresh on. */
   get enabled(): boolean {
