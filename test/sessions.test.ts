@@ -315,6 +315,21 @@ for (const storeCase of CASES) {
       }
     });
 
+    it('refuses a refresh for a user deactivated or deleted behind the library\'s back, and ends that session', async () => {
+      const login = await loginPair(t.app, 'r', email);
+      await t.dataSource.getRepository(User).update({ id: user.id }, { isActive: false });
+      const refused = await refreshWith(t.app, 'r', login.refresh);
+      expect(refused.status).to.equal(400);
+      expect(refused.body.code).to.equal('REFRESH_TOKEN_INVALID');
+      await t.dataSource.getRepository(User).update({ id: user.id }, { isActive: true });
+      expect((await refreshWith(t.app, 'r', login.refresh)).status, 'the session ended with the refusal').to.equal(400);
+
+      const again = await loginPair(t.app, 'r', email);
+      await t.dataSource.getRepository(User).delete({ id: user.id });
+      expect((await refreshWith(t.app, 'r', again.refresh)).status).to.equal(400);
+      expect(await t.auth.sessions.listForUser(user.id)).to.deep.equal([]);
+    });
+
     it('(i) a password change through PATCH /me ends every other session and keeps this one', async () => {
       const current = await loginPair(t.app, 'r', email);
       const other = await loginPair(t.app, 'ri', email);
