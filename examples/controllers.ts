@@ -3,6 +3,7 @@ import {
   AuthController,
   RegisterController,
   ResetPasswordController,
+  SessionsController,
   UsersController,
   VerifyController,
 } from '../src';
@@ -30,6 +31,7 @@ export class CookieAuthController extends AuthController<User> {
 @JsonController('/auth') export class AuthVerify extends VerifyController {}
 @JsonController('/auth') export class AuthReset extends ResetPasswordController {}
 @JsonController('/users') export class Users extends UsersController {}
+@JsonController('/auth/sessions') export class AuthSessions extends SessionsController<User> {}
 
 @JsonController('/items')
 export class ItemsController {
@@ -75,6 +77,7 @@ export const exampleControllers: Function[] = [
   AuthVerify,
   AuthReset,
   Users,
+  AuthSessions,
   ItemsController,
   PageController,
   AccountPageController,
