@@ -8,6 +8,7 @@ import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { EmailDto, ResetPasswordDto } from './user-dto';
 import { LibraryController } from './library-controller';
+import { BadRequestError, ErrorCode, InvalidPasswordError, InvalidResetTokenError } from '../errors';
 
 /** The one answer `forgot-password` gives, whether or not the email has an account. */
 export const FORGOT_PASSWORD_ACCEPTED = {
@@ -59,8 +60,13 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { token, password } = await validateBody(ResetPasswordDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('resetPassword', exchange);
-    const user = await this.auth.userManager.resetPassword(token, password, exchange.request);
-    return this.serializeUser(user);
+    try {
+      return this.serializeUser(await this.auth.userManager.resetPassword(token, password, exchange.request));
+    } catch (error) {
+      if (error instanceof InvalidResetTokenError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_BAD_TOKEN, error.message);
+      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
+      throw error;
+    }
   }
 
   /**

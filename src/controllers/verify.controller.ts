@@ -8,6 +8,7 @@ import { runAfterResponse } from './after-response';
 import { toPublicUser } from './public-user';
 import { EmailDto, TokenDto } from './user-dto';
 import { LibraryController } from './library-controller';
+import { BadRequestError, ErrorCode, InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors';
 
 /** The one answer `request-verify-token` gives, whether or not the email has an account. */
 export const REQUEST_VERIFY_ACCEPTED = {
@@ -59,8 +60,13 @@ export class VerifyController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { token } = await validateBody(TokenDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('verify', exchange);
-    const user = await this.auth.userManager.verify(token, exchange.request);
-    return this.serializeUser(user);
+    try {
+      return this.serializeUser(await this.auth.userManager.verify(token, exchange.request));
+    } catch (error) {
+      if (error instanceof InvalidVerifyTokenError) throw new BadRequestError(ErrorCode.VERIFY_USER_BAD_TOKEN, error.message);
+      if (error instanceof UserAlreadyVerifiedError) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, error.message);
+      throw error;
+    }
   }
 
   /**
