@@ -219,7 +219,7 @@ function report(servers: Running[], skipped: string[], setup: string): string {
  */
 async function startServices(): Promise<(() => Promise<void>) | undefined> {
   if (process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const services = require('../test/support/services') as { mochaGlobalSetup(): Promise<void>; mochaGlobalTeardown(): Promise<void> };
   try {
     await services.mochaGlobalSetup();

@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const descriptor = VARIANTS.find((v) => v.id === id);
   if (!descriptor) throw new Error(`No benchmark variant "${id}".`);
   // Only this variant's module is loaded, so no other variant's code runs in this process.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const variant = (await (require(`./variants/${descriptor.module}`) as { start(): Promise<VariantServer> }).start()) as VariantServer;
+   
+  const variant = (await (require(`./variants/${descriptor.module}`) as { start(): Promise<VariantServer> }).start());
 
   const server = createServer(variant.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,9 +33,9 @@ async function main(): Promise<void> {
     await variant.close?.();
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop); // Ctrl-C reaches the whole process group: still clean up
-  process.once('disconnect', stop); // the runner died: do not linger
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop()); // Ctrl-C reaches the whole process group: still clean up
+  process.once('disconnect', () => void stop()); // the runner died: do not linger
 
   send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner, refresh: variant.refresh });
 }

@@ -128,7 +128,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
         // a Secure cookie is kept over plain http only for localhost / 127.0.0.1, nowhere else.
         // Keep the default (Secure) in any deployed app: it is served over HTTPS.
         transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
-        strategy: redis ? new RedisStrategy({ redis: redis as any, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+        strategy: redis ? new RedisStrategy({ redis: redis, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
         // The page's sessions: listed and ended at /auth/sessions; refreshed by the page's button.
         // cookiePath: where POST /auth/cookie/refresh is, also for the refresh cookie a social login sets.
         refresh: { lifetimeSeconds: 30 * 24 * 3600, reuseIntervalSeconds: 10, cookiePath: '/auth/cookie/refresh' },

@@ -286,7 +286,7 @@ export class Auth<U extends BaseUser = BaseUser> {
    */
   async revokeAllTokens(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
     await this.sessions.endAllForUser(userId, options.exceptSessionId);
-    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId, options)));
+    await Promise.all(this.backends.map(async (b) => b.strategy.destroyAllForUser?.(userId, options)));
   }
 
   /** The 401 for this request (or the app's `onUnauthenticated` error). */

@@ -204,7 +204,7 @@ describe('Cookie transport: signed double-submit CSRF tokens', () => {
   const loginAs = async (email: string) => {
     const res = await request(t.app).post('/auth/cookie/login').type('form').send({ username: email, password: PASSWORD });
     expect(res.status).to.equal(204);
-    return { cookie: cookieFrom(res)!, csrf: res.headers['x-csrf-token'] as string, csrfCookie: cookieFrom(res, 'rcauth_csrf')! };
+    return { cookie: cookieFrom(res)!, csrf: res.headers['x-csrf-token'], csrfCookie: cookieFrom(res, 'rcauth_csrf')! };
   };
 
   it('answers login with X-CSRF-Token and a readable (not HttpOnly) csrf cookie holding the same value', async () => {

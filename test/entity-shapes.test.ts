@@ -276,8 +276,8 @@ function describeShapes(kind: DataSourceKind, shapes: Shape[], extra: Partial<Da
         let t: TestApp;
         let user: BaseUser;
         before(async () => {
-          t = await buildApp({ dataSource, userEntity: shape.entity as any, keepDataSource: true });
-          user = await t.auth.userManager.create({ email: nextEmail(shape.name), password: PASSWORD } as any, { safe: false });
+          t = await buildApp({ dataSource, userEntity: shape.entity, keepDataSource: true });
+          user = await t.auth.userManager.create({ email: nextEmail(shape.name), password: PASSWORD }, { safe: false });
           await shape.decorate?.(dataSource, user);
         });
         after(() => t.close());
@@ -363,12 +363,12 @@ describe("entity shapes: the request path loads users by TypeORM's rules", () =>
       new AuthenticationBackend({
         name: 'redis',
         transport: new BearerTransport({ tokenUrl: '/auth/redis/login' }),
-        strategy: new RedisStrategy({ redis: redis as any, keyPrefix: `rcauth-test:${randomUUID()}:` }),
+        strategy: new RedisStrategy({ redis: redis, keyPrefix: `rcauth-test:${randomUUID()}:` }),
       }),
     ];
-    const t = await buildApp({ dataSource, userEntity: SoftDeleteUser as any, backends });
+    const t = await buildApp({ dataSource, userEntity: SoftDeleteUser, backends });
     try {
-      const user = await t.auth.userManager.create({ email: nextEmail('redis soft'), password: PASSWORD } as any, { safe: false });
+      const user = await t.auth.userManager.create({ email: nextEmail('redis soft'), password: PASSWORD }, { safe: false });
       const token = await loginToken(t, 'redis', user.email);
       const call = () => request(t.app).get('/items').set('Authorization', `Bearer ${token}`);
       expect((await call()).status).to.equal(200);

@@ -23,7 +23,7 @@ import { userControllers } from './support/user-routes';
 
 // The module object jsonwebtoken's callers use (`import jwt from 'jsonwebtoken'` compiles to a
 // property lookup on it at call time), so wrapping its functions here counts every parse.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const jsonwebtoken = require('jsonwebtoken') as typeof import('jsonwebtoken');
 
 /**

@@ -39,7 +39,7 @@ function expectInternal(res: request.Response, code = 'INTERNAL_ERROR'): void {
 /** Exactly one log line, carrying the cause itself (so its stack reaches the log). */
 function expectLoggedOnce(calls: unknown[][], cause: RegExp): void {
   expect(calls, calls.map(String).join('\n')).to.have.length(1);
-  const error = calls[0].find((arg) => arg instanceof Error) as Error | undefined;
+  const error = calls[0].find((arg): arg is Error => arg instanceof Error);
   expect(error, 'the logged error').to.be.instanceOf(Error);
   expect(`${error!.message}\n${(error as any).cause?.message ?? ''}`).to.match(cause);
   expect(error!.stack).to.be.a('string').and.match(/\n\s+at /);
@@ -144,7 +144,7 @@ describe('internal errors: a bug is a logged 500, never a 503', () => {
       note?: string | null;
     }
     const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [BrokenShapeUser], synchronize: true });
-    t = await buildApp({ dataSource, userEntity: BrokenShapeUser as any, backends: defaultJwt() });
+    t = await buildApp({ dataSource, userEntity: BrokenShapeUser, backends: defaultJwt() });
     const token = await t.auth.createToken({ id: '3f0c6f5e-8a43-4c0e-9d0e-0d3c5a7b9e11' } as User, { backend: 'jwt', scopes: [] });
     const logged = await captureConsoleErrors(async () => {
       expectInternal(await request(t.app).get('/items').set('Authorization', `Bearer ${token}`));

@@ -114,8 +114,9 @@ function revocationSuite(name: string, makeStore: () => Promise<{ store: Revocat
     let closeStore: () => Promise<void>;
 
     before(async () => {
-      const { store, close } = await makeStore();
-      closeStore = close;
+      const made = await makeStore();
+      const { store } = made;
+      closeStore = () => made.close();
       t = await buildApp({
         dataSourceKind,
         backends: [
@@ -184,7 +185,7 @@ revocationSuite('DatabaseRevocationStore (PostgreSQL)', async () => ({ store: ne
 revocationSuite('RedisRevocationStore', async () => {
   const client = createClient({ url: process.env.TEST_REDIS_URL, disableOfflineQueue: true });
   await client.connect();
-  return { store: new RedisRevocationStore({ redis: client as any, keyPrefix: `test:${randomBytes(4).toString('hex')}:` }), close: async () => void client.destroy() };
+  return { store: new RedisRevocationStore({ redis: client, keyPrefix: `test:${randomBytes(4).toString('hex')}:` }), close: async () => void client.destroy() };
 });
 
 describe('JWT without a revocation store', () => {

@@ -68,7 +68,7 @@ describe('migrations (ormconfig.ts + migrations/)', () => {
   const sources: DataSource[] = [];
 
   async function open(file: string, overrides: Partial<{ migrations: Function[] | string[]; synchronize: boolean }> = {}): Promise<DataSource> {
-    const dataSource = new DataSource({ ...exampleDataSourceOptions(join(dir, file)), ...overrides } as any);
+    const dataSource = new DataSource({ ...exampleDataSourceOptions(join(dir, file)), ...overrides });
     sources.push(dataSource);
     return dataSource.initialize();
   }

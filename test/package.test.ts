@@ -32,12 +32,12 @@ function startApp(cwd: string, script: string, env: Record<string, string>): Pro
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /listening on (http:\/\/localhost:\d+)/.exec(out);
       if (match) resolvePromise({ child, base: match[1].replace('localhost', '127.0.0.1') });
     });
-    child.stderr!.on('data', (chunk) => (err += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
     child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${err}`)));
   });
 }

@@ -62,7 +62,7 @@ describe('PostgreSQL: user store and database strategy', () => {
     await createUser(t.auth, { email: 'taken@x.io' });
     let error: unknown;
     try {
-      await t.auth.userStore.create({ email: 'taken@x.io', hashedPassword: 'irrelevant' } as Partial<User>);
+      await t.auth.userStore.create({ email: 'taken@x.io', hashedPassword: 'irrelevant' });
     } catch (e) {
       error = e;
     }

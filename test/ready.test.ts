@@ -81,7 +81,7 @@ describe('auth.ready(): misconfigurations caught at start-up', () => {
 
   it('a node-redis client never connected, for RedisStrategy and for the rate limits', async () => {
     const redis = createClient({ url: process.env.TEST_REDIS_URL });
-    const backend = new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/r/login' }), strategy: new RedisStrategy({ redis: redis as any }) });
+    const backend = new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/r/login' }), strategy: new RedisStrategy({ redis: redis }) });
     const message = await readinessError(configure(await open(sqlite([User, AccessToken])), { backends: [backend], rateLimits: { redis } }));
     expect(message).to.match(/^Auth is not ready:\n- RedisStrategy\(\{ redis \}\): the node-redis client is not connected\. Call `await redis\.connect\(\)`/);
     expect(message).to.include('- Auth.configure({ rateLimits: { redis } }): the node-redis client is not connected.');
@@ -134,7 +134,7 @@ describe("without auth.ready(): the library's message, not TypeORM's", () => {
     after(() => t?.close());
 
     it('a request meeting the misconfiguration answers 500 AUTH_MISCONFIGURED and logs the fix once', async () => {
-      t = await buildApp({ dataSource: sqlite([User, AccessToken]), userEntity: UnregisteredUser as any, backends: [jwt()] });
+      t = await buildApp({ dataSource: sqlite([User, AccessToken]), userEntity: UnregisteredUser, backends: [jwt()] });
       const token = await t.auth.createToken({ id: '3f0c6f5e-8a43-4c0e-9d0e-0d3c5a7b9e11' } as User, { scopes: [] });
       const logged = await captureConsoleErrors(async () => {
         const res = await request(t.app).get('/items').set('Authorization', `Bearer ${token}`);

@@ -42,7 +42,7 @@ describe("the app's Redis client errors", () => {
     expect(storeErrors.length, 'reconnect failures reported').to.be.at.least(3);
     expect(storeErrors.every((e) => e.store === 'redis' && e.error instanceof Error)).to.equal(true);
     expect(logged.filter((args) => String(args[0]).includes('Redis client reported an error'))).to.have.length(1);
-    await client.destroy();
+    client.destroy();
     await server.destroy();
   });
 

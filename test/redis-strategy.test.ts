@@ -219,7 +219,7 @@ describe('RedisStrategy on a Redis cluster (keys spread over slots)', () => {
       rootNodes: [{ url: server.url }],
       // A lone node may not know its own address; it is where we started it.
       nodeAddressMap: () => ({ host: '127.0.0.1', port: server.port }),
-    }) as RedisClusterType;
+    });
     cluster.on('error', () => undefined);
     await cluster.connect();
     strategy = new RedisStrategy({ redis: cluster, keyPrefix: 'rcauth-cluster:' });

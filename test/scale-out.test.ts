@@ -67,7 +67,7 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
     dataSource = new DataSource({ type: 'postgres', url: databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken], synchronize: true });
     await dataSource.initialize();
 
-    redis = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClientType;
+    redis = createClient({ url: process.env.TEST_REDIS_URL });
     redis.on('error', () => undefined);
     await redis.connect();
 

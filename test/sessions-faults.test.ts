@@ -37,7 +37,7 @@ describe('faults: the Redis holding sessions goes away', () => {
       url: server.url,
       disableOfflineQueue: true,
       socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
-    }) as RedisClientType;
+    });
     client.on('error', () => undefined);
     await client.connect();
     @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}

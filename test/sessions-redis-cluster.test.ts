@@ -23,7 +23,7 @@ describe('sessions on a Redis cluster (keys spread over slots)', () => {
 
   before(async () => {
     server = await RedisServer.start({ cluster: true });
-    cluster = createCluster({ rootNodes: [{ url: server.url }], nodeAddressMap: () => ({ host: '127.0.0.1', port: server.port }) }) as RedisClusterType;
+    cluster = createCluster({ rootNodes: [{ url: server.url }], nodeAddressMap: () => ({ host: '127.0.0.1', port: server.port }) });
     cluster.on('error', () => undefined);
     await cluster.connect();
     store = new RedisSessionStore({ redis: cluster, keyPrefix: 'rcauth-cluster-sessions:' });

@@ -149,7 +149,7 @@ for (const revocationKind of ['database', 'redis', 'none'] as const) {
 
     before(async () => {
       if (revocationKind === 'redis') {
-        redis = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClientType;
+        redis = createClient({ url: process.env.TEST_REDIS_URL });
         redis.on('error', () => undefined);
         await redis.connect();
       }

@@ -72,7 +72,7 @@ for (const storeCase of CASES) {
 
     before(async () => {
       if (storeCase.kind === 'redis') {
-        redis = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClientType;
+        redis = createClient({ url: process.env.TEST_REDIS_URL });
         redis.on('error', () => undefined);
         await redis.connect();
       }

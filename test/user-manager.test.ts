@@ -179,7 +179,7 @@ describe('UserManager (programmatic use)', () => {
       for (const [what, update, revokes] of cases) {
         await bearerToken(t.app, 'db', 'revoke@example.com', password);
         expect(await tokensOf(user.id), what).to.be.greaterThan(0);
-        current = await manager.update(current, update as any, { safe: false });
+        current = await manager.update(current, update, { safe: false });
         if (typeof update.password === 'string') password = update.password;
         if (revokes) expect(await tokensOf(user.id), what).to.equal(0);
         else expect(await tokensOf(user.id), what).to.be.greaterThan(0);

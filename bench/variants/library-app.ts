@@ -58,7 +58,7 @@ export async function startLibraryVariant(
   cleanup: () => void | Promise<void> = () => undefined,
   refresh?: RefreshOptions,
 ): Promise<VariantServer> {
-  const dataSource = new DataSource({ ...connection, entities: [BenchUser, AccessToken, AuthSession, RefreshToken] } as DataSourceOptions);
+  const dataSource = new DataSource({ ...connection, entities: [BenchUser, AccessToken, AuthSession, RefreshToken] });
   const backend = new AuthenticationBackend({ name: 'bench', transport: new BearerTransport({ tokenUrl: '/auth/login' }), strategy, refresh });
   const auth = Auth.configure<BenchUser>({
     dataSource,

@@ -9,7 +9,7 @@ export async function start(): Promise<VariantServer> {
   return startLibraryVariant(
     { type: 'better-sqlite3', database: file.database, synchronize: true, enableWAL: true },
     new DatabaseStrategy({ lifetimeSeconds: 3600 }),
-    file.remove,
+    () => file.remove(),
     { lifetimeSeconds: 3600 },
   );
 }

@@ -9,6 +9,6 @@ export async function start(): Promise<VariantServer> {
   return startLibraryVariant(
     { type: 'better-sqlite3', database: file.database, synchronize: true, enableWAL: true },
     new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijkl', lifetimeSeconds: 3600 }),
-    file.remove,
+    () => file.remove(),
   );
 }

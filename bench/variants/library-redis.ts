@@ -13,7 +13,7 @@ export async function start(): Promise<VariantServer> {
   const file = tempSqliteFile();
   return startLibraryVariant(
     { type: 'better-sqlite3', database: file.database, synchronize: true, enableWAL: true },
-    new RedisStrategy({ redis: client as any, lifetimeSeconds: 3600, keyPrefix: `bench:${process.pid}:` }),
+    new RedisStrategy({ redis: client, lifetimeSeconds: 3600, keyPrefix: `bench:${process.pid}:` }),
     async () => {
       client.destroy();
       file.remove();

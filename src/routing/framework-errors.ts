@@ -17,13 +17,13 @@ const PATCHED = Symbol.for('routing-controllers-auth:framework-errors');
  * so every auth answer looks the same to clients.
  */
 export function renderFrameworkAuthErrors(): void {
-  const required = AuthorizationRequiredError.prototype as any;
+  const required = AuthorizationRequiredError.prototype;
   if (required[PATCHED]) return;
   required[PATCHED] = true;
   required.toJSON = function () {
     return { code: ErrorCode.UNAUTHORIZED, message: 'Authentication required.' };
   };
-  (AccessDeniedError.prototype as any).toJSON = function () {
+  (AccessDeniedError.prototype).toJSON = function () {
     return { code: ErrorCode.FORBIDDEN, message: 'Access denied.' };
   };
 }

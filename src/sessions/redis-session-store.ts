@@ -114,7 +114,7 @@ export class RedisSessionStore implements SessionStore {
   async findByDigest(digest: string): Promise<SessionState | null> {
     this.assertReady();
     const sessionId = await this.redis.get(this.digestKey(digest));
-    return sessionId == null ? null : this.get(String(sessionId));
+    return typeof sessionId === 'string' ? this.get(sessionId) : Buffer.isBuffer(sessionId) ? this.get(sessionId.toString('utf8')) : null;
   }
 
   async get(sessionId: string): Promise<SessionState | null> {
@@ -229,7 +229,8 @@ function stateOf(id: string, raw: unknown): SessionState | null {
   const text = (name: string): string | undefined => {
     const value = hash[name];
     if (value === undefined || value === null) return undefined;
-    return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    if (Buffer.isBuffer(value)) return value.toString('utf8');
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
   };
   const userId = text('userId');
   const current = text('current');

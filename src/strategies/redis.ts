@@ -165,7 +165,7 @@ export class RedisStrategy implements Strategy {
     // Expired keys are gone: Redis cannot tell "expired" from "never issued" or "logged out".
     if (raw === null || raw === undefined) return { rejected: 'unknown' };
     // A client with a Buffer type mapping answers bytes.
-    const grant = parseGrant(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
+    const grant = Buffer.isBuffer(raw) ? parseGrant(raw.toString('utf8')) : typeof raw === 'string' ? parseGrant(raw) : null;
     return grant ?? { rejected: 'invalid_claims' };
   }
 

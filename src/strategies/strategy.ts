@@ -46,7 +46,8 @@ export interface StrategyContext {
 export interface Strategy {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
-  init?(context: StrategyContext): void | Promise<void>;
+  /** Synchronous: `Auth.configure` is; anything that needs I/O belongs in `ready()`. */
+  init?(context: StrategyContext): void;
   /** Optional: confirms at start-up (`auth.ready()`) that the strategy's store is usable; throws `AuthConfigurationError` naming the fix. */
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;

@@ -2,7 +2,10 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuthConfigurationError } from '../errors';
 
 function entityName(entity: EntityTarget<ObjectLiteral>): string {
-  return typeof entity === 'function' ? entity.name : typeof entity === 'string' ? entity : String((entity as { name?: unknown }).name ?? entity);
+  if (typeof entity === 'function') return entity.name;
+  if (typeof entity === 'string') return entity;
+  const { name } = entity as { name?: unknown };
+  return typeof name === 'string' ? name : 'entity';
 }
 
 /**

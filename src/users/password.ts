@@ -33,7 +33,7 @@ export class Argon2PasswordHasher implements PasswordHasher {
       return { valid, needsRehash: valid };
     }
     if (!hashed.startsWith('$argon2')) return { valid: false, needsRehash: false };
-    let valid = false;
+    let valid: boolean;
     try {
       valid = await argon2.verify(hashed, password);
     } catch {

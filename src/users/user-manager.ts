@@ -174,7 +174,7 @@ export class UserManager<U extends BaseUser = BaseUser> {
    * Throws `UserAlreadyExistsError`.
    */
   async createWithoutPassword(data: Partial<Omit<U, 'hashedPassword'>> & { email: string }, options: Pick<OperationOptions, 'safe'> = {}): Promise<U> {
-    const fields = acceptedFields(data as Record<string, unknown>, options.safe !== false);
+    const fields = acceptedFields(data, options.safe !== false);
     if (typeof fields.email !== 'string') throw new TypeError('UserManager.createWithoutPassword: email is required.');
     fields.email = normaliseEmail(fields.email);
     if (await this.context.store.findByEmail(fields.email as string)) throw new UserAlreadyExistsError();
@@ -249,7 +249,7 @@ export class UserManager<U extends BaseUser = BaseUser> {
       if (fields.isVerified === undefined) fields.isVerified = false;
     }
     if (password !== undefined) {
-      await this.checkPassword(password, { ...user, ...fields } as Partial<U>);
+      await this.checkPassword(password, { ...user, ...fields });
       fields.hashedPassword = await this.context.hasher.hash(password);
       changes.passwordChanged = true;
     }

@@ -88,7 +88,7 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
   }
 
   async update(user: U, fields: Partial<U>): Promise<U> {
-    const merged = this.repository.merge(this.repository.create({ ...user } as any) as any, fields as any) as unknown as U;
+    const merged = this.repository.merge(this.repository.create({ ...user } as any) as any, fields as any);
     await guarded(() => this.repository.update({ id: user.id } as any, fields as any), this.translateError);
     return merged;
   }

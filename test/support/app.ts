@@ -82,9 +82,9 @@ export function defaultBackends(): AuthenticationBackend[] {
 export type Driver = 'express' | 'express5' | 'koa';
 export const DRIVER: Driver = (process.env.TEST_DRIVER as Driver) || 'express';
 
-function createServerApp(driver: Driver, options: RoutingControllersOptions): { handler: any; setTrustProxy(on: boolean): void } {
+function createServerApp(driver: Driver, options: RoutingControllersOptions): { handler: any; setTrustProxy: (on: boolean) => void } {
   if (driver === 'koa') {
-    const koa = createKoaServer(options) as any;
+    const koa = createKoaServer(options);
     return { handler: koa.callback(), setTrustProxy: (on) => void (koa.proxy = on) };
   }
   const app = driver === 'express5' ? useExpressServer(require('express5')(), options) : createExpressServer(options);
@@ -196,5 +196,5 @@ export async function buildApp(
 }
 
 export async function createUser(auth: Auth<User>, fields: Partial<User> & { email: string; password?: string } ) {
-  return auth.userManager.create({ password: PASSWORD, ...fields } as any, { safe: false });
+  return auth.userManager.create({ password: PASSWORD, ...fields }, { safe: false });
 }

@@ -1245,6 +1245,7 @@ const fieldsBody = (route: BodyRoute): fc.Arbitrary<BodySpec> => {
     { weight: 1, arbitrary: fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...own.map((f) => `${f}[]`), ...own.map((f) => f.toUpperCase()), ' username')), genericValue) },
   );
   // Mostly every field of the route, in order, so the valid-shaped path is well exercised.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- fc.tuple over a spread loses the tuple's element type
   const complete = fc.tuple(...own.slice(0, 2).map((field) => fc.tuple(fc.constant(field), fieldValue(field)))) as fc.Arbitrary<[string, FieldValue][]>;
   return fc.record({
     k: fc.constant('fields' as const),

@@ -24,7 +24,7 @@ interface PgClient {
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): void;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { Client } = require('pg') as { Client: new (config: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient };
 
 const PG_BIN_DIR = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
@@ -253,7 +253,11 @@ export class RedisServer {
     try {
       await client.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
       const deadline = Date.now() + READY_TIMEOUT_MS;
-      while (!String(await client.sendCommand(['CLUSTER', 'INFO'])).includes('cluster_state:ok')) {
+      for (;;) {
+        const info: unknown = await client.sendCommand(['CLUSTER', 'INFO']);
+        // A string (RESP2), or a String object / bytes with RESP3 type mappings.
+        const text = typeof info === 'string' ? info : info instanceof String ? info.valueOf() : Buffer.isBuffer(info) ? info.toString('utf8') : '';
+        if (text.includes('cluster_state:ok')) break;
         if (Date.now() > deadline) throw new ServiceSetupError('redis-server (cluster mode) did not reach cluster_state:ok');
         await sleep(50);
       }
@@ -354,7 +358,7 @@ export class PostgresServer {
     return new Promise((resolve, reject) => {
       const child = spawn(join(PG_BIN_DIR, 'initdb'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...(this.runAs ?? {}) });
       let stderr = '';
-      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
       child.once('error', (error) => reject(new ServiceSetupError(`initdb could not start: ${error.message}`)));
       child.once('exit', (code) =>
         code === 0 ? resolve() : reject(new ServiceSetupError(`initdb failed (${code}): ${stderr.trim().split('\n').pop()}`)),
