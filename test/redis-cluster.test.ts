@@ -40,15 +40,19 @@ describe('Redis stores on a three-node Redis Cluster', () => {
     await servers?.destroy();
   });
 
-  it('is a real cluster: three masters, and a MULTI over keys of two nodes fails', async () => {
+  it('is a real cluster: three masters, and a MULTI over keys of two nodes fails (why the strategy does not use one there)', async () => {
     expect(cluster.masters).to.have.length(3);
+    const first = '{a}token';
+    let second = '';
+    for (let i = 0; !second; i++) if ((await nodeOf(`{b${i}}index`)) !== (await nodeOf(first))) second = `{b${i}}index`;
     let error: unknown;
     try {
-      await cluster.multi().set('{a}token', '1').sAdd('{b}user', 'x').exec();
+      await cluster.multi().set(first, '1').sAdd(second, 'x').exec();
     } catch (e) {
       error = e;
     }
-    expect(String((error as Error)?.message ?? error)).to.match(/CROSSSLOT|MOVED/); // another node's key: refused either way
+    // node-redis 5 passes on the node's MOVED; 6 follows it until "Too many Cluster redirections".
+    expect(String((error as Error)?.message ?? error)).to.match(/MOVED|CROSSSLOT|redirections/);
   });
 
   it('RedisStrategy writes, reads, destroys and destroys all of a user, its keys spread over the nodes', async () => {
