@@ -42,7 +42,12 @@ for row in "${selected[@]}"; do
   done
   cp -r dist "$app/dist"
   node test/peers/check-installed.js "$app" ${spec[peers]}
-  echo "--- installed in $((SECONDS - start)) s; running: ${spec[specs]}"
+  echo "--- installed in $((SECONDS - start)) s; the README quick start under tsc (strict, library types checked)"
+  node test/peers/quick-start.js "$app"
+  if ! (cd "$app" && npx tsc -p tsconfig.quick-start.json --noEmit); then
+    failed+=("$row (quick start types)")
+  fi
+  echo "--- running: ${spec[specs]}"
   # shellcheck disable=SC2086
   if ! (cd "$app" && env ${spec[env]:-} npx mocha --require dist/test/support/services.js --timeout 20000 --exit ${spec[specs]}); then
     failed+=("$row")
