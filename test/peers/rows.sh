@@ -15,9 +15,9 @@ declare -A ROW_typeorm1=([peers]="typeorm@1.1.1" [specs]="$ALL_SPECS")
 # With TypeORM 1.x: TypeORM 0.3 lists redis ^3 || ^4 || ^5 as its own optional peer (its query
 # cache), so npm refuses redis 6 next to it (ERESOLVE); redis 6 apps are TypeORM 1.x apps.
 declare -A ROW_redis6=([peers]="typeorm@1.1.1 redis@6.3.1" [specs]="$REDIS_SPECS")
-# routing-controllers 0.10: the HTTP tests and the inheritance patch, on Express 4.
-declare -A ROW_rc010=([peers]="routing-controllers@0.10.4" [specs]="$HTTP_SPECS dist/test/inheritance.test.js dist/test/routing-patches.test.js")
-# Koa 2: the HTTP tests on the Koa driver.
+# routing-controllers 0.10: the HTTP tests (the inheritance patch among them) and the patch checks, on Express 4.
+declare -A ROW_rc010=([peers]="routing-controllers@0.10.4" [specs]="$HTTP_SPECS dist/test/routing-patches.test.js")
+# Koa 2: the HTTP tests and the patch checks on the Koa driver.
 declare -A ROW_koa2=([peers]="koa@2.16.4" [specs]="$HTTP_SPECS dist/test/routing-patches.test.js" [env]="TEST_DRIVER=koa")
 
 ALL_ROWS=(typeorm1 redis6 rc010 koa2)
