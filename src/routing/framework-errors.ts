@@ -1,8 +1,7 @@
+import * as routingControllers from 'routing-controllers';
 import { isLibraryController } from '../controllers/library-controller';
 import { AuthHttpError, ErrorCode } from '../errors';
 import { reportRouteFailure, toClientError } from '../request-failures';
-
-import * as routingControllers from 'routing-controllers';
 import { recordPatchProblem } from './patch-problems';
 
 const PATCHED = Symbol.for('routing-controllers-auth:framework-errors');

@@ -2,7 +2,7 @@ import { getMetadataArgsStorage } from 'routing-controllers';
 import { recordPatchProblem } from './patch-problems';
 
 /**
- * routing-controllers 0.11 registers the routes a controller inherits but looks up their
+ * routing-controllers (0.10 and 0.11) registers the routes a controller inherits but looks up their
  * parameter decorators, `@Authorized`, `@UseBefore/@UseAfter`, interceptors and response
  * decorators (`@HttpCode`, `@OnUndefined`, …) on the subclass only
  * (typestack/routing-controllers#1538): an inherited `@Authorized` route is served to anyone.
