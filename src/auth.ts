@@ -20,6 +20,7 @@ import { hasAllScopes } from './users/scopes';
 import { UserManager, type UserManagerContext } from './users/user-manager';
 import { TypeOrmUserStore, type UserStore } from './users/user-store';
 import { UserTokens } from './users/user-tokens';
+import { assertRoutingPatchesApplied } from './routing/patch-problems';
 
 export interface AuthOptions<U extends BaseUser> {
   /** Holds the users (and `AccessToken`s for the database strategy). Optional with a custom `userStore`. */
@@ -82,6 +83,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   private readonly hasBearerBackend: boolean;
 
   static configure<U extends BaseUser>(options: AuthOptions<U>): Auth<U> {
+    // The library's changes to routing-controllers (see src/routing/patches.ts) must all be in place.
+    assertRoutingPatchesApplied();
     const auth = new Auth(options);
     Container.set(Auth, auth);
     reportRouteFailuresTo(auth.reportFailure);

@@ -142,6 +142,54 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     }
   });
 
+  it("the README's quick start bundled as bundlers do (routing-controllers' ES module build): headers and {code, message} bodies still there", async function () {
+    // Webpack and Vite pick a package's `module` entry: routing-controllers' esm2015 build, a second
+    // copy of its drivers and errors beside the CommonJS one. The library's changes must reach the
+    // copy the app runs. The app is the one the previous test compiled with tsc (decorator metadata
+    // kept); esbuild bundles that JavaScript with the bundlers' main fields.
+    const inputs = await bundleAsBundlersDo(dir, 'dist/app.js', 'bundle/app.js');
+    expect(inputs.filter((f) => f.includes('routing-controllers/esm2015/driver/express/ExpressDriver.js'))).to.have.length(1);
+    expect(inputs.filter((f) => f.includes('routing-controllers/cjs/'))).to.deep.equal([]);
+    expect(inputs.filter((f) => f.includes('routing-controllers-auth/dist/src/routing/'))).to.have.length.greaterThan(0);
+
+    const app = await startApp(dir, 'bundle/app.js', { AUTH_SECRET: 'bundle-secret-0123456789-abcdefghijklm', PORT: String(await freePort()) });
+    try {
+      // The library's refusal, with its challenge header (sent through the patched driver's error handler).
+      const anonymous = await fetch(`${app.base}/items`, { headers: { Authorization: 'Bearer forged' } });
+      expect(anonymous.status).to.equal(401);
+      expect(anonymous.headers.get('www-authenticate')).to.equal('Bearer error="invalid_token"');
+      expect(await anonymous.json()).to.have.keys('code', 'message');
+      // routing-controllers' own AuthorizationRequiredError (@CurrentUser({ required: true })), as {code, message}.
+      const me = await fetch(`${app.base}/users/me`);
+      expect(me.status).to.equal(401);
+      expect(await me.json()).to.deep.equal({ code: 'UNAUTHORIZED', message: 'Authentication required.' });
+      // An inherited route keeps its decorators (the metadata storage patch): the base class's validation runs.
+      const register = await fetch(`${app.base}/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'bundle@example.com', password: 'a long passphrase' }),
+      });
+      expect(register.status).to.equal(201);
+      const login = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'bundle@example.com', password: 'a long passphrase' }) });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const forbidden = await fetch(`${app.base}/items/admin`, { headers: { Authorization: `Bearer ${access_token}` } });
+      expect(forbidden.status).to.equal(403);
+      expect(await forbidden.json()).to.have.property('code', 'INSUFFICIENT_SCOPE');
+      // Rate limits: the login budget spent, a 429 with Retry-After.
+      let limited: Response | undefined;
+      for (let i = 0; i < 12 && !limited; i++) {
+        const res = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'bundle@example.com', password: 'wrong passphrase' }) });
+        if (res.status === 429) limited = res;
+        else expect(res.status).to.equal(400);
+      }
+      expect(limited, 'no 429 after 12 failed logins').to.not.equal(undefined);
+      expect(Number(limited!.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(await limited!.json()).to.have.property('code', 'TOO_MANY_REQUESTS');
+    } finally {
+      app.child.kill();
+    }
+  });
+
   it("docs/scale-out.md's Redis app (Koa, cookie sessions in Redis), as it stands: compiles, runs, logs in with the cookie", async () => {
     writeFileSync(join(dir, 'redis-app.ts'), fileFromDocument('docs/scale-out.md', 'redis-app.ts'));
     const tsconfig = JSON.parse(fileFromDocument('README.md', 'tsconfig.json'));
@@ -170,7 +218,68 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       app.child.kill();
     }
   });
+
+  it("docs/scale-out.md's Koa app bundled as bundlers do (routing-controllers' ES module build): body errors, Retry-After, {code, message}", async () => {
+    // The app the previous test compiled; the Koa driver's copy in esm2015 must carry the library's changes too.
+    const inputs = await bundleAsBundlersDo(dir, 'dist/redis-app.js', 'bundle/redis-app.js');
+    expect(inputs.filter((f) => f.includes('routing-controllers/esm2015/driver/koa/KoaDriver.js'))).to.have.length(1);
+    expect(inputs.filter((f) => f.includes('routing-controllers/cjs/'))).to.deep.equal([]);
+    const app = await startApp(dir, 'bundle/redis-app.js', {
+      AUTH_SECRET: 'redis-bundle-secret-0123456789-abcdefgh',
+      PORT: String(await freePort()),
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+    });
+    try {
+      // koa-bodyparser's error, answered by the middleware put in front of it (KoaDriver.initialize).
+      const malformed = await fetch(`${app.base}/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"email":' });
+      expect(malformed.status).to.equal(400);
+      expect(await malformed.json()).to.deep.equal({ code: 'VALIDATION_ERROR', message: 'The request body is not valid JSON.' });
+      const anonymous = await fetch(`${app.base}/items`);
+      expect(anonymous.status).to.equal(401);
+      expect(await anonymous.json()).to.have.keys('code', 'message');
+      const register = await fetch(`${app.base}/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'koa-bundle@example.com', password: 'a long passphrase' }),
+      });
+      expect(register.status).to.equal(201);
+      let limited: Response | undefined;
+      for (let i = 0; i < 12 && !limited; i++) {
+        const res = await fetch(`${app.base}/auth/cookie/login`, { method: 'POST', body: new URLSearchParams({ username: 'koa-bundle@example.com', password: 'wrong passphrase' }) });
+        if (res.status === 429) limited = res;
+        else expect(res.status).to.equal(400);
+      }
+      expect(limited, 'no 429 after 12 failed logins').to.not.equal(undefined);
+      expect(Number(limited!.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(await limited!.json()).to.have.property('code', 'TOO_MANY_REQUESTS');
+    } finally {
+      app.child.kill();
+    }
+  });
 });
+
+/**
+ * Bundles `entry` (JavaScript tsc compiled, decorator metadata kept) with esbuild, resolving packages
+ * the way webpack and Vite do (`module` before `main`: routing-controllers' esm2015 build). Native
+ * modules, TypeORM (its optional drivers are required by name) and the CORS packages the drivers load
+ * only for the `cors` option stay outside the bundle. Answers the files bundled.
+ */
+async function bundleAsBundlersDo(cwd: string, entry: string, outfile: string): Promise<string[]> {
+   
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const built = await esbuild.build({
+    absWorkingDir: cwd,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    mainFields: ['module', 'main'],
+    external: ['typeorm', 'better-sqlite3', 'argon2', 'cors', '@koa/cors'],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(built.metafile.inputs);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -67,7 +67,7 @@ export class MemoryOAuthStateStore implements OAuthStateStore {
   }
 }
 
-/** The part of a node-redis v5 client (or cluster) the Redis state store uses. */
+/** The part of a node-redis 5 or 6 client (or cluster) the Redis state store uses. */
 export interface RedisOAuthStateClient {
   set(key: string, value: string, options?: { EX?: number }): Promise<unknown>;
   getDel(key: string): Promise<unknown>;

@@ -1,31 +1,44 @@
+import * as routingControllers from 'routing-controllers';
 import { isLibraryController } from '../controllers/library-controller';
 import { AuthHttpError, ErrorCode } from '../errors';
 import { reportRouteFailure, toClientError } from '../request-failures';
-
-// Not re-exported by routing-controllers' index; the package has no exports map, so the CommonJS path is stable.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { AuthorizationRequiredError } = require('routing-controllers/cjs/error/AuthorizationRequiredError');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { AccessDeniedError } = require('routing-controllers/cjs/error/AccessDeniedError');
+import { recordPatchProblem } from './patch-problems';
 
 const PATCHED = Symbol.for('routing-controllers-auth:framework-errors');
+
+/** What the framework's own auth errors render as; `name` is what routing-controllers gives them. */
+const FRAMEWORK_AUTH_ERRORS: Record<string, { base: Function | undefined; body: { code: string; message: string } }> = {
+  AuthorizationRequiredError: { base: routingControllers.UnauthorizedError, body: { code: ErrorCode.UNAUTHORIZED, message: 'Authentication required.' } },
+  AccessDeniedError: { base: routingControllers.ForbiddenError, body: { code: ErrorCode.FORBIDDEN, message: 'Access denied.' } },
+};
 
 /**
  * routing-controllers throws its own `AuthorizationRequiredError` for `@CurrentUser({ required: true })`
  * without a user (and `AccessDeniedError` when a checker returns false). They would render as
  * `{name, message, stack}` in development; give them the library's `{code, message}` shape instead,
  * so every auth answer looks the same to clients.
+ *
+ * Those classes are not exported by routing-controllers' index, and a bundler may load its ES module
+ * build rather than its CommonJS one: rather than import them by a deep path (which could be the
+ * other build's copy), the driver's error handler (patched below, from whichever build the app uses)
+ * recognises them by `name` and base class the first time one passes, and patches that class.
  */
+function renderFrameworkAuthError(error: any): void {
+  const known = typeof error?.name === 'string' ? FRAMEWORK_AUTH_ERRORS[error.name] : undefined;
+  if (!known || !known.base || !(error instanceof known.base)) return;
+  const proto = Object.getPrototypeOf(error);
+  if (Object.prototype.hasOwnProperty.call(proto, PATCHED)) return;
+  proto[PATCHED] = true;
+  proto.toJSON = function () {
+    return { ...known.body };
+  };
+}
+
+/** The framework errors' base classes must exist in this routing-controllers, or nothing would match. */
 export function renderFrameworkAuthErrors(): void {
-  const required = AuthorizationRequiredError.prototype;
-  if (required[PATCHED]) return;
-  required[PATCHED] = true;
-  required.toJSON = function () {
-    return { code: ErrorCode.UNAUTHORIZED, message: 'Authentication required.' };
-  };
-  (AccessDeniedError.prototype).toJSON = function () {
-    return { code: ErrorCode.FORBIDDEN, message: 'Access denied.' };
-  };
+  for (const [name, { base }] of Object.entries(FRAMEWORK_AUTH_ERRORS)) {
+    if (typeof base !== 'function') recordPatchProblem(`no exported base class of its ${name} (to answer it as {code, message})`);
+  }
 }
 
 const HEADERS_PATCHED = Symbol.for('routing-controllers-auth:error-headers');
@@ -37,20 +50,20 @@ const HEADERS_PATCHED = Symbol.for('routing-controllers-auth:error-headers');
  * translated by the library's one rule (see request-failures.ts).
  */
 export function sendAuthErrorHeaders(): void {
+  // Named exports of routing-controllers' index: the same build (CommonJS, or the ES module build a
+  // bundler picks) as the drivers the app's createExpressServer/useKoaServer instantiate.
   const drivers: [string, (options: any) => { setHeader(name: string, value: string): void; headersSent: boolean } | undefined][] = [
-    ['routing-controllers/cjs/driver/express/ExpressDriver', (options) => options?.response],
-    ['routing-controllers/cjs/driver/koa/KoaDriver', (options) => options?.context?.res],
+    ['ExpressDriver', (options) => options?.response],
+    ['KoaDriver', (options) => options?.context?.res],
   ];
-  for (const [path, rawResponseOf] of drivers) {
-    let driver: any;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      driver = Object.values(require(path))[0];
-    } catch {
+  for (const [name, rawResponseOf] of drivers) {
+    const driver: any = (routingControllers as Record<string, unknown>)[name];
+    if (typeof driver?.prototype?.handleError !== 'function') {
+      recordPatchProblem(`no ${name}.prototype.handleError (to send WWW-Authenticate and Retry-After)`);
       continue;
     }
     const proto = driver?.prototype;
-    if (!proto || proto[HEADERS_PATCHED]) continue;
+    if (proto[HEADERS_PATCHED]) continue;
     proto[HEADERS_PATCHED] = true;
     const handleError = proto.handleError;
     proto.handleError = function (error: any, action: any, options: unknown) {
@@ -60,6 +73,7 @@ export function sendAuthErrorHeaders(): void {
         const where = `${action.controllerMetadata.target.name}.${action.method}`;
         error = toClientError(error, reportRouteFailure, where, (options as any)?.request?.ip);
       }
+      renderFrameworkAuthError(error);
       const response = rawResponseOf(options);
       if (error instanceof AuthHttpError && response && !response.headersSent) {
         for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);

@@ -1,4 +1,6 @@
+import * as routingControllers from 'routing-controllers';
 import { ErrorCode } from '../errors';
+import { recordPatchProblem } from './patch-problems';
 
 const PATCHED = Symbol.for('routing-controllers-auth:koa-body-errors');
 
@@ -24,12 +26,11 @@ function isBodyParserError(error: any): boolean {
  * `{code, message}`. Other errors pass through untouched.
  */
 export function renderKoaBodyErrors(): void {
-  let KoaDriver: any;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ KoaDriver } = require('routing-controllers/cjs/driver/koa/KoaDriver'));
-  } catch {
-    return; // a routing-controllers without the Koa driver
+  // The index's export: the same build as the driver the app's createKoaServer/useKoaServer uses.
+  const KoaDriver: any = (routingControllers as Record<string, unknown>).KoaDriver;
+  if (typeof KoaDriver?.prototype?.initialize !== 'function') {
+    recordPatchProblem('no KoaDriver.prototype.initialize (to answer malformed Koa bodies as {code, message})');
+    return;
   }
   const proto = KoaDriver.prototype;
   if (proto[PATCHED]) return;

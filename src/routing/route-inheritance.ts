@@ -1,7 +1,8 @@
 import { getMetadataArgsStorage } from 'routing-controllers';
+import { recordPatchProblem } from './patch-problems';
 
 /**
- * routing-controllers 0.11 registers the routes a controller inherits but looks up their
+ * routing-controllers (0.10 and 0.11) registers the routes a controller inherits but looks up their
  * parameter decorators, `@Authorized`, `@UseBefore/@UseAfter`, interceptors and response
  * decorators (`@HttpCode`, `@OnUndefined`, …) on the subclass only
  * (typestack/routing-controllers#1538): an inherited `@Authorized` route is served to anyone.
@@ -22,9 +23,25 @@ function classChain(target: Target): Target[] {
   return chain;
 }
 
+const REPLACED_METHODS = [
+  'filterParamsWithTargetAndMethod',
+  'filterResponseHandlersWithTargetAndMethod',
+  'filterResponseHandlersWithTarget',
+  'filterUsesWithTargetAndMethod',
+  'filterInterceptorUsesWithTargetAndMethod',
+];
+const READ_LISTS = ['params', 'responseHandlers', 'uses', 'useInterceptors'];
+
 export function enableRouteInheritance(): void {
   const storage = getMetadataArgsStorage() as any;
   if (storage[PATCHED]) return;
+  // Each replaced method must exist and each list it reads must be there: otherwise routing-controllers
+  // looks routes up in a way this patch does not know, and inherited routes could lose `@Authorized`.
+  const missing = [...REPLACED_METHODS.filter((m) => typeof storage[m] !== 'function'), ...READ_LISTS.filter((l) => !Array.isArray(storage[l]))];
+  if (missing.length > 0) {
+    recordPatchProblem(`MetadataArgsStorage has no ${missing.join(', ')} (to keep inherited routes' decorators)`);
+    return;
+  }
   storage[PATCHED] = true;
 
   // Parameters belong to one method declaration: take them from the nearest class that declares any.

@@ -16,12 +16,12 @@ export interface RedisMultiLike {
 }
 
 /**
- * The part of a node-redis v5 client the strategy uses. Both `createClient()` and
+ * The part of a node-redis 5 or 6 client the strategy uses. Both `createClient()` and
  * `createCluster()` results fit; it is spelled out here so the library does not need the
  * `redis` package's types to compile.
  */
 export interface RedisClientLike {
-  /** Standalone clients only: false while disconnected or reconnecting. */
+  /** False while disconnected or reconnecting (node-redis 5 clusters lack it; 6's have it). */
   readonly isReady?: boolean;
   readonly isOpen: boolean;
   get(key: string): Promise<unknown>;
@@ -37,7 +37,7 @@ export interface RedisClientLike {
 
 export interface RedisStrategyOptions {
   /**
-   * A connected node-redis v5 client or cluster, created by the app. Recommended:
+   * A connected node-redis 5 or 6 client or cluster, created by the app. Recommended:
    * `createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 1000) } })`
    * (see docs/scale-out.md).
    */
@@ -110,7 +110,8 @@ export class RedisStrategy implements Strategy {
     this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'RedisStrategy: lifetimeSeconds', true);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
-    this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;
+    // Only a cluster lists its masters (node-redis 6 clusters also have `isReady`, 5's do not).
+    this.isCluster = 'masters' in this.redis;
     watchRedisErrors(this.redis);
   }
 

@@ -35,7 +35,9 @@ export function planLoading(dataSource: DataSource, metadata: EntityMetadata): L
   if (!['better-sqlite3', 'sqlite', 'postgres'].includes(dataSource.options.type)) return typeorm(`driver ${dataSource.options.type}`);
   if (metadata.primaryColumns.length !== 1) return typeorm('composite primary key');
   if (metadata.relations.length > 0) return typeorm('relations');
-  if (metadata.relationIds.length > 0 || metadata.relationCounts.length > 0) return typeorm('relation ids or counts');
+  // TypeORM 1.x removed `@RelationCount` (and `relationCounts` with it).
+  const relationCounts = (metadata as { relationCounts?: unknown[] }).relationCounts ?? [];
+  if (metadata.relationIds.length > 0 || relationCounts.length > 0) return typeorm('relation ids or counts');
   if (metadata.embeddeds.length > 0) return typeorm('embedded columns');
   if (metadata.columns.some((c) => c.isVirtualProperty)) return typeorm('virtual columns');
   if (metadata.columns.some((c) => c.isVirtual || c.embeddedMetadata || c.relationMetadata)) return typeorm('columns of relations or embeddeds');

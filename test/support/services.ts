@@ -209,6 +209,13 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
+/** True once `CLUSTER INFO` says ok: a string with RESP2, a String object or bytes with RESP3 type mappings. */
+async function clusterIsOk(client: { sendCommand(args: string[]): Promise<unknown> }): Promise<boolean> {
+  const info: unknown = await client.sendCommand(['CLUSTER', 'INFO']);
+  const text = typeof info === 'string' ? info : info instanceof String ? info.valueOf() : Buffer.isBuffer(info) ? info.toString('utf8') : '';
+  return text.includes('cluster_state:ok');
+}
+
 /** A private redis-server: no persistence, loopback only, its own temp dir. */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -230,14 +237,15 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(options: { cluster?: boolean; persistent?: boolean } = {}): Promise<RedisServer> {
+  /** `cluster: true` alone makes a one-node cluster owning every slot; with `assignSlots: false` a node for `RedisCluster`. */
+  static async start(options: { cluster?: boolean; persistent?: boolean; assignSlots?: boolean } = {}): Promise<RedisServer> {
     const binary = requireExecutable(findOnPath('redis-server'), 'redis-server', 'apt-get install -y redis-server');
     const runAs = unprivilegedAccount();
     const dir = makeTempDir('rcauth-redis-', runAs);
     const server = new RedisServer(await freePort(), dir, binary, runAs, options.cluster ?? false, options.persistent ?? false);
     try {
       await startOnFreePort(server, join(dir, 'redis.log'));
-      if (server.cluster) await server.assignAllSlots();
+      if (server.cluster && options.assignSlots !== false) await server.assignAllSlots();
     } catch (error) {
       await server.destroy();
       throw error;
@@ -253,11 +261,7 @@ export class RedisServer {
     try {
       await client.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
       const deadline = Date.now() + READY_TIMEOUT_MS;
-      for (;;) {
-        const info: unknown = await client.sendCommand(['CLUSTER', 'INFO']);
-        // A string (RESP2), or a String object / bytes with RESP3 type mappings.
-        const text = typeof info === 'string' ? info : info instanceof String ? info.valueOf() : Buffer.isBuffer(info) ? info.toString('utf8') : '';
-        if (text.includes('cluster_state:ok')) break;
+      while (!(await clusterIsOk(client))) {
         if (Date.now() > deadline) throw new ServiceSetupError('redis-server (cluster mode) did not reach cluster_state:ok');
         await sleep(50);
       }
@@ -309,6 +313,65 @@ export class RedisServer {
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A real three-node Redis Cluster (no replicas): three cluster-enabled servers joined by
+ * `redis-cli --cluster create`, so keys of different slots live on different nodes and the
+ * client follows MOVED redirections, as in production.
+ */
+export class RedisCluster {
+  private constructor(readonly nodes: RedisServer[]) {}
+
+  /** The nodes' addresses, e.g. for `createCluster({ rootNodes })`. */
+  get urls(): string[] {
+    return this.nodes.map((node) => node.url);
+  }
+
+  static async start(): Promise<RedisCluster> {
+    const cli = requireExecutable(findOnPath('redis-cli'), 'redis-cli', 'apt-get install -y redis-tools');
+    const nodes: RedisServer[] = [];
+    const cluster = new RedisCluster(nodes);
+    try {
+      for (let i = 0; i < 3; i++) nodes.push(await RedisServer.start({ cluster: true, assignSlots: false }));
+      const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new ServiceSetupError(`redis-cli --cluster create failed: ${output.trim().split('\n').slice(-3).join(' ')}`))));
+      });
+      await cluster.waitUntilOk();
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** Every node says cluster_state:ok (the slots are assigned and the nodes agree). */
+  private async waitUntilOk(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (const node of this.nodes) {
+      const client = createClient({ url: node.url });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        while (!(await clusterIsOk(client))) {
+          if (Date.now() > deadline) throw new ServiceSetupError('the three-node Redis cluster did not reach cluster_state:ok');
+          await sleep(50);
+        }
+      } finally {
+        client.destroy();
+      }
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.destroy()));
   }
 }
 

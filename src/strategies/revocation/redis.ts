@@ -4,7 +4,7 @@ import { assertRedisOpen } from '../../stores/redis-ready';
 import { watchRedisErrors } from '../../stores/redis-errors';
 import type { IssuedToken, RevocationStore } from './revocation-store';
 
-/** The part of a node-redis v5 client (or cluster) this store uses. */
+/** The part of a node-redis 5 or 6 client (or cluster) this store uses. */
 export interface RedisRevocationClient {
   readonly isReady?: boolean;
   get(key: string): Promise<unknown>;

@@ -1,0 +1,23 @@
+# The peer versions test/peers/run.sh tests besides the repo's own (package.json devDependencies:
+# routing-controllers 0.11, TypeORM 0.3, node-redis 5, Express 4 and 5, Koa 3, which `npm test` covers).
+# One row per peer line, each against the repo's versions of the others.
+# peers: name@exact-version ...; specs: compiled test files; env: extra environment.
+
+HTTP_SPECS="$(node -e "console.log(require('./.mocharc.drivers.js').spec.join(' '))")"
+REDIS_SPECS="dist/test/redis-strategy.test.js dist/test/redis-cluster.test.js dist/test/redis-errors.test.js dist/test/rate-limits.test.js
+  dist/test/jwt-keys-and-revocation.test.js dist/test/oauth-state-store.test.js dist/test/faults.test.js
+  dist/test/scale-out.test.js dist/test/storage-behaviour.test.js dist/test/ready.test.js dist/test/entity-shapes.test.js"
+ALL_SPECS="$(ls dist/test/*.test.js | grep -v '/package.test.js$' | tr '\n' ' ')"
+
+# TypeORM 1.x: every test (entities, stores, migrations, the request-path loader, PostgreSQL).
+declare -A ROW_typeorm1=([peers]="typeorm@1.1.1" [specs]="$ALL_SPECS")
+# node-redis 6 (RESP3, command timeouts by default): everything that talks to Redis, cluster included.
+# With TypeORM 1.x: TypeORM 0.3 lists redis ^3 || ^4 || ^5 as its own optional peer (its query
+# cache), so npm refuses redis 6 next to it (ERESOLVE); redis 6 apps are TypeORM 1.x apps.
+declare -A ROW_redis6=([peers]="typeorm@1.1.1 redis@6.3.1" [specs]="$REDIS_SPECS")
+# routing-controllers 0.10: the HTTP tests (the inheritance patch among them) and the patch checks, on Express 4.
+declare -A ROW_rc010=([peers]="routing-controllers@0.10.4" [specs]="$HTTP_SPECS dist/test/routing-patches.test.js")
+# Koa 2: the HTTP tests and the patch checks on the Koa driver.
+declare -A ROW_koa2=([peers]="koa@2.16.4" [specs]="$HTTP_SPECS dist/test/routing-patches.test.js" [env]="TEST_DRIVER=koa")
+
+ALL_ROWS=(typeorm1 redis6 rc010 koa2)
