@@ -5,6 +5,8 @@ import { installRoutingPatches } from './routing/patches';
 installRoutingPatches();
 
 export { Auth, type AuthOptions } from './auth';
+export type { OpenApiOptions } from './openapi/build-document';
+export type { OpenApiDocument } from './openapi/document-types';
 export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend';
 export type { Principal } from './authenticator';
 
