@@ -83,6 +83,31 @@ describe('example app (examples/app.ts)', () => {
     expect(text).not.to.contain('AUTH_SECRET is not set');
   });
 
+  it('serves its OpenAPI document at /openapi.json (valid, one scheme per backend, the declared scopes) and Swagger UI at /docs from its own files', async () => {
+    const res = await request(url).get('/openapi.json');
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.match(/^application\/json/);
+    const { Validator } = require('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(res.body);
+    expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
+    expect(res.body.components.securitySchemes.jwt.flows.password).to.deep.equal({
+      tokenUrl: '/auth/jwt/login',
+      scopes: { superuser: 'Administer users (every superuser has it).', 'items:read': 'Read items (every user may be granted it)', 'items:write': 'Create and change items' },
+    });
+    expect(res.body.components.securitySchemes.cookie).to.deep.include({ type: 'apiKey', in: 'cookie', name: 'rcauth' });
+    expect(res.body.paths['/items/admin'].get.security).to.deep.equal([{ jwt: ['items:write'] }, { cookie: [] }]);
+    expect(res.body.paths).not.to.have.property('/docs');
+
+    const docs = await request(url).get('/docs');
+    expect(docs.status).to.equal(200);
+    expect(docs.headers['content-security-policy']).to.contain("script-src 'self'");
+    const assets = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets).to.have.members(['/docs/assets/swagger-ui.css', '/docs/assets/favicon-32x32.png', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/init.js']);
+    for (const asset of assets) expect((await request(url).get(asset)).status, asset).to.equal(200);
+    expect((await request(url).get('/docs/assets/index.html')).status, 'only the listed files').to.equal(404);
+    expect((await request(url).get('/docs/assets/..%2Fpackage.json')).status).to.equal(404);
+  });
+
   it('serves the HTML page that logs in through the cookie backend', async () => {
     const res = await request(url).get('/');
     expect(res.status).to.equal(200);
