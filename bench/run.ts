@@ -4,14 +4,17 @@
  * on another core. Variants are interleaved over several rounds (a slow minute on the machine
  * hits every variant alike); the table shows the median req/s and p99 of the rounds, the
  * ratios to (a) no auth and (b) the best hand-written checker, and DESIGN.md's targets.
- * Missed targets are printed, never fatal. See docs/benchmark.md.
+ * Missed targets are printed, never fatal. Variants with refresh tokens on also get a second
+ * table: `POST /refresh` per second, one refresh chain per connection. See docs/benchmark.md.
  *
  * Environment: BENCH_ROUNDS (5), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2),
  * BENCH_CONNECTIONS (10), BENCH_ONLY (comma-separated variant ids), BENCH_CLIENT_CPU / BENCH_SERVER_CPU.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'child_process';
+import { Agent, request as httpRequest } from 'http';
 import { join } from 'path';
+import { performance } from 'perf_hooks';
 import { pinCores, raisePriority } from './cpu';
 import { positiveInt } from './env';
 import { formatTable, median } from './stats';
@@ -32,6 +35,8 @@ interface Running {
   expectedOwner: string;
   samples: { requestsPerSecond: number; p99: number }[];
   failures: string[];
+  /** Variants with refresh on: the refresh route, unused refresh tokens, and its samples. */
+  refresh?: { url: string; seeds: string[]; samples: { requestsPerSecond: number; p99: number }[] };
 }
 
 function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<Running> {
@@ -59,6 +64,7 @@ function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<R
         expectedOwner: message.expectedOwner,
         samples: [],
         failures: [],
+        refresh: message.refresh ? { url: `http://127.0.0.1:${message.port}${message.refresh.path}`, seeds: [...message.refresh.seeds], samples: [] } : undefined,
       });
     });
   });
@@ -82,6 +88,61 @@ async function load(server: Running, seconds: number) {
   const result = await autocannon({ url: server.url, headers: server.headers, connections: CONNECTIONS, duration: seconds });
   if (result.non2xx || result.errors) server.failures.push(`${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerSecond: result.requests.average, p99: result.latency.p99 };
+}
+
+/**
+ * Refreshes as fast as the server answers: `CONNECTIONS` chains over keep-alive connections, each
+ * presenting the refresh token the previous answer gave (a token is used once; presenting one
+ * twice would be reuse and end the session). Every run starts its chains from fresh sessions.
+ * A loop of its own rather than autocannon, whose per-connection context does not outlive a request.
+ */
+async function loadRefresh(server: Running, seconds: number) {
+  const refresh = server.refresh!;
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const latencies: number[] = [];
+  let refused = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const chain = async () => {
+    let token = refresh.seeds.pop();
+    if (!token) throw new Error('out of refresh chains');
+    while (performance.now() < deadline) {
+      const sent = performance.now();
+      try {
+        const { status, body } = await post(refresh.url, `grant_type=refresh_token&refresh_token=${token}`, agent);
+        if (status !== 200) {
+          refused++;
+          break;
+        }
+        token = JSON.parse(body).refresh_token as string;
+        latencies.push(performance.now() - sent);
+      } catch {
+        errors++;
+        break;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, chain));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  if (refused || errors) server.failures.push(`refresh: ${refused} refused, ${errors} errors`);
+  latencies.sort((a, b) => a - b);
+  return { requestsPerSecond: latencies.length / elapsed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN };
+}
+
+function post(url: string, body: string, agent: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function stop(server: Running): Promise<void> {
@@ -131,6 +192,20 @@ function report(servers: Running[], skipped: string[], setup: string): string {
       const verdict = !Number.isFinite(got) ? `not measured (${shortName(of)} did not run)` : got >= wanted ? 'met' : 'NOT met';
       lines.push(`  ${shortName(s.descriptor.id)} ≥ ${wanted.toFixed(2)} × ${shortName(of)}: ${fixed(got, 2)} — ${verdict}`);
     }
+  }
+  const refreshing = servers.filter((s) => s.refresh?.samples.length);
+  if (refreshing.length) {
+    const refreshRows = [['variant', 'refreshes/s', 'p99 ms', 'rounds refreshes/s']];
+    for (const s of refreshing) {
+      const samples = s.refresh!.samples;
+      refreshRows.push([
+        s.descriptor.label,
+        fixed(median(samples.map((x) => x.requestsPerSecond)), 0),
+        fixed(median(samples.map((x) => x.p99)), 1),
+        samples.map((x) => x.requestsPerSecond.toFixed(0)).join(' '),
+      ]);
+    }
+    lines.push('', `POST /refresh (rotation: one refresh chain per connection, a fresh session per chain and run):`, '', formatTable(refreshRows, [false, true, true, false]));
   }
   for (const s of servers) if (s.failures.length) lines.push(`WARNING ${s.descriptor.id}: ${s.failures.join('; ')} — its figures are not valid.`);
   for (const line of skipped) lines.push(`Skipped ${line}`);
@@ -189,12 +264,15 @@ async function runBench(): Promise<void> {
     for (const s of servers) await preflight(s);
     console.log(`Warm-up: ${servers.length} variants × ${WARMUP} s, then ${ROUNDS} rounds × ${DURATION} s each…`);
     for (const s of servers) await load(s, WARMUP);
+    for (const s of servers) if (s.refresh) await loadRefresh(s, WARMUP);
     for (const s of servers) s.failures.length = 0; // warm-up errors (none expected) do not count
 
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round, so no variant always runs first or right after another.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const s of order) s.samples.push(await load(s, DURATION));
+      // After every variant's GET run, so refresh load never overlaps (or warms) another's measurement.
+      for (const s of order) if (s.refresh) s.refresh.samples.push(await loadRefresh(s, DURATION));
       console.log(`round ${round + 1}/${ROUNDS} done`);
     }
   } finally {

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop); // Ctrl-C reaches the whole process group: still clean up
   process.once('disconnect', stop); // the runner died: do not linger
 
-  send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner });
+  send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner, refresh: variant.refresh });
 }
 
 main().catch((error: Error) => {

@@ -25,10 +25,12 @@ export interface VariantServer {
   token?: string;
   /** The `owner` the route must answer with, checked once before loading. */
   expectedOwner: string;
+  /** Backends with refresh on: where `POST /refresh` is served, and one fresh refresh token per chain the runner will run. */
+  refresh?: { path: string; seeds: string[] };
   close?(): Promise<void>;
 }
 
 /** The messages a server process sends the runner over IPC. */
 export type ServerMessage =
-  | { type: 'ready'; port: number; token?: string; expectedOwner: string }
+  | { type: 'ready'; port: number; token?: string; expectedOwner: string; refresh?: { path: string; seeds: string[] } }
   | { type: 'error'; message: string };

@@ -20,8 +20,10 @@ import {
   BearerTransport,
   CookieTransport,
   AccessToken,
+  AuthSession,
   DatabaseStrategy,
   OAuthAccount,
+  RefreshToken,
   JwtStrategy,
   RedisStrategy,
 } from '../src';
@@ -94,7 +96,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
   // migration is SQLite's), SQLite otherwise.
   const dataSource = options.databaseUrl
-    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, OAuthAccount], synchronize: true })
+    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount], synchronize: true })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
   // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
@@ -117,15 +119,21 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       new AuthenticationBackend({
         name: 'jwt',
         transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
-        strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }),
+        // Short-lived access tokens (a plain JWT cannot be revoked before `exp`) renewed through
+        // refresh tokens (`POST /auth/jwt/refresh`), which can: each login is a session.
+        strategy: new JwtStrategy({ secret, lifetimeSeconds: 300 }),
+        refresh: { lifetimeSeconds: 30 * 24 * 3600 },
       }),
       new AuthenticationBackend({
         name: 'cookie',
         // cookieSecure: false ONLY because this demo is served over plain http://localhost:
-        // browsers drop a Secure cookie on http (except some on localhost) and curl never sends it.
+        // a Secure cookie is kept over plain http only for localhost / 127.0.0.1, nowhere else.
         // Keep the default (Secure) in any deployed app: it is served over HTTPS.
         transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
         strategy: redis ? new RedisStrategy({ redis: redis as any, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+        // The page's sessions: listed and ended at /auth/sessions; refreshed by the page's button.
+        // cookiePath: where POST /auth/cookie/refresh is, also for the refresh cookie a social login sets.
+        refresh: { lifetimeSeconds: 30 * 24 * 3600, reuseIntervalSeconds: 10, cookiePath: '/auth/cookie/refresh' },
       }),
     ],
   });

@@ -3,6 +3,7 @@ import {
   AuthController,
   RegisterController,
   ResetPasswordController,
+  SessionsController,
   UsersController,
   VerifyController,
 } from '../src';
@@ -31,6 +32,7 @@ export class CookieAuthController extends AuthController<User> {
 @JsonController('/auth') export class AuthVerify extends VerifyController {}
 @JsonController('/auth') export class AuthReset extends ResetPasswordController {}
 @JsonController('/users') export class Users extends UsersController {}
+@JsonController('/auth/sessions') export class AuthSessions extends SessionsController<User> {}
 
 /** The scopes this app's routes ask for, with what they allow (shown in the OpenAPI document). */
 export const EXAMPLE_SCOPES = {
@@ -84,6 +86,6 @@ export class AccountPageController {
 }
 
 /** The JSON API: what the OpenAPI document describes. */
-export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, ItemsController];
+export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, AuthSessions, ItemsController];
 
 export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController, DocsController];

@@ -23,7 +23,7 @@ const SOCIAL_LOGIN_SCRIPT = `
 
 /**
  * The example's one HTML page: logs in through the cookie backend, calls the protected
- * `GET /items`, logs out. Same-origin `fetch`, so the browser's `Origin` header passes the
+ * `GET /items`, refreshes the session (the refresh cookie), lists its sessions and ends them, logs out. Same-origin `fetch`, so the browser's `Origin` header passes the
  * cookie transport's CSRF check. Output is written with `textContent`, never as HTML.
  */
 export function examplePage(options: PageOptions): string {
@@ -42,6 +42,7 @@ const PAGE = `<!doctype html>
   input { font: inherit; width: 100%; box-sizing: border-box; }
   button { font: inherit; margin: .5rem .5rem 0 0; }
   pre { background: #f4f4f4; padding: 1rem; white-space: pre-wrap; word-break: break-all; }
+  #sessions li { margin: .25rem 0; }
 </style>
 </head>
 <body>
@@ -55,9 +56,16 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
   <button type="submit">Log in</button>
   <button type="button" id="items">GET /items</button>
   <button type="button" id="admin">GET /items/admin</button>
+  <button type="button" id="refresh">Refresh the session</button>
   <button type="button" id="logout">Log out</button>
 </form>
 <!--social-->
+<h2>Sessions</h2>
+<p>Each login is a session with a refresh token (<code>POST /auth/cookie/refresh</code> rotates it).
+Log in from another browser to see two; end any of them here.</p>
+<button type="button" id="list-sessions">List my sessions</button>
+<button type="button" id="end-others">End all other sessions</button>
+<ul id="sessions"></ul>
 <h2>Result</h2>
 <pre id="out">…</pre>
 <script>
@@ -66,9 +74,10 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
     const response = await fetch(path, { method, body, credentials: 'same-origin' });
     const text = await response.text();
     let shown = text;
-    try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON (204 has no body) */ }
+    let data = null;
+    try { data = JSON.parse(text); shown = JSON.stringify(data, null, 2); } catch (_) { /* not JSON (204 has no body) */ }
     out.textContent = method + ' ' + path + ' → ' + response.status + '\\n' + shown;
-    return response;
+    return { status: response.status, data };
   }
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -77,6 +86,32 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
     if (response.status === 204) await call('GET', '/items');
   });
   document.getElementById('items').addEventListener('click', () => call('GET', '/items'));
+  document.getElementById('refresh').addEventListener('click', () => call('POST', '/auth/cookie/refresh'));
+  const list = document.getElementById('sessions');
+  async function listSessions() {
+    const response = await call('GET', '/auth/sessions');
+    list.replaceChildren();
+    if (response.status !== 200) return;
+    for (const session of response.data) {
+      const item = document.createElement('li');
+      item.textContent = session.backend + ' · ' + (session.userAgent || 'unknown client') + ' · ' + (session.ip || '?') +
+        ' · since ' + new Date(session.createdAt).toLocaleString() + (session.current ? ' (this one)' : '') + ' ';
+      const end = document.createElement('button');
+      end.type = 'button';
+      end.textContent = 'End';
+      end.addEventListener('click', async () => {
+        await call('DELETE', '/auth/sessions/' + encodeURIComponent(session.id));
+        await listSessions();
+      });
+      item.append(end);
+      list.append(item);
+    }
+  }
+  document.getElementById('list-sessions').addEventListener('click', listSessions);
+  document.getElementById('end-others').addEventListener('click', async () => {
+    await call('DELETE', '/auth/sessions');
+    await listSessions();
+  });
   document.getElementById('admin').addEventListener('click', () => call('GET', '/items/admin'));
   document.getElementById('logout').addEventListener('click', async () => {
     const response = await call('POST', '/auth/cookie/logout');

@@ -6,6 +6,11 @@ import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
+import { RedisSessionStore, type RedisSessionClient } from './sessions/redis-session-store';
+import type { SessionStore } from './sessions/session-store';
+import { Sessions } from './sessions/sessions';
+import { TypeOrmSessionStore } from './sessions/typeorm-session-store';
+import { RedisStrategy } from './strategies/redis';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
 import { buildOpenApiDocument, type OpenApiOptions } from './openapi/build-document';
@@ -81,6 +86,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly scopes: Readonly<Record<string, string>>;
   /** Login, logout, rejected tokens, resets and rate limiting, for audit logs and alerting. */
   readonly events = new AuthEvents();
+  /** Sessions of the backends with refresh tokens: list, end, purge. */
+  readonly sessions: Sessions;
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
@@ -104,10 +111,25 @@ export class Auth<U extends BaseUser = BaseUser> {
     installRoutingPatches();
     if (!options.backends?.length) throw new AuthConfigurationError('Auth.configure: give at least one backend.');
     const names = new Set<string>();
+    // One default store per Redis client or DataSource, so backends sharing one list each session once.
+    const defaultStores = new Map<object | undefined, SessionStore>();
     for (const backend of options.backends) {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
       backend.strategy.init?.({ dataSource: options.dataSource, events: this.events });
+      if (backend.refresh) {
+        if (!backend.refresh.store) {
+          const redis = backend.strategy instanceof RedisStrategy ? backend.strategy.redis : undefined;
+          const owner = redis ?? options.dataSource;
+          let store = defaultStores.get(owner);
+          if (!store) {
+            store = redis ? new RedisSessionStore({ redis: redis as unknown as RedisSessionClient }) : new TypeOrmSessionStore(options.dataSource);
+            defaultStores.set(owner, store);
+          }
+          backend.refresh.store = store;
+        }
+        if (backend.refresh.store instanceof TypeOrmSessionStore && options.dataSource) backend.refresh.store.useDataSource(options.dataSource);
+      }
     }
     this.backends = [...options.backends];
     this.scopes = Object.freeze(checkDeclaredScopes(options.scopes ?? {}));
@@ -118,6 +140,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits, this.events);
     if (options.onEvent) this.events.on('event', options.onEvent);
+    this.sessions = new Sessions(this.backends);
     if (!options.userStore && !(options.dataSource && options.userEntity)) {
       throw new AuthConfigurationError('Auth.configure: give `dataSource` and `userEntity`, or a `userStore`.');
     }
@@ -127,7 +150,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       store: this.userStore,
       hasher: options.passwordHasher ?? new Argon2PasswordHasher(),
       tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
-      revokeAllTokens: (userId) => this.revokeAllTokens(userId),
+      revokeAllTokens: (userId, revokeOptions) => this.revokeAllTokens(userId, revokeOptions),
       events: this.events,
     };
     const ManagerClass = options.userManager ?? UserManager;
@@ -168,7 +191,10 @@ export class Auth<U extends BaseUser = BaseUser> {
       }
     };
     await check(() => this.userStore.ready?.());
-    for (const backend of this.backends) await check(() => backend.strategy.ready?.());
+    for (const backend of this.backends) {
+      await check(() => backend.strategy.ready?.());
+      await check(() => backend.refresh?.store?.ready?.());
+    }
     await check(() => this.rateLimits?.ready());
     if (problems.length === 1) throw new AuthConfigurationError(problems[0]);
     if (problems.length > 1) throw new AuthConfigurationError(`Auth is not ready:\n- ${problems.join('\n- ')}`);
@@ -240,6 +266,11 @@ export class Auth<U extends BaseUser = BaseUser> {
     };
   }
 
+  /** The principal of a request a controller is serving (cached per request), or null; throws a refusal. */
+  async principalFor(exchange: HttpExchange): Promise<Principal<U> | null> {
+    return principalOf(await this.authenticator.resolve(exchange));
+  }
+
   /** Authentication with one named backend (what `AuthController` logout uses). */
   async authenticateWith(backendName: string, exchange: HttpExchange): Promise<Principal<U> | null> {
     return this.authenticator.authenticateWith(this.getBackend(backendName), exchange);
@@ -270,9 +301,15 @@ export class Auth<U extends BaseUser = BaseUser> {
     }
   }
 
-  /** Destroys every token of the user in every backend whose strategy can ("log out everywhere"). */
-  async revokeAllTokens(userId: string): Promise<void> {
-    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId)));
+  /**
+   * Ends every session of the user and destroys every token of theirs in every backend whose
+   * strategy can ("log out everywhere"). `exceptSessionId` spares one session (the one changing
+   * the password); a JWT revocation cut-off still takes that session's access tokens, which its
+   * refresh token replaces.
+   */
+  async revokeAllTokens(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+    await this.sessions.endAllForUser(userId, options.exceptSessionId);
+    await Promise.all(this.backends.map((b) => b.strategy.destroyAllForUser?.(userId, options)));
   }
 
   /** The 401 for this request (or the app's `onUnauthenticated` error). */

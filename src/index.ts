@@ -7,10 +7,10 @@ installRoutingPatches();
 export { Auth, type AuthOptions } from './auth';
 export type { OpenApiOptions } from './openapi/build-document';
 export type { OpenApiDocument } from './openapi/document-types';
-export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend';
+export { AuthenticationBackend, DEFAULT_REFRESH_LIFETIME_SECONDS, type AuthenticationBackendOptions, type RefreshOptions, type RefreshSettings } from './backend';
 export type { Principal } from './authenticator';
 
-export type { Transport, LoginResponseBody } from './transports/transport';
+export type { Transport, LoginResponseBody, RefreshHandout } from './transports/transport';
 export { BearerTransport, type BearerTransportOptions } from './transports/bearer';
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
@@ -33,21 +33,30 @@ export {
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';
 export { JwtRevocation } from './entities/jwt-revocation';
+export { AuthSession } from './entities/auth-session';
+export { RefreshToken } from './entities/refresh-token';
+
+export type { SessionStore, SessionInfo, SessionState, NewSession } from './sessions/session-store';
+export { TypeOrmSessionStore } from './sessions/typeorm-session-store';
+export { RedisSessionStore, DEFAULT_REDIS_SESSION_PREFIX, type RedisSessionStoreOptions, type RedisSessionClient } from './sessions/redis-session-store';
+export { Sessions } from './sessions/sessions';
+export { logUserIn, type LogInOptions } from './sessions/issue-login';
 
 export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserCreate, type UserUpdate, type UserChanges, type OperationOptions } from './users/user-manager';
 export { type UserStore, TypeOrmUserStore } from './users/user-store';
 export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';
-export { SUPERUSER_SCOPE } from './users/scopes';
+export { SUPERUSER_SCOPE, grantScopes, parseScopeParameter } from './users/scopes';
 
 export { AuthController } from './controllers/auth.controller';
 export { RegisterController, REGISTER_ACCEPTED } from './controllers/register.controller';
 export { VerifyController, REQUEST_VERIFY_ACCEPTED } from './controllers/verify.controller';
 export { ResetPasswordController, FORGOT_PASSWORD_ACCEPTED } from './controllers/reset-password.controller';
 export { UsersController } from './controllers/users.controller';
+export { SessionsController, type SessionView } from './controllers/sessions.controller';
 export { UserCreateDto, UserUpdateDto, UserAdminFieldsDto, EmailDto, TokenDto, ResetPasswordDto, type DtoClass } from './controllers/user-dto';
 export { toPublicUser } from './controllers/public-user';
-export type { HttpExchange } from './http/request';
+export { type HttpExchange, exchangeFromParams } from './http/request';
 
 export { AuthErrorHandler } from './routing/error-handler';
 export { RateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RateLimitedAction, type ActionLimits, type Limit } from './security/rate-limits';

@@ -28,3 +28,15 @@ export function toClientError(error: unknown, report: FailureReporter, where: st
   report(error, where, ip);
   return error instanceof AuthConfigurationError ? new MisconfiguredError(error) : new InternalAuthError(error);
 }
+
+/**
+ * Runs a store call made by a library route: an outage answers 503 `AUTH_BACKEND_UNAVAILABLE`; any
+ * other failure is a bug, reported once and answered 500 (see `toClientError`).
+ */
+export async function storeCall<T>(call: () => Promise<T>, where = 'a store call'): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toClientError(error, reportRouteFailure, where);
+  }
+}

@@ -115,6 +115,8 @@ describe('example app (examples/app.ts)', () => {
     expect(res.text).to.contain('<!doctype html>');
     expect(res.text).to.contain("'/auth/cookie/login'");
     expect(res.text).to.contain("'/auth/cookie/logout'");
+    expect(res.text).to.contain("'/auth/cookie/refresh'");
+    expect(res.text).to.contain("'/auth/sessions'");
     expect(res.text).to.contain("'/items'");
     const script = /<script>([\s\S]*)<\/script>/.exec(res.text)?.[1];
     expect(script, 'the page has its script').to.be.a('string');
@@ -158,6 +160,38 @@ describe('example app (examples/app.ts)', () => {
     expect(logout.status).to.equal(204);
     const after = await request(url).get('/items').set('Cookie', cookie);
     expect(after.status, 'the session row is deleted at logout').to.equal(401);
+  });
+
+  it('gives JWT logins 5-minute access tokens and a refresh token; the page\'s sessions can be listed, refreshed and ended', async () => {
+    const jwtLogin = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    expect(jwtLogin.body.expires_in).to.equal(300);
+    const renewed = await request(url).post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: jwtLogin.body.refresh_token });
+    expect(renewed.status, JSON.stringify(renewed.body)).to.equal(200);
+
+    const origin = url;
+    const login = await request(url).post('/auth/cookie/login').set('Origin', origin).type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const cookie = cookieFrom(login)!;
+    const refreshCookie = cookieFrom(login, 'rcauth_refresh')!;
+    expect((login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth_refresh='))).to.contain('Path=/auth/cookie/refresh');
+    const listed = await request(url).get('/auth/sessions').set('Cookie', cookie);
+    expect(listed.status).to.equal(200);
+    const mine = listed.body.find((s: any) => s.current);
+    expect(mine.backend).to.equal('cookie');
+    expect(listed.body.some((s: any) => s.backend === 'jwt' && !s.current)).to.equal(true);
+
+    // The page's refresh button: the browser sends the refresh cookie to its path, same origin.
+    const refreshed = await request(url).post('/auth/cookie/refresh').set('Origin', origin).set('Cookie', refreshCookie);
+    expect(refreshed.status, JSON.stringify(refreshed.body)).to.equal(204);
+    const newCookie = cookieFrom(refreshed)!;
+    expect((await request(url).get('/items').set('Cookie', newCookie)).status).to.equal(200);
+
+    // "End all other sessions", then "End" on this one.
+    expect((await request(url).delete('/auth/sessions').set('Origin', origin).set('Cookie', newCookie)).status).to.equal(204);
+    const left = await request(url).get('/auth/sessions').set('Cookie', newCookie);
+    expect(left.body.map((s: any) => s.id)).to.deep.equal([mine.id]);
+    expect((await request(url).post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: renewed.body.refresh_token })).status).to.equal(400);
+    expect((await request(url).delete(`/auth/sessions/${mine.id}`).set('Origin', origin).set('Cookie', newCookie)).status).to.equal(204);
+    expect((await request(url).get('/items').set('Cookie', newCookie)).status).to.equal(401);
   });
 
   it('refuses a cross-site login form (login CSRF)', async () => {
@@ -313,6 +347,9 @@ describe('example app on PostgreSQL and Redis (DATABASE_URL / REDIS_URL)', () =>
       const account = await browser.get(`${appUrl}/account`, { accept: 'text/html' });
       expect(account.status).to.equal(200);
       expect(account.text).to.contain('Signed in as newcomer@oidc-demo.localhost');
+      // The social login's refresh cookie is scoped to the cookie backend's POST /refresh, so it reaches it.
+      const refreshed = await browser.request('POST', `${appUrl}/auth/cookie/refresh`);
+      expect(refreshed.status, refreshed.text).to.equal(204);
     } finally {
       await demo.close();
       rmSync(demoDir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import {
   OAuthController,
   RegisterController,
   ResetPasswordController,
+  SessionsController,
   UserCreateDto,
   UsersController,
   VerifyController,
@@ -121,6 +122,7 @@ class OaRegister extends RegisterController<User> {
 @JsonController('/oa/auth') class OaVerify extends VerifyController {}
 @JsonController('/oa/auth') class OaReset extends ResetPasswordController {}
 @JsonController('/oa/users') class OaUsers extends UsersController {}
+@JsonController('/oa/auth/sessions') class OaSessions extends SessionsController<User> {}
 
 const github = new GitHubProvider({ clientId: 'id', clientSecret: 'secret' });
 @JsonController('/oa/auth/github')
@@ -130,7 +132,7 @@ class OaGitHub extends OAuthController<User> {
   }
 }
 
-const CONTROLLERS = [OaJwtAuth, OaCookieAuth, OaRegister, OaVerify, OaReset, OaUsers, OaGitHub, ThingsController, PublicController];
+const CONTROLLERS = [OaJwtAuth, OaCookieAuth, OaRegister, OaVerify, OaReset, OaUsers, OaSessions, OaGitHub, ThingsController, PublicController];
 const SCOPES = { 'things:write': 'Create things', 'things:read': 'Read things' };
 
 function configure(scopes: Record<string, string> = SCOPES): Auth<User> {
@@ -140,7 +142,12 @@ function configure(scopes: Record<string, string> = SCOPES): Auth<User> {
     secret: SECRET,
     scopes,
     backends: [
-      new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/oa/auth/jwt/login' }), strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 60 }) }),
+      new AuthenticationBackend({
+        name: 'jwt',
+        transport: new BearerTransport({ tokenUrl: '/oa/auth/jwt/login' }),
+        strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 60 }),
+        refresh: { lifetimeSeconds: 3600 },
+      }),
       new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport({ cookieName: 'sess' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 60 }) }),
     ],
   });
@@ -170,7 +177,8 @@ describe('auth.openApi(): the OpenAPI document', () => {
   it('describes every route of the given controllers, inherited ones included, and nothing else', () => {
     const operations = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations).to.have.members([
-      'POST /oa/auth/jwt/login', 'POST /oa/auth/jwt/logout', 'POST /oa/auth/cookie/login', 'POST /oa/auth/cookie/logout',
+      'POST /oa/auth/jwt/login', 'POST /oa/auth/jwt/refresh', 'POST /oa/auth/jwt/logout', 'POST /oa/auth/cookie/login',
+      'POST /oa/auth/cookie/refresh', 'POST /oa/auth/cookie/logout', 'GET /oa/auth/sessions/', 'DELETE /oa/auth/sessions/{id}', 'DELETE /oa/auth/sessions/',
       'POST /oa/auth/register', 'POST /oa/auth/request-verify-token', 'POST /oa/auth/verify', 'POST /oa/auth/forgot-password',
       'POST /oa/auth/reset-password', 'GET /oa/users/me', 'PATCH /oa/users/me', 'GET /oa/users/{id}', 'PATCH /oa/users/{id}',
       'DELETE /oa/users/{id}', 'GET /oa/auth/github/authorize', 'GET /oa/auth/github/callback', 'GET /oa/auth/github/associate/authorize',
@@ -222,7 +230,8 @@ describe('auth.openApi(): the OpenAPI document', () => {
       expect(schema.required).to.deep.equal(['username', 'password']);
       expect(schema.properties).to.have.keys('grant_type', 'username', 'password', 'scope');
     }
-    expect(login.responses['200'].content['application/json'].schema.$ref).to.equal('#/components/schemas/AuthLoginToken');
+    expect(login.responses['200'].content['application/json'].schema.$ref, 'a backend with refresh tokens').to.equal('#/components/schemas/AuthLoginTokenWithRefresh');
+    expect(document.components!.schemas.AuthLoginTokenWithRefresh.required).to.have.members(['access_token', 'token_type', 'expires_in', 'refresh_token']);
     expect(login.responses).not.to.have.property('204');
     expect(codes(login, 400)).to.have.members(['LOGIN_BAD_CREDENTIALS', 'LOGIN_USER_NOT_VERIFIED', 'VALIDATION_ERROR']);
     expect(login, 'login needs no credential').not.to.have.property('security');
@@ -230,6 +239,27 @@ describe('auth.openApi(): the OpenAPI document', () => {
     const cookieLogin = document.paths['/oa/auth/cookie/login'].post;
     expect(cookieLogin.responses['204'].headers).to.have.property('Set-Cookie');
     expect(cookieLogin.responses).not.to.have.property('200');
+  });
+
+  it('describes refresh (RFC 6749 §6 form or JSON) where the backend has refresh tokens, and a 404 where it has not; the session routes', () => {
+    const refresh = document.paths['/oa/auth/jwt/refresh'].post;
+    for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
+      expect(refresh.requestBody.content[type].schema.properties).to.have.keys('grant_type', 'refresh_token', 'scope');
+    }
+    expect(refresh.responses['200'].content['application/json'].schema.$ref).to.equal('#/components/schemas/AuthLoginTokenWithRefresh');
+    expect(codes(refresh, 400)).to.have.members(['REFRESH_TOKEN_INVALID', 'VALIDATION_ERROR']);
+    expect(refresh).not.to.have.property('security');
+    const cookieRefresh = document.paths['/oa/auth/cookie/refresh'].post;
+    expect(Object.keys(cookieRefresh.responses)).to.deep.equal(['404']);
+    expect(codes(cookieRefresh, 404)).to.deep.equal(['NOT_FOUND']);
+
+    const sessions = document.paths['/oa/auth/sessions/'];
+    expect(sessions.get.security).to.deep.equal([{ jwt: [] }, { cookie: [] }]);
+    expect(sessions.get.responses['200'].content['application/json'].schema.items.$ref).to.equal('#/components/schemas/AuthSession');
+    expect(document.components!.schemas.AuthSession.properties).to.have.keys('id', 'backend', 'createdAt', 'lastUsedAt', 'expiresAt', 'userAgent', 'ip', 'current');
+    expect(sessions.delete.responses).to.have.property('204');
+    expect(codes(document.paths['/oa/auth/sessions/{id}'].delete, 404)).to.deep.equal(['NOT_FOUND']);
+    expect(codes(document.paths['/oa/auth/sessions/{id}'].delete, 403)).to.deep.equal(['CSRF_FAILED']);
   });
 
   it("names only the controller's own backend on logout (the only one it logs out of)", () => {

@@ -9,7 +9,7 @@ import { join } from 'path';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy } from '../src';
+import { AccessToken, Auth, AuthenticationBackend, AuthSession, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy, RefreshToken } from '../src';
 import { PASSWORD, SECRET, User } from './support/app';
 import { testPostgres } from './support/services';
 
@@ -64,7 +64,7 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
   before(async () => {
     // A database of its own, its schema made once here: instances never synchronize or drop it.
     const databaseUrl = await testPostgres().createDatabase(`scale_out_${randomBytes(4).toString('hex')}`);
-    dataSource = new DataSource({ type: 'postgres', url: databaseUrl, entities: [User, AccessToken], synchronize: true });
+    dataSource = new DataSource({ type: 'postgres', url: databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken], synchronize: true });
     await dataSource.initialize();
 
     redis = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClientType;
@@ -137,6 +137,45 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
       await auth.getBackend(backend).strategy.destroyAllForUser!(user.id);
       for (const instance of [a, b]) {
         for (const token of [fromA, fromB]) expect((await items(instance, token)).status).to.equal(401);
+      }
+    });
+  }
+
+  for (const backend of ['db-refresh', 'redis-refresh']) {
+    const store = backend === 'db-refresh' ? 'PostgreSQL' : 'Redis';
+    const refresh = (instance: Instance, token: string) =>
+      request(instance.url).post(`/auth/${backend}/refresh`).type('form').send({ grant_type: 'refresh_token', refresh_token: token });
+    async function loginPair(instance: Instance) {
+      const res = await request(instance.url).post(`/auth/${backend}/login`).type('form').send({ username: email, password: PASSWORD });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      return { access: res.body.access_token as string, refresh: res.body.refresh_token as string };
+    }
+
+    it(`${backend} (${store}): concurrent refreshes of one token on both instances give exactly one success`, async () => {
+      for (let round = 0; round < 3; round++) {
+        const login = await loginPair(a);
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => refresh(i % 2 === 0 ? a : b, login.refresh)));
+        const statuses = answers.map((r) => r.status);
+        expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).to.have.length(1);
+        expect(statuses.filter((s) => s === 400), JSON.stringify(statuses)).to.have.length(7);
+        // The losers were reuse: the session is over on both instances, the winner's tokens too.
+        const winner = answers.find((r) => r.status === 200)!;
+        for (const instance of [a, b]) {
+          expect((await items(instance, winner.body.access_token)).status).to.equal(401);
+          expect((await refresh(instance, winner.body.refresh_token)).status).to.equal(400);
+        }
+      }
+    });
+
+    it(`${backend} (${store}): a token rotated on A and replayed on B ends the session on both`, async () => {
+      const login = await loginPair(a);
+      const rotated = await refresh(a, login.refresh);
+      expect(rotated.status).to.equal(200);
+      expect((await items(b, rotated.body.access_token)).status).to.equal(200);
+      expect((await refresh(b, login.refresh)).status).to.equal(400);
+      for (const instance of [a, b]) {
+        expect((await items(instance, rotated.body.access_token)).status).to.equal(401);
+        expect((await refresh(instance, rotated.body.refresh_token)).status).to.equal(400);
       }
     });
   }

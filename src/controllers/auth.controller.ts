@@ -1,19 +1,22 @@
 import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
-import { BadRequestError, ErrorCode } from '../errors';
+import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
 import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
+import { storeCall } from '../request-failures';
+import { logUserIn, refreshCookiePath } from '../sessions/issue-login';
+import { refreshSession } from '../sessions/refresh';
 import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
-import { LoginCredentials, requireUsername } from './dto';
+import { LoginCredentials, RefreshRequest, requireUsername } from './dto';
 import { LibraryController } from './library-controller';
-import { issueLogin, storeCall } from './login-response';
 
 /**
- * Login and logout for one backend. Extend it under the route you want and name the backend:
+ * Login and logout for one backend (and refresh, when the backend has refresh tokens). Extend it
+ * under the route you want and name the backend:
  *
  * ```ts
  * @JsonController('/auth/jwt')
@@ -38,7 +41,8 @@ export class AuthController<U extends BaseUser = BaseUser> {
 
   /**
    * `POST /login` — OAuth2 password form or JSON `{username, password, scope?}`.
-   * Bearer: 200 `{access_token, token_type}`; cookie: 204 + `Set-Cookie`.
+   * Bearer: 200 `{access_token, token_type}` (with refresh on, also `expires_in`, `refresh_token`);
+   * cookie: 204 + `Set-Cookie` (with refresh on, also the refresh cookie).
    * 400 `LOGIN_BAD_CREDENTIALS` alike for an unknown email, a wrong password or an inactive user.
    */
   @Post('/login')
@@ -65,10 +69,37 @@ export class AuthController<U extends BaseUser = BaseUser> {
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    return issueLogin(auth, backend, user, scopes, exchange);
+    return logUserIn(auth, backend, user, exchange, scopes);
   }
 
-  /** `POST /logout` — 204; destroys the token server-side where the strategy can, clears the cookie. */
+  /**
+   * `POST /refresh` (backends with refresh tokens) — RFC 6749 §6: form or JSON
+   * `{grant_type: "refresh_token", refresh_token, scope?}`, or the refresh cookie of a cookie
+   * transport. Answers like login, with a new refresh token; the one presented is used up.
+   * 400 `REFRESH_TOKEN_INVALID` for unknown, expired, used or revoked tokens (a used one also
+   * ends its session) and for inactive or deleted users.
+   */
+  @Post('/refresh')
+  async refresh(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
+    const auth = this.auth;
+    const backend = auth.getBackend(this.backendName);
+    if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
+    const exchange = exchangeFromParams(request, response);
+    const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
+    // class-validator's @IsOptional lets null through: a null token is no token.
+    let token = typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
+    if (token === undefined) {
+      token = backend.transport.readRefreshToken?.(exchange);
+      if (token !== undefined) backend.transport.checkRefreshRequest?.(exchange);
+    }
+    if (token === undefined) throw new BadRequestError(ErrorCode.REFRESH_TOKEN_INVALID, 'No refresh token was given.');
+    return refreshSession(auth, backend, token, parseScopeParameter(body.scope), exchange);
+  }
+
+  /**
+   * `POST /logout` — 204; destroys the token server-side where the strategy can, ends its session
+   * (refresh tokens included) and clears the cookies.
+   */
   @Authorized()
   @Post('/logout')
   async logout(@Req() request: any, @Res() response: any): Promise<null> {
@@ -77,9 +108,12 @@ export class AuthController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const principal = await auth.authenticateWith(this.backendName, exchange);
     if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });
-    await storeCall(auth, 'logout', exchange, () => backend.strategy.destroy(principal.token, principal.grant));
-    backend.transport.logoutResponse(exchange);
+    await storeCall(() => backend.strategy.destroy(principal.token, principal.grant), 'logout');
+    const sessionId = principal.grant.sessionId;
+    const ended = sessionId !== undefined && auth.sessions.enabled ? await storeCall(() => auth.sessions.end(sessionId)) : null;
+    backend.transport.logoutResponse(exchange, backend.refresh ? refreshCookiePath(backend, exchange) : undefined);
     auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
+    if (ended) await auth.userManager.notifySessionRevoked(principal.user, ended, exchange.request);
     return null;
   }
 }

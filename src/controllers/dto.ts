@@ -1,4 +1,4 @@
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { Equals, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ValidationError } from '../errors';
 import { MAX_PASSWORD_LENGTH } from '../users/password-policy';
 
@@ -30,4 +30,21 @@ export function requireUsername(fields: Record<string, unknown>): void {
   if (fields.username !== undefined && fields.username !== null && fields.username !== '') return;
   const hint = 'email' in fields ? ' This route takes `username`, not `email`.' : '';
   throw new ValidationError('The request body is invalid.', [{ field: 'username', errors: [`username is required (the email address).${hint}`] }]);
+}
+
+/** RFC 6749 §6 refresh request (form or JSON). The cookie transport may carry the token in its refresh cookie instead. */
+export class RefreshRequest {
+  @ValidateIf((o: RefreshRequest) => o.refresh_token !== undefined || o.grant_type !== undefined)
+  @Equals('refresh_token', { message: 'grant_type must be "refresh_token".' })
+  grant_type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  refresh_token?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  scope?: string;
 }

@@ -42,7 +42,9 @@ export class UsersController<U extends BaseUser = BaseUser> {
 
   /**
    * `PATCH /me` — 200 the updated user. A new email resets `isVerified`; a new password is
-   * checked by the policy and revokes every token of the user (this one too: log in again).
+   * checked by the policy and revokes every token of the user (this one too: log in again),
+   * except that a request made within a session (refresh tokens) keeps that session: every
+   * other one ends.
    * `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored. 400
    * `UPDATE_USER_EMAIL_ALREADY_EXISTS`, `UPDATE_USER_INVALID_PASSWORD` (reason as message).
    */
@@ -51,7 +53,8 @@ export class UsersController<U extends BaseUser = BaseUser> {
   async updateMe(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const update = await validateBody(this.updateDto, await readBody(exchange, 'json'));
-    return this.serializeUser(await this.applyUpdate(user, givenFields(update), true, exchange.request));
+    const currentSessionId = (await this.auth.principalFor(exchange))?.grant.sessionId;
+    return this.serializeUser(await this.applyUpdate(user, givenFields(update), true, exchange.request, currentSessionId));
   }
 
   /** `GET /:id` (superuser) — 200 the user; 404 `NOT_FOUND` for unknown and malformed ids. */
@@ -100,9 +103,9 @@ export class UsersController<U extends BaseUser = BaseUser> {
     return user;
   }
 
-  private async applyUpdate(user: U, fields: Record<string, unknown>, safe: boolean, request: unknown): Promise<U> {
+  private async applyUpdate(user: U, fields: Record<string, unknown>, safe: boolean, request: unknown, currentSessionId?: string): Promise<U> {
     try {
-      return await this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request });
+      return await this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request, currentSessionId });
     } catch (error) {
       if (error instanceof UserAlreadyExistsError) {
         throw new BadRequestError(ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS, 'A user with this email already exists.');

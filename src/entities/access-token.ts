@@ -26,4 +26,9 @@ export class AccessToken {
   @Index()
   @Column({ type: 'bigint', nullable: true, transformer: epochMilliseconds })
   expiresAt!: Date | null;
+
+  /** The session (a login with refresh tokens) this token belongs to; null for other tokens. */
+  @Index()
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  sessionId!: string | null;
 }

@@ -1,6 +1,6 @@
 import { Authorized, CurrentUser, Get, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
-import { issueLogin } from '../controllers/login-response';
+import { logUserIn } from '../sessions/issue-login';
 import { toPublicUser } from '../controllers/public-user';
 import type { BaseUser } from '../entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } from '../errors';
@@ -131,6 +131,13 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
       throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
     }
+    // The refresh cookie is scoped to the AuthController's /refresh route, which this controller
+    // cannot know: derived from the callback's own path it would never reach POST /refresh.
+    if (backend.refresh && backend.transport.scheme === 'cookie' && backend.refresh.cookiePath === undefined) {
+      throw new AuthConfigurationError(
+        `OAuthController: the "${backend.name}" backend has refresh tokens in a cookie; give it \`refresh: { cookiePath }\` (its AuthController's route + "/refresh", e.g. "/auth/${backend.name}/refresh") so a social login's refresh cookie reaches POST /refresh.`,
+      );
+    }
     const query = queryOf(exchange);
     const record = await this.flows.finish(exchange, query.get('state'), 'login');
     const profile = await this.profile(query, record, this.redirectUri);
@@ -138,7 +145,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
     if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
-    const body = await issueLogin(auth, backend, user, grantScopes(await auth.userManager.getScopes(user), undefined), exchange);
+    const body = await logUserIn(auth, backend, user, exchange, grantScopes(await auth.userManager.getScopes(user), undefined));
     return this.redirectUrl ? this.redirect(exchange) : body;
   }
 

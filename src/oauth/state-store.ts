@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../errors';
+import { storeCall } from '../request-failures';
 
 /** What is kept server-side for one authorization flow, under its `state`. */
 export interface OAuthStateRecord {
@@ -90,21 +90,13 @@ export class RedisOAuthStateStore implements OAuthStateStore {
   }
 
   async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
-    await unavailableOnError(() => this.redis.set(this.prefix + state, JSON.stringify(record), { EX: ttlSeconds }));
+    await storeCall(() => this.redis.set(this.prefix + state, JSON.stringify(record), { EX: ttlSeconds }));
   }
 
   async take(state: string): Promise<OAuthStateRecord | undefined> {
-    const value = await unavailableOnError(() => this.redis.getDel(this.prefix + state));
+    const value = await storeCall(() => this.redis.getDel(this.prefix + state));
     if (typeof value !== 'string') return undefined;
     const record = JSON.parse(value) as OAuthStateRecord;
     return record.expiresAt > Date.now() ? record : undefined;
-  }
-}
-
-async function unavailableOnError<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch {
-    throw new BackendUnavailableError();
   }
 }

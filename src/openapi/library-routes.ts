@@ -9,7 +9,16 @@ import { VerifyController } from '../controllers/verify.controller';
 import { ErrorCode } from '../errors';
 import { OAuthController } from '../oauth/oauth.controller';
 import type { JsonObject } from './document-types';
-import { loginForm, LOGIN_TOKEN_SCHEMA, PUBLIC_USER_SCHEMA, ACCEPTED_SCHEMA } from './library-schemas';
+import { SessionsController } from '../controllers/sessions.controller';
+import {
+  ACCEPTED_SCHEMA,
+  loginForm,
+  LOGIN_TOKEN_SCHEMA,
+  PUBLIC_USER_SCHEMA,
+  REFRESHED_LOGIN_TOKEN_SCHEMA,
+  refreshForm,
+  SESSION_SCHEMA,
+} from './library-schemas';
 
 /** What a description of one of the library's routes can look at. */
 export interface LibraryRouteContext {
@@ -48,21 +57,29 @@ const dtoOf = (context: LibraryRouteContext, field: string, fallback: Function):
 
 /** What logging in through `backendName` answers (both shapes when the backend is unknown). */
 export function loginAnswers(context: LibraryRouteContext, backendName: string | undefined): JsonObject {
-  const scheme = backendName ? context.auth.backends.find((b) => b.name === backendName)?.transport.scheme : undefined;
+  const backend = backendName ? context.auth.backends.find((b) => b.name === backendName) : undefined;
+  const scheme = backend?.transport.scheme;
   const answers: JsonObject = {};
   if (scheme !== 'cookie') {
+    const schema = backend?.refresh ? REFRESHED_LOGIN_TOKEN_SCHEMA : LOGIN_TOKEN_SCHEMA;
     answers['200'] = {
       description: 'Logged in (bearer backend): the access token. `Cache-Control: no-store`.',
-      content: json({ $ref: `#/components/schemas/${LOGIN_TOKEN_SCHEMA}` }),
+      content: json({ $ref: `#/components/schemas/${schema}` }),
     };
   }
   if (scheme !== 'bearer') {
     answers['204'] = {
-      description: 'Logged in (cookie backend): the session cookie is set (HttpOnly).',
+      description: `Logged in (cookie backend): the session cookie is set (HttpOnly)${backend?.refresh ? ', and the refresh cookie' : ''}.`,
       headers: { 'Set-Cookie': { description: 'The session cookie.', schema: { type: 'string' } } },
     };
   }
   return answers;
+}
+
+/** The controller's backend, when it has refresh tokens. */
+function refreshOf(context: LibraryRouteContext) {
+  const name = context.controller?.backendName;
+  return name ? context.auth.backends.find((b) => b.name === name)?.refresh : undefined;
 }
 
 const OAUTH_QUERY = [
@@ -104,10 +121,35 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
           readsBody: true,
           rateLimited: true,
         }),
+        refresh: (context) =>
+          context.controller && !refreshOf(context)
+            ? {
+                summary: 'Refresh the session (not on this backend)',
+                description: 'This backend has no refresh tokens.',
+                responses: {},
+                errors: [[404, [ErrorCode.NOT_FOUND]]],
+              }
+            : {
+                summary: 'Refresh the session (OAuth2 refresh grant, RFC 6749 §6)',
+                description:
+                  'The refresh token as a form or JSON, or (cookie backends) the refresh cookie. Answers like login, with a new refresh token: ' +
+                  'the one presented is used up, and presenting a used one ends the whole session.',
+                requestBody: {
+                  required: false,
+                  content: { 'application/x-www-form-urlencoded': { schema: refreshForm() }, 'application/json': { schema: refreshForm() } },
+                },
+                responses: loginAnswers(context, context.controller?.backendName),
+                errors: [
+                  [400, [ErrorCode.REFRESH_TOKEN_INVALID]],
+                  ...(context.auth.backends.some((b) => b.transport.scheme === 'cookie') ? ([[403, [ErrorCode.CSRF_FAILED]]] as Array<[number, ErrorCode[]]>) : []),
+                  [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
+                ],
+                readsBody: true,
+              },
         logout: (context) => ({
           summary: 'Log out',
           backend: context.controller?.backendName,
-          description: 'Destroys the token server-side where the strategy can, and clears the cookie.',
+          description: 'Destroys the token server-side where the strategy can, ends its session (refresh tokens included) and clears the cookies.',
           responses: { '204': { description: 'Logged out.' } },
           errors: [],
         }),
@@ -207,6 +249,26 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
           summary: 'Delete a user (superuser)',
           responses: { '204': { description: 'Deleted; its tokens stop working at once.' } },
           errors: [[404, [ErrorCode.NOT_FOUND]]],
+        }),
+      },
+    ],
+    [
+      SessionsController,
+      {
+        list: () => ({
+          summary: "The current user's live sessions",
+          responses: { '200': { description: 'Oldest first; `current` marks the request\'s own.', content: json({ type: 'array', items: { $ref: `#/components/schemas/${SESSION_SCHEMA}` } }) } },
+          errors: [],
+        }),
+        end: () => ({
+          summary: 'End one of the current user\'s sessions',
+          responses: { '204': { description: 'Ended, with its tokens.' } },
+          errors: [[404, [ErrorCode.NOT_FOUND]]],
+        }),
+        endOthers: () => ({
+          summary: 'End every other session of the current user',
+          responses: { '204': { description: 'Every session but the current one ended.' } },
+          errors: [],
         }),
       },
     ],

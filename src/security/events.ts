@@ -15,6 +15,8 @@ export type AuthEvent =
   | { type: 'token.rejected'; backend: string; reason: TokenRejectionReason; ip?: string }
   | { type: 'password.reset'; userId: string }
   | { type: 'rate.limited'; action: RateLimitedAction; retryAfterSeconds: number; ip?: string }
+  /** A refresh token was presented again after its rotation: its session has been ended. */
+  | { type: 'refresh.reuse_detected'; userId: string; sessionId: string; backend: string; ip?: string }
   /** A bug met on the request path (answered 500, logged once with its stack): for error trackers. */
   | { type: 'internal.error'; where: string; error: unknown; ip?: string }
   /** The app's Redis client reported an error (a lost connection, a failed reconnect, …). */

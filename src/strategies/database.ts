@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { LessThan } from 'typeorm';
+import { IsNull, LessThan, Not } from 'typeorm';
 import { AccessToken } from '../entities/access-token';
 import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
@@ -47,6 +47,7 @@ export class DatabaseStrategy implements Strategy {
       tokenHash: digestToken(token),
       userId: request.userId,
       scopes: request.scopes,
+      sessionId: request.sessionId ?? null,
       expiresAt: request.lifetimeSeconds === null ? null : new Date(Date.now() + request.lifetimeSeconds * 1000),
     });
     await this.repository.insert(row);
@@ -59,7 +60,7 @@ export class DatabaseStrategy implements Strategy {
     const row = await this.loadRow(digestToken(token));
     if (!row) return { rejected: 'unknown' };
     if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return { rejected: 'expired' };
-    return { userId: row.userId, scopes: row.scopes };
+    return row.sessionId ? { userId: row.userId, scopes: row.scopes, sessionId: row.sessionId } : { userId: row.userId, scopes: row.scopes };
   }
 
   async destroy(token: string): Promise<void> {
@@ -67,8 +68,17 @@ export class DatabaseStrategy implements Strategy {
     await this.repository.delete({ tokenHash: digestToken(token) });
   }
 
-  async destroyAllForUser(userId: string): Promise<void> {
-    await this.repository.delete({ userId });
+  async destroyAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+    if (options.exceptSessionId === undefined) {
+      await this.repository.delete({ userId });
+      return;
+    }
+    await this.repository.delete({ userId, sessionId: IsNull() });
+    await this.repository.delete({ userId, sessionId: Not(options.exceptSessionId) });
+  }
+
+  async destroySession(sessionId: string): Promise<void> {
+    await this.repository.delete({ sessionId });
   }
 
   /** Deletes expired rows; run it from a scheduled job. Returns how many were deleted. */

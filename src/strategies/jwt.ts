@@ -126,6 +126,7 @@ export class JwtStrategy implements Strategy {
       scope: request.scopes.join(' '),
       jti: randomBytes(16).toString('base64url'),
     };
+    if (request.sessionId !== undefined) claims.sid = request.sessionId;
     if (this.issuer) claims.iss = this.issuer;
     const header: Record<string, unknown> = { alg: this.algorithm, typ: ACCESS_TOKEN_TYPE };
     if (this.kid !== undefined) header.kid = this.kid;
@@ -140,6 +141,7 @@ export class JwtStrategy implements Strategy {
       userId: grant.userId,
       issuedAtMs: grant.issuedAtMs!,
       expiresAt: grant.expiresAt!,
+      sessionId: grant.sessionId,
     });
     return revoked ? { rejected: 'revoked' } : grant;
   }
@@ -179,6 +181,8 @@ export class JwtStrategy implements Strategy {
     if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string') return invalidClaims;
     const scope = (claims as { scope?: unknown }).scope;
     if (scope !== undefined && typeof scope !== 'string') return invalidClaims;
+    const sid = (claims as { sid?: unknown }).sid;
+    if (sid !== undefined && typeof sid !== 'string') return invalidClaims;
     if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return invalidClaims;
     const grant: TokenGrant = {
       userId: claims.sub,
@@ -187,6 +191,7 @@ export class JwtStrategy implements Strategy {
       issuedAtMs: typeof claims.iat === 'number' ? Math.round(claims.iat * 1000) : undefined,
       expiresAt: new Date(claims.exp * 1000),
     };
+    if (sid !== undefined) grant.sessionId = sid;
     // A token with `nbf` is not remembered: a cache hit re-checks only `exp` (this library never writes `nbf`).
     return { grant, cacheable: claims.nbf === undefined };
   }
@@ -197,9 +202,18 @@ export class JwtStrategy implements Strategy {
     await this.revocation.revoke({ tokenId: grant.tokenId, userId: grant.userId, issuedAtMs: grant.issuedAtMs ?? 0, expiresAt: grant.expiresAt! });
   }
 
-  /** Every token of the user issued until now becomes invalid (needs a revocation store). */
+  /**
+   * Every token of the user issued until now becomes invalid (needs a revocation store). A cut-off
+   * cannot spare one session: with `exceptSessionId`, that session's access tokens go too (its
+   * refresh token stays, so its client refreshes).
+   */
   async destroyAllForUser(userId: string): Promise<void> {
     await this.revocation?.revokeAllIssuedBefore(userId, new Date());
+  }
+
+  /** Every token of the session becomes invalid (needs a revocation store that can; else they live until `exp`). */
+  async destroySession(sessionId: string, until: Date): Promise<void> {
+    await this.revocation?.revokeSession?.(sessionId, until);
   }
 
   /** The configured key a token names (by `kid`), or the current key for a token without one. */

@@ -97,7 +97,8 @@ const PRUNE_THRESHOLD = 64;
 export class RedisStrategy implements Strategy {
   readonly lifetimeSeconds: number | null;
   readonly keyPrefix: string;
-  private readonly redis: RedisClientLike;
+  /** The client the strategy was given (a backend with refresh keeps its sessions there by default). */
+  readonly redis: RedisClientLike;
   private readonly commandTimeoutMs: number | null;
   /** A cluster routes each key to its own shard: no MULTI across the token and its index. */
   private readonly isCluster: boolean;
@@ -135,7 +136,9 @@ export class RedisStrategy implements Strategy {
 
     const digest = digestToken(token);
     const key = this.tokenKey(digest);
-    const value = JSON.stringify({ userId: request.userId, scopes: request.scopes });
+    const value = JSON.stringify(
+      request.sessionId === undefined ? { userId: request.userId, scopes: request.scopes } : { userId: request.userId, scopes: request.scopes, sessionId: request.sessionId },
+    );
     const setOptions = lifetimeMs === null ? undefined : { PX: lifetimeMs };
     const index = { keys: [this.indexKey(request.userId)], arguments: [digest, String(lifetimeMs ?? -1)] };
 
@@ -148,6 +151,9 @@ export class RedisStrategy implements Strategy {
     } else {
       const replies = await this.bounded(this.redis.multi().set(key, value, setOptions).eval(INDEX_SCRIPT, index).exec());
       indexSize = (replies as unknown[])[1];
+    }
+    if (request.sessionId !== undefined) {
+      await this.bounded(this.redis.eval(INDEX_SCRIPT, { keys: [this.sessionIndexKey(request.sessionId)], arguments: index.arguments }));
     }
     // Housekeeping only: the token is stored, so a failed prune must not fail the login.
     if (Number(indexSize) > PRUNE_THRESHOLD) await this.pruneIndex(request.userId).catch(() => undefined);
@@ -180,9 +186,13 @@ export class RedisStrategy implements Strategy {
    * Destroys every token of the user ("log out everywhere"). A token issued while this runs
    * is not in the snapshot and stays valid: it was issued after the logout.
    */
-  async destroyAllForUser(userId: string): Promise<void> {
+  async destroyAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
     this.assertConnected();
-    const digests = await this.indexedDigests(userId);
+    let digests = await this.indexedDigests(userId);
+    if (options.exceptSessionId !== undefined) {
+      const spared = new Set(await this.indexedDigests(options.exceptSessionId, this.sessionIndexKey(options.exceptSessionId)));
+      digests = digests.filter((digest) => !spared.has(digest));
+    }
     if (digests.length === 0) return;
     const keys = digests.map((digest) => this.tokenKey(digest));
     if (this.isCluster) {
@@ -191,6 +201,23 @@ export class RedisStrategy implements Strategy {
     } else {
       // Removes only the digests it deleted, so a digest added meanwhile stays indexed.
       await this.bounded(this.redis.multi().del(keys).sRem(this.indexKey(userId), digests).exec());
+    }
+  }
+
+  /** Destroys every token of a session (its index lists them). */
+  async destroySession(sessionId: string): Promise<void> {
+    this.assertConnected();
+    const indexKey = this.sessionIndexKey(sessionId);
+    const digests = await this.indexedDigests(sessionId, indexKey);
+    if (digests.length === 0) return;
+    const keys = digests.map((digest) => this.tokenKey(digest));
+    // Removes only the digests it deleted (never the whole index): a token of the session being
+    // indexed meanwhile stays listed, so the next destroySession still finds it.
+    if (this.isCluster) {
+      await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
+      await this.bounded(this.redis.sRem(indexKey, digests));
+    } else {
+      await this.bounded(this.redis.multi().del(keys).sRem(indexKey, digests).exec());
     }
   }
 
@@ -212,8 +239,13 @@ export class RedisStrategy implements Strategy {
     if (expired.length > 0) await this.bounded(this.redis.sRem(this.indexKey(userId), expired));
   }
 
-  private async indexedDigests(userId: string): Promise<string[]> {
-    const members = await this.bounded(this.redis.sMembers(this.indexKey(userId)));
+  /** The Redis key of a session's index of access token digests. */
+  sessionIndexKey(sessionId: string): string {
+    return `${this.keyPrefix}session:${sessionId}`;
+  }
+
+  private async indexedDigests(userId: string, key = this.indexKey(userId)): Promise<string[]> {
+    const members = await this.bounded(this.redis.sMembers(key));
     // RESP2 answers an array; RESP3 with a type mapping may answer a Set.
     const list = members instanceof Set ? [...members] : Array.isArray(members) ? members : [];
     return list.filter((m): m is string => typeof m === 'string');
@@ -248,7 +280,8 @@ function parseGrant(raw: string): TokenGrant | null {
   } catch {
     return null;
   }
-  const { userId, scopes } = (value ?? {}) as { userId?: unknown; scopes?: unknown };
+  const { userId, scopes, sessionId } = (value ?? {}) as { userId?: unknown; scopes?: unknown; sessionId?: unknown };
   if (typeof userId !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return null;
-  return { userId, scopes };
+  if (sessionId === undefined) return { userId, scopes };
+  return typeof sessionId === 'string' ? { userId, scopes, sessionId } : null;
 }

@@ -10,6 +10,8 @@ export interface TokenGrant {
   tokenId?: string;
   issuedAtMs?: number;
   expiresAt?: Date;
+  /** The session (one login with refresh tokens) the token belongs to, if any. */
+  sessionId?: string;
 }
 
 /** `read`'s answer for a token it refuses, saying why (for auth events); `null` means "unknown". */
@@ -22,6 +24,8 @@ export interface TokenRequest {
   userId: string;
   scopes: string[];
   lifetimeSeconds: number | null;
+  /** The session the token belongs to (a login with refresh tokens); revoking it revokes the token. */
+  sessionId?: string;
 }
 
 /** Handed to each strategy once, when `Auth.configure` runs. */
@@ -49,8 +53,16 @@ export interface Strategy {
   read(token: string): Promise<TokenGrant | TokenRejection | null>;
   /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */
   destroy(token: string, grant: TokenGrant): Promise<void>;
-  /** Makes every token of this user unusable, where the strategy can. */
-  destroyAllForUser?(userId: string): Promise<void>;
+  /**
+   * Makes every token of this user unusable, where the strategy can; with `exceptSessionId`, the
+   * tokens of that session may be spared (a password change keeps the session that made it).
+   */
+  destroyAllForUser?(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
+  /**
+   * Makes every token of this session unusable, where the strategy can. `until`: the latest any
+   * of them can expire (a deny-list entry is needed no longer).
+   */
+  destroySession?(sessionId: string, until: Date): Promise<void>;
 }
 
 /** The longest token any strategy reads: a 12 KB "token" is refused before any parsing. */

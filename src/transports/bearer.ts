@@ -1,5 +1,5 @@
 import type { HttpExchange } from '../http/request';
-import type { LoginResponseBody, Transport } from './transport';
+import type { LoginResponseBody, RefreshHandout, Transport } from './transport';
 
 export interface BearerTransportOptions {
   /** Where clients log in (used in OpenAPI docs and by the example). */
@@ -24,10 +24,14 @@ export class BearerTransport implements Transport {
     return match ? match[1] : undefined;
   }
 
-  loginResponse(token: string, exchange: HttpExchange): LoginResponseBody {
+  loginResponse(token: string, exchange: HttpExchange, refresh?: RefreshHandout): LoginResponseBody {
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
     exchange.rawResponse.setHeader('Pragma', 'no-cache');
-    return { access_token: token, token_type: 'bearer' };
+    if (!refresh) return { access_token: token, token_type: 'bearer' };
+    const body: Record<string, unknown> = { access_token: token, token_type: 'bearer' };
+    if (refresh.accessExpiresInSeconds !== null) body.expires_in = refresh.accessExpiresInSeconds;
+    body.refresh_token = refresh.refreshToken;
+    return body;
   }
 
   logoutResponse(): void {}

@@ -2,7 +2,7 @@ import { parse as parseCookies, serialize as serializeCookie, type SerializeOpti
 import { AuthConfigurationError } from '../errors';
 import { appendHeader, type HttpExchange } from '../http/request';
 import { checkSameOrigin, DoubleSubmitTokens, isUnsafeMethod, normaliseOrigins } from './csrf';
-import type { LoginResponseBody, Transport } from './transport';
+import type { LoginResponseBody, RefreshHandout, Transport } from './transport';
 
 export interface CookieTransportOptions {
   /** Default `rcauth`. */
@@ -66,17 +66,44 @@ export class CookieTransport implements Transport {
   }
 
   readToken(exchange: HttpExchange): string | undefined {
+    return this.readCookie(exchange, this.cookieName);
+  }
+
+  /** The refresh cookie's name: `<cookieName>_refresh`. */
+  get refreshCookieName(): string {
+    return `${this.cookieName}_refresh`;
+  }
+
+  readRefreshToken(exchange: HttpExchange): string | undefined {
+    return this.readCookie(exchange, this.refreshCookieName);
+  }
+
+  /** The refresh cookie is `SameSite=Strict`, and the origin rule applies as to every unsafe request. */
+  checkRefreshRequest(exchange: HttpExchange): void {
+    checkSameOrigin(exchange, this.trustedOrigins);
+  }
+
+  private readCookie(exchange: HttpExchange, name: string): string | undefined {
     const header = exchange.header('cookie');
     if (!header || header.length > 16384) return undefined;
     try {
-      const value = parseCookies(header)[this.cookieName];
+      const value = parseCookies(header)[name];
       return value ? value : undefined;
     } catch {
       return undefined;
     }
   }
 
-  loginResponse(token: string, exchange: HttpExchange): LoginResponseBody {
+  loginResponse(token: string, exchange: HttpExchange, refresh?: RefreshHandout): LoginResponseBody {
+    if (refresh) {
+      // Sent only to the refresh route, never cross-site: `HttpOnly; Secure; SameSite=Strict`.
+      const maxAge = Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000));
+      appendHeader(
+        exchange.rawResponse,
+        'Set-Cookie',
+        serializeCookie(this.refreshCookieName, refresh.refreshToken, { ...this.attributes, httpOnly: true, sameSite: 'strict', path: refresh.cookiePath, maxAge }),
+      );
+    }
     const maxAge = this.cookieMaxAge === null ? undefined : this.cookieMaxAge;
     appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName, token, { ...this.attributes, maxAge }));
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
@@ -89,8 +116,12 @@ export class CookieTransport implements Transport {
     return null;
   }
 
-  logoutResponse(exchange: HttpExchange): void {
+  logoutResponse(exchange: HttpExchange, refreshCookiePath?: string): void {
     appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName, '', { ...this.attributes, maxAge: 0, expires: new Date(0) }));
+    if (refreshCookiePath !== undefined) {
+      const cleared = { ...this.attributes, httpOnly: true, sameSite: 'strict' as const, path: refreshCookiePath, maxAge: 0, expires: new Date(0) };
+      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.refreshCookieName, '', cleared));
+    }
     if (this.doubleSubmit) {
       appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(`${this.cookieName}_csrf`, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }));
     }

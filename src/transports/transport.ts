@@ -3,6 +3,17 @@ import type { HttpExchange } from '../http/request';
 /** The body a login answers with; `null` means 204 No Content. */
 export type LoginResponseBody = Record<string, unknown> | null;
 
+/** What a login or refresh with refresh tokens also hands the client. */
+export interface RefreshHandout {
+  refreshToken: string;
+  /** Seconds the access token lives (`expires_in`); null when it does not expire. */
+  accessExpiresInSeconds: number | null;
+  /** The session's absolute expiry: the refresh token is no use after it. */
+  expiresAt: Date;
+  /** Where the refresh cookie goes (cookie transports): the refresh route's path. */
+  cookiePath: string;
+}
+
 /**
  * How a token travels between client and server. Implement it to add your own
  * (a custom header, a query parameter for WebSocket upgrades, …).
@@ -12,10 +23,14 @@ export interface Transport {
   readonly scheme: string;
   /** The token the request carries, or undefined. Must not throw. */
   readToken(exchange: HttpExchange): string | undefined;
-  /** Writes the token to the login response (headers) and returns its body. */
-  loginResponse(token: string, exchange: HttpExchange): LoginResponseBody;
-  /** Undoes what the client holds (e.g. clears the cookie). */
-  logoutResponse(exchange: HttpExchange): void;
+  /** Writes the token (and the refresh token, when there is one) to the login response and returns its body. */
+  loginResponse(token: string, exchange: HttpExchange, refresh?: RefreshHandout): LoginResponseBody;
+  /** Undoes what the client holds (e.g. clears the cookie; `refreshCookiePath`: the refresh cookie too). */
+  logoutResponse(exchange: HttpExchange, refreshCookiePath?: string): void;
+  /** A refresh token the transport carries itself (the refresh cookie), or undefined. Must not throw. */
+  readRefreshToken?(exchange: HttpExchange): string | undefined;
+  /** Checks a refresh request that presents `readRefreshToken`'s token (CSRF for cookies). */
+  checkRefreshRequest?(exchange: HttpExchange): void;
   /**
    * Refuses a request that this transport authenticated but must not accept (the cookie's
    * CSRF rule). Throws the error to answer with.

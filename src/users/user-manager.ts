@@ -2,6 +2,7 @@ import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsErro
 import type { BaseUser } from '../entities/base-user';
 import type { OAuthAccount } from '../entities/oauth-account';
 import type { AuthEvents } from '../security/events';
+import type { SessionInfo } from '../sessions/session-store';
 import { normaliseEmail } from './emails';
 import { isUnusablePasswordHash, unusablePasswordHash } from './unusable-password';
 import type { PasswordHasher } from './password';
@@ -29,6 +30,11 @@ export interface OperationOptions {
   safe?: boolean;
   /** The framework's request, handed to hooks. */
   request?: unknown;
+  /**
+   * The session making the change (`PATCH /me`): a password change ends every other session
+   * and keeps this one.
+   */
+  currentSessionId?: string;
 }
 
 /** What `Auth.configure` hands a UserManager. */
@@ -37,7 +43,7 @@ export interface UserManagerContext<U extends BaseUser> {
   hasher: PasswordHasher;
   tokens: UserTokens;
   /** Destroys every token of the user in every backend that can (logout everywhere). */
-  revokeAllTokens(userId: string): Promise<void>;
+  revokeAllTokens(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
   /** Where auth events go (`password.reset`). */
   events?: AuthEvents;
 }
@@ -51,7 +57,9 @@ type AfterHook =
   | 'onAfterResetPassword'
   | 'onAfterDelete'
   | 'onAfterOAuthRegister'
-  | 'onAfterOAuthLogin';
+  | 'onAfterOAuthLogin'
+  | 'onAfterRefresh'
+  | 'onAfterSessionRevoked';
 
 /**
  * Users: creation, authentication, updates, verification and password reset, with hooks.
@@ -104,6 +112,10 @@ export class UserManager<U extends BaseUser = BaseUser> {
   onAfterOAuthRegister(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
   /** After a social login found (or created) the user, before the token is sent. */
   onAfterOAuthLogin(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
+  /** After a refresh token was rotated, before the new tokens are sent. */
+  onAfterRefresh(_user: U, _session: SessionInfo, _request?: unknown): void | Promise<void> {}
+  /** After a session was ended (logout, the session list, reuse detected), its tokens already revoked. */
+  onAfterSessionRevoked(_user: U, _session: SessionInfo, _request?: unknown): void | Promise<void> {}
   /** Throw to refuse the deletion: nothing is deleted and no token is revoked. */
   onBeforeDelete(_user: U, _request?: unknown): void | Promise<void> {}
   /** After the user and every token of theirs were deleted. */
@@ -242,10 +254,14 @@ export class UserManager<U extends BaseUser = BaseUser> {
       changes.passwordChanged = true;
     }
 
-    const revoke = password !== undefined || (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
+    const revokeAll = (fields.isActive === false && user.isActive) || privilegesShrink(user, fields);
+    const revoke = password !== undefined || revokeAll;
     const updated = Object.keys(fields).length > 0 ? await this.context.store.update(user, fields as Partial<U>) : user;
     // After the write, so no token issued under the old password or rights can survive it.
-    if (revoke) await this.context.revokeAllTokens(user.id);
+    if (revoke) {
+      const keep = revokeAll ? undefined : options.currentSessionId;
+      await this.context.revokeAllTokens(user.id, keep === undefined ? undefined : { exceptSessionId: keep });
+    }
     await this.after('onAfterUpdate', () => this.onAfterUpdate(updated, changes, options.request));
     return updated;
   }
@@ -325,6 +341,16 @@ export class UserManager<U extends BaseUser = BaseUser> {
     this.context.events?.publish({ type: 'password.reset', userId: user.id });
     await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
     return user;
+  }
+
+  /** Runs `onAfterRefresh` as an after-hook (its failure is reported as `USER_HOOK_FAILED`). */
+  async notifyRefresh(user: U, session: SessionInfo, request?: unknown): Promise<void> {
+    await this.after('onAfterRefresh', () => this.onAfterRefresh(user, session, request));
+  }
+
+  /** Runs `onAfterSessionRevoked` as an after-hook. */
+  async notifySessionRevoked(user: U, session: SessionInfo, request?: unknown): Promise<void> {
+    await this.after('onAfterSessionRevoked', () => this.onAfterSessionRevoked(user, session, request));
   }
 
   /** Runs an after-hook: the change is saved already, so its failure is reported, not undone. */

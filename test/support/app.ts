@@ -20,6 +20,8 @@ import {
   AccessToken,
   Auth,
   JwtRevocation,
+  AuthSession,
+  RefreshToken,
   AuthController,
   AuthenticationBackend,
   AuthErrorHandler,
@@ -48,9 +50,9 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   if (kind === 'postgres') {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE_URL is not set: the test services did not start.');
-    return new DataSource({ type: 'postgres', url, entities: [User, AccessToken, JwtRevocation], synchronize: true, dropSchema: true });
+    return new DataSource({ type: 'postgres', url, entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken], synchronize: true, dropSchema: true });
   }
-  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation], synchronize: true });
+  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken], synchronize: true });
 }
 
 export function defaultBackends(): AuthenticationBackend[] {

@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { createClient, type RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
-import { AccessToken, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy } from '../../src';
+import { AccessToken, AuthenticationBackend, AuthSession, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy, RefreshToken } from '../../src';
 import { buildApp, User } from './app';
 
 function required(name: string): string {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   redis.on('error', () => undefined);
   await redis.connect();
 
-  const dataSource = new DataSource({ type: 'postgres', url: required('TEST_DATABASE_URL'), entities: [User, AccessToken], synchronize: false });
+  const dataSource = new DataSource({ type: 'postgres', url: required('TEST_DATABASE_URL'), entities: [User, AccessToken, AuthSession, RefreshToken], synchronize: false });
   const secret = required('SECRET');
   const backends = [
     new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }) }),
@@ -37,6 +37,19 @@ async function main(): Promise<void> {
       name: 'redis',
       transport: new BearerTransport({ tokenUrl: '/auth/redis/login' }),
       strategy: new RedisStrategy({ redis, lifetimeSeconds: 3600, keyPrefix: process.env.REDIS_KEY_PREFIX }),
+    }),
+    // Sessions with refresh tokens: in PostgreSQL (TypeORM store) and in Redis (Redis store).
+    new AuthenticationBackend({
+      name: 'db-refresh',
+      transport: new BearerTransport({ tokenUrl: '/auth/db-refresh/login' }),
+      strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+      refresh: {},
+    }),
+    new AuthenticationBackend({
+      name: 'redis-refresh',
+      transport: new BearerTransport({ tokenUrl: '/auth/redis-refresh/login' }),
+      strategy: new RedisStrategy({ redis, lifetimeSeconds: 3600, keyPrefix: process.env.REDIS_KEY_PREFIX }),
+      refresh: {},
     }),
   ];
   const app = await buildApp({ dataSource, backends });

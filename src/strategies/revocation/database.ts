@@ -28,8 +28,12 @@ export class DatabaseRevocationStore implements RevocationStore {
 
   async isRevoked(token: IssuedToken): Promise<boolean> {
     this.load ??= createPrimaryKeyLoader(this.repository.manager.connection, JwtRevocation);
-    const [denied, cutoff] = await Promise.all([this.load(`jti:${token.tokenId}`), this.load(`user:${token.userId}`)]);
-    if (denied) return true;
+    const [denied, cutoff, session] = await Promise.all([
+      this.load(`jti:${token.tokenId}`),
+      this.load(`user:${token.userId}`),
+      token.sessionId === undefined ? null : this.load(`sid:${token.sessionId}`),
+    ]);
+    if (denied || session) return true;
     return cutoff?.cutoffMs != null && token.issuedAtMs <= Number(cutoff.cutoffMs);
   }
 
@@ -39,6 +43,10 @@ export class DatabaseRevocationStore implements RevocationStore {
 
   async revokeAllIssuedBefore(userId: string, at: Date): Promise<void> {
     await this.repository.upsert({ key: `user:${userId}`, cutoffMs: String(at.getTime()), expiresAt: null }, ['key']);
+  }
+
+  async revokeSession(sessionId: string, until: Date): Promise<void> {
+    await this.repository.upsert({ key: `sid:${sessionId}`, cutoffMs: null, expiresAt: until }, ['key']);
   }
 
   /** Deletes deny-list entries of tokens that have expired anyway. Returns how many. */

@@ -41,8 +41,12 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(token: IssuedToken): Promise<boolean> {
     this.assertReady();
     // Issued in the same tick, node-redis pipelines the two GETs into one round trip.
-    const [denied, cutoff] = await Promise.all([this.redis.get(`${this.prefix}jti:${token.tokenId}`), this.redis.get(`${this.prefix}user:${token.userId}`)]);
-    if (denied != null) return true;
+    const [denied, cutoff, session] = await Promise.all([
+      this.redis.get(`${this.prefix}jti:${token.tokenId}`),
+      this.redis.get(`${this.prefix}user:${token.userId}`),
+      token.sessionId === undefined ? null : this.redis.get(`${this.prefix}sid:${token.sessionId}`),
+    ]);
+    if (denied != null || session != null) return true;
     return cutoff != null && token.issuedAtMs <= Number(cutoff);
   }
 
@@ -60,6 +64,13 @@ export class RedisRevocationStore implements RevocationStore {
 
   async ready(): Promise<void> {
     assertRedisOpen(this.redis, 'RedisRevocationStore({ redis })');
+  }
+
+  async revokeSession(sessionId: string, until: Date): Promise<void> {
+    this.assertReady();
+    const ttl = until.getTime() - Date.now();
+    if (ttl <= 0) return;
+    await this.redis.set(`${this.prefix}sid:${sessionId}`, '1', { PX: ttl });
   }
 
   /** node-redis queues commands while reconnecting; fail at once instead, so the request gets its 503. */

@@ -7,6 +7,8 @@ export interface IssuedToken {
   issuedAtMs: number;
   /** `exp`: a deny-list entry is needed only until then. */
   expiresAt: Date;
+  /** The session the token belongs to (JWT `sid`), if any. */
+  sessionId?: string;
 }
 
 /**
@@ -22,4 +24,9 @@ export interface RevocationStore {
   revokeAllIssuedBefore(userId: string, at: Date): Promise<void>;
   /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
   ready?(): Promise<void>;
+  /**
+   * Every token of the session becomes invalid (kept until `until`, when all have expired).
+   * Without it, ending a session cannot reach its JWT access tokens: they live until `exp`.
+   */
+  revokeSession?(sessionId: string, until: Date): Promise<void>;
 }

@@ -1,0 +1,84 @@
+import type { Auth } from '../auth';
+import type { AuthenticationBackend } from '../backend';
+import type { BaseUser } from '../entities/base-user';
+import type { HttpExchange } from '../http/request';
+import { storeCall } from '../request-failures';
+import type { LoginResponseBody } from '../transports/transport';
+import type { Rotation } from './sessions';
+
+export interface LogInOptions {
+  /**
+   * The refresh cookie's path when the backend names none: default the requested route's
+   * directory + `/refresh` (right for `AuthController`'s own routes).
+   */
+  refreshCookiePath?: string;
+}
+
+/**
+ * Logs a user in through a backend and answers like `POST /login`: an access token (and, with
+ * refresh on, a new session and its refresh token) written by the backend's transport. Publishes
+ * `login.succeeded` and runs `onAfterLogin`. The caller has authenticated the user already and
+ * chosen the scopes (e.g. `grantScopes(allowed, requested)`). Also what social login uses.
+ */
+export async function logUserIn<U extends BaseUser>(
+  auth: Auth<U>,
+  backend: AuthenticationBackend,
+  user: U,
+  exchange: HttpExchange,
+  scopes: string[],
+  options: LogInOptions = {},
+): Promise<LoginResponseBody> {
+  let answer: () => LoginResponseBody;
+  if (!backend.refresh) {
+    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }), 'login');
+    answer = () => backend.transport.loginResponse(token, exchange);
+  } else {
+    const rotation = await storeCall(() => auth.sessions.start(backend, user.id, scopes, exchange));
+    const accessToken = await issueSessionAccessToken(auth, backend, rotation, scopes);
+    answer = () => respondWithTokens(backend, exchange, accessToken, rotation, options);
+  }
+  auth.events.publish({ type: 'login.succeeded', userId: user.id, backend: backend.name, ip: exchange.ip });
+  await auth.userManager.onAfterLogin(user, exchange.request, exchange.response);
+  return answer();
+}
+
+/**
+ * An access token of the session. If the session was ended while it was being made (a revocation,
+ * or reuse detected by a concurrent refresh), the token is destroyed again: an ended session
+ * leaves nothing live behind. The request itself still succeeds — its rotation had won — but
+ * what it hands out is already dead, like the session.
+ */
+export async function issueSessionAccessToken<U extends BaseUser>(auth: Auth<U>, backend: AuthenticationBackend, rotation: Rotation, scopes: string[]): Promise<string> {
+  const { session } = rotation;
+  const token = await storeCall(() =>
+    backend.strategy.write({ userId: session.userId, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds, sessionId: session.id }),
+  );
+  if (!(await storeCall(() => auth.sessions.isLive(backend, session.id)))) await storeCall(() => auth.sessions.destroyAccessTokens(session));
+  return token;
+}
+
+/** The login / refresh answer of a session: access token, refresh token, and their cookies or body. */
+export function respondWithTokens(
+  backend: AuthenticationBackend,
+  exchange: HttpExchange,
+  accessToken: string,
+  rotation: Rotation,
+  options: LogInOptions = {},
+): LoginResponseBody {
+  return backend.transport.loginResponse(accessToken, exchange, {
+    refreshToken: rotation.refreshToken,
+    accessExpiresInSeconds: backend.strategy.lifetimeSeconds,
+    expiresAt: rotation.session.expiresAt,
+    cookiePath: refreshCookiePath(backend, exchange, options.refreshCookiePath),
+  });
+}
+
+/** The refresh cookie's path: the backend's, the caller's, or the current route's directory + `/refresh`. */
+export function refreshCookiePath(backend: AuthenticationBackend, exchange: HttpExchange, given?: string): string {
+  const configured = backend.refresh?.cookiePath ?? given;
+  if (configured !== undefined) return configured;
+  const request = exchange.request as { originalUrl?: unknown } | undefined;
+  const url = typeof request?.originalUrl === 'string' ? request.originalUrl : exchange.raw.url ?? '/';
+  const path = url.split('?')[0];
+  return `${path.slice(0, path.lastIndexOf('/'))}/refresh`;
+}
