@@ -64,7 +64,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     const [packed] = JSON.parse(out.slice(out.indexOf('[')));
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).to.include.members(['dist/src/index.js', 'dist/src/index.d.ts', 'README.md', 'package.json', 'docs/scale-out.md']);
-    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.md$/.test(f))).to.deep.equal([]);
+    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.(md|png)$/.test(f))).to.deep.equal([]);
     // Every page the README links to (docs/, SECURITY.md) is in the package.
     const linked = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?:docs\/|SECURITY)[^)#]+)/g)].map((m) => m[1]);
     expect(linked.length).to.be.greaterThan(3);
