@@ -1,15 +1,14 @@
 import type { Auth } from '../auth';
 import { AuthController } from '../controllers/auth.controller';
 import { RegisterController } from '../controllers/register.controller';
+import { SessionsController } from '../controllers/sessions.controller';
 import { ResetPasswordController } from '../controllers/reset-password.controller';
-import { UserAdminFieldsDto, UserCreateDto, UserUpdateDto } from '../controllers/user-dto';
-import { EmailDto, ResetPasswordDto, TokenDto } from '../controllers/user-dto';
+import { EmailDto, ResetPasswordDto, TokenDto, UserAdminFieldsDto, UserCreateDto, UserUpdateDto } from '../controllers/user-dto';
 import { UsersController } from '../controllers/users.controller';
 import { VerifyController } from '../controllers/verify.controller';
 import { ErrorCode } from '../errors';
 import { OAuthController } from '../oauth/oauth.controller';
 import type { JsonObject } from './document-types';
-import { SessionsController } from '../controllers/sessions.controller';
 import {
   ACCEPTED_SCHEMA,
   loginForm,
