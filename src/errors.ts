@@ -176,48 +176,74 @@ export class OAuthProviderError extends AuthHttpError {
   }
 }
 
+// ---- Domain errors: what the user manager says; the controllers map each to its route's code. ----
+
+/**
+ * The base of the library's domain errors: no status, no code. Routes translate them (e.g. a bad
+ * reset token is `RESET_PASSWORD_BAD_TOKEN` on `POST /reset-password`); code calling the
+ * `UserManager` directly catches them by class.
+ */
+export class AuthDomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
 /**
  * Thrown by `UserManager.validatePassword` (or the default policy) to refuse a password.
  * Controllers turn it into the route's `*_INVALID_PASSWORD` code with `reason` as message.
  */
-export class InvalidPasswordError extends Error {
+export class InvalidPasswordError extends AuthDomainError {
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'InvalidPasswordError';
   }
 }
 
 /** Thrown by `UserManager.create` / `update` when the email is taken (compared case-insensitively). */
-export class UserAlreadyExistsError extends Error {
+export class UserAlreadyExistsError extends AuthDomainError {
   constructor() {
     super('A user with this email already exists.');
-    this.name = 'UserAlreadyExistsError';
+  }
+}
+
+/** A verify token that is forged, expired, for another address, or for an inactive or missing user. */
+export class InvalidVerifyTokenError extends AuthDomainError {
+  constructor() {
+    super('The verification token is invalid or expired.');
+  }
+}
+
+/** `UserManager.verify` of a user who is verified already. */
+export class UserAlreadyVerifiedError extends AuthDomainError {
+  constructor() {
+    super('This user is already verified.');
+  }
+}
+
+/** A reset token that is forged, expired, already used, or for an inactive or missing user. */
+export class InvalidResetTokenError extends AuthDomainError {
+  constructor() {
+    super('The reset token is invalid, expired or already used.');
   }
 }
 
 /**
  * A `UserManager` after-hook (`onAfterRegister`, `onAfterUpdate`, …) threw once the change it
  * follows had been saved: the change stands, complete. `hook` names the hook and `cause` holds
- * its error; the stack includes the cause's, for the server log. Clients get 500
- * `{code: "USER_HOOK_FAILED", message}` and never the hook's own message.
+ * its error; `stack` includes the cause's, for the server log (the manager logs it once). Clients
+ * get 500 `{code: "USER_HOOK_FAILED", message}` and never the hook's own message.
  */
-export class UserHookError extends Error {
-  /** Read by routing-controllers' drivers to set the status. */
-  readonly httpCode = 500;
-  readonly code = ErrorCode.USER_HOOK_FAILED;
-
+export class UserHookError extends AuthHttpError {
   constructor(
     readonly hook: string,
     readonly cause: unknown,
   ) {
-    super(`The change was saved, but the ${hook} hook failed.`);
-    this.name = 'UserHookError';
+    super(500, ErrorCode.USER_HOOK_FAILED, `The change was saved, but the ${hook} hook failed.`);
     const causeStack = cause instanceof Error ? cause.stack ?? String(cause) : String(cause);
-    this.stack = `${this.stack}\nCaused by: ${causeStack}`;
-  }
-
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+    // Not enumerable, as on every AuthHttpError: a client body never carries it.
+    Object.defineProperty(this, 'stack', { value: `UserHookError: ${this.message}\nCaused by: ${causeStack}`, enumerable: false, writable: true });
   }
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
-import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore } from '../src';
+import { AccessToken, Auth, AuthConfigurationError, AuthenticationBackend, BearerTransport, CookieTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore } from '../src';
 import { buildApp, createUser, makeDataSource, PASSWORD, SECRET, type TestApp, User } from './support/app';
 import { bearerToken, cookieFrom } from './support/http';
 
@@ -229,6 +229,23 @@ describe('configuration errors are refused at configure time', () => {
 
   it('refuses a JWT lifetime that is not a positive number', () => {
     expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: 0 })).to.throw(/positive/);
+  });
+
+  it('validates every lifetime option the same way at configuration time (one hour by default)', () => {
+    const bad = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '3600' as unknown as number];
+    for (const value of bad) {
+      expect(() => new DatabaseStrategy({ lifetimeSeconds: value }), `DatabaseStrategy ${String(value)}`).to.throw(AuthConfigurationError, /DatabaseStrategy: lifetimeSeconds must be a positive number of seconds, or null/);
+      expect(() => new CookieTransport({ cookieMaxAge: value }), `CookieTransport ${String(value)}`).to.throw(AuthConfigurationError, /CookieTransport: cookieMaxAge/);
+      expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: value }), `JwtStrategy ${String(value)}`).to.throw(AuthConfigurationError);
+      expect(() => Auth.configure({ ...base(), resetTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(AuthConfigurationError, /resetTokenLifetimeSeconds/);
+      expect(() => Auth.configure({ ...base(), verifyTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(AuthConfigurationError, /verifyTokenLifetimeSeconds/);
+    }
+    expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: null as unknown as number })).to.throw(AuthConfigurationError, /JwtStrategy: lifetimeSeconds must be a positive number of seconds\.$/);
+    expect(new DatabaseStrategy().lifetimeSeconds).to.equal(3600);
+    expect(new DatabaseStrategy({ lifetimeSeconds: null }).lifetimeSeconds).to.equal(null);
+    expect(new CookieTransport().cookieMaxAge).to.equal(3600);
+    expect(new CookieTransport({ cookieMaxAge: null }).cookieMaxAge).to.equal(null);
+    expect(new JwtStrategy({ secret: SECRET }).lifetimeSeconds).to.equal(3600);
   });
 
   it('says clearly when AccessToken is missing from the DataSource', async () => {

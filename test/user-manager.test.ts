@@ -1,6 +1,17 @@
 import { expect } from 'chai';
 import { Container } from 'typedi';
-import { AccessToken, InvalidPasswordError, UserAlreadyExistsError, UserHookError, UserManager } from '../src';
+import {
+  AccessToken,
+  AuthDomainError,
+  AuthHttpError,
+  InvalidPasswordError,
+  InvalidResetTokenError,
+  InvalidVerifyTokenError,
+  UserAlreadyExistsError,
+  UserAlreadyVerifiedError,
+  UserHookError,
+  UserManager,
+} from '../src';
 import { buildApp, createUser, PASSWORD, User, type TestApp, DRIVER } from './support/app';
 import { bearerToken, login } from './support/http';
 import { gate, isExpressRequest, RecordingUserManager } from './support/user-routes';
@@ -229,6 +240,23 @@ describe('UserManager (programmatic use)', () => {
       await manager.resetPassword(resetToken, 'a scripted new passphrase', request);
       expect(manager.callsOf('onAfterResetPassword')[0][1]).to.equal(request);
       expect((await login(t.app, 'jwt', 'code@example.com', 'a scripted new passphrase')).status).to.equal(200);
+    });
+
+    it('code gets domain errors, never HTTP ones: bad or used tokens, a verified user, a refused password', async () => {
+      const user = await createUser(t.auth, { email: 'domain@example.com' });
+      const refusal = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+      for (const error of [await refusal(manager.verify('not a token')), await refusal(manager.resetPassword('not a token', 'a long passphrase'))]) {
+        expect(error).to.be.instanceOf(AuthDomainError);
+        expect(error).not.to.be.instanceOf(AuthHttpError);
+        expect(error).not.to.have.property('httpCode');
+      }
+      expect(await refusal(manager.verify('not a token'))).to.be.instanceOf(InvalidVerifyTokenError);
+      const verified = await manager.verify((await manager.requestVerify(user))!);
+      expect(await refusal(manager.verify(t.auth.userManager['context'].tokens.issueVerifyToken(verified)))).to.be.instanceOf(UserAlreadyVerifiedError);
+      const resetToken = (await manager.forgotPassword(verified))!;
+      expect(await refusal(manager.resetPassword(resetToken, 'short'))).to.be.instanceOf(InvalidPasswordError);
+      await manager.resetPassword(resetToken, 'another long passphrase');
+      expect(await refusal(manager.resetPassword(resetToken, 'yet another long passphrase')), 'single use').to.be.instanceOf(InvalidResetTokenError);
     });
   });
 

@@ -12,7 +12,8 @@ import type { LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials, RefreshRequest, requireUsername } from './dto';
-import { LibraryController } from './library-controller';
+import { AuthRoutes } from './auth-routes';
+import type { AuthenticationBackend } from '../backend';
 
 /**
  * Login and logout for one backend (and refresh, when the backend has refresh tokens). Extend it
@@ -23,8 +24,7 @@ import { LibraryController } from './library-controller';
  * class JwtAuthController extends AuthController { constructor() { super('jwt'); } }
  * ```
  */
-@LibraryController()
-export class AuthController<U extends BaseUser = BaseUser> {
+export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /**
    * @param backendName the backend this controller logs in and out of.
    * @param boundAuth the `Auth` to use; default: the one `Auth.configure` registered in typedi
@@ -32,12 +32,20 @@ export class AuthController<U extends BaseUser = BaseUser> {
    */
   constructor(
     protected readonly backendName: string,
-    private readonly boundAuth?: Auth<U>,
-  ) {}
-
-  protected get auth(): Auth<U> {
-    return this.boundAuth ?? Auth.current<U>();
+    boundAuth?: Auth<U>,
+  ) {
+    super();
+    this.boundAuth = boundAuth;
   }
+
+  /** This controller's backend, looked up once per configured `Auth` rather than on every request. */
+  protected get backend(): AuthenticationBackend {
+    const auth = this.auth;
+    if (this.resolved?.auth !== auth) this.resolved = { auth, backend: auth.getBackend(this.backendName) };
+    return this.resolved.backend;
+  }
+
+  private resolved?: { auth: Auth<U>; backend: AuthenticationBackend };
 
   /**
    * `POST /login` — OAuth2 password form or JSON `{username, password, scope?}`.
@@ -48,7 +56,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
   @Post('/login')
   async login(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
     const auth = this.auth;
-    const backend = auth.getBackend(this.backendName);
+    const backend = this.backend;
     const exchange = exchangeFromParams(request, response);
     backend.transport.checkLoginRequest?.(exchange);
     const fields = await readBody(exchange, 'json-or-form');
@@ -82,7 +90,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
   @Post('/refresh')
   async refresh(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
     const auth = this.auth;
-    const backend = auth.getBackend(this.backendName);
+    const backend = this.backend;
     if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
     const exchange = exchangeFromParams(request, response);
     const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
@@ -104,7 +112,7 @@ export class AuthController<U extends BaseUser = BaseUser> {
   @Post('/logout')
   async logout(@Req() request: any, @Res() response: any): Promise<null> {
     const auth = this.auth;
-    const backend = auth.getBackend(this.backendName);
+    const backend = this.backend;
     const exchange = exchangeFromParams(request, response);
     const principal = await auth.authenticateWith(this.backendName, exchange);
     if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });

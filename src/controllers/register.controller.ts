@@ -1,5 +1,4 @@
 import { Post, Req, Res } from 'routing-controllers';
-import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError } from '../errors';
 import { readBody } from '../http/body';
@@ -7,10 +6,8 @@ import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
 import { normaliseEmail } from '../users/emails';
 import type { UserCreate } from '../users/user-manager';
-import { runAfterResponse } from './after-response';
-import { toPublicUser } from './public-user';
 import { type DtoClass, givenFields, UserCreateDto } from './user-dto';
-import { LibraryController } from './library-controller';
+import { AuthRoutes } from './auth-routes';
 
 /** The one answer of an enumeration-safe registration, for new and existing emails alike. */
 export const REGISTER_ACCEPTED = {
@@ -28,14 +25,9 @@ export const REGISTER_ACCEPTED = {
  * `protected createDto = MyUserCreate;`. `id`, `isActive`, `isSuperuser`, `isVerified` and
  * `scopes` can never be set through this route, whatever the DTO declares.
  */
-@LibraryController()
-export class RegisterController<U extends BaseUser = BaseUser> {
+export class RegisterController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /** The body's class-validator DTO; override with a subclass of `UserCreateDto` for extra fields. */
   protected createDto: DtoClass<UserCreateDto> = UserCreateDto;
-
-  protected get auth(): Auth<U> {
-    return Auth.current<U>();
-  }
 
   /**
    * `POST /register` JSON `{email, password, …extra}` — 201 the new user (never its password
@@ -74,7 +66,7 @@ export class RegisterController<U extends BaseUser = BaseUser> {
       if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.REGISTER_INVALID_PASSWORD, error.reason);
       throw error;
     }
-    void runAfterResponse(
+    void this.afterResponse(
       exchange,
       async () => {
         try {
@@ -89,10 +81,5 @@ export class RegisterController<U extends BaseUser = BaseUser> {
     );
     exchange.setStatus(202);
     return { ...REGISTER_ACCEPTED };
-  }
-
-  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
-  protected serializeUser(user: U): Record<string, unknown> {
-    return toPublicUser(user);
   }
 }

@@ -1,13 +1,11 @@
 import { HttpCode, Post, Req, Res } from 'routing-controllers';
-import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { readBody } from '../http/body';
-import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
-import { runAfterResponse } from './after-response';
-import { toPublicUser } from './public-user';
 import { EmailDto, ResetPasswordDto } from './user-dto';
-import { LibraryController } from './library-controller';
+import { BadRequestError, ErrorCode, InvalidPasswordError, InvalidResetTokenError } from '../errors';
+import { AuthRoutes } from './auth-routes';
 
 /** The one answer `forgot-password` gives, whether or not the email has an account. */
 export const FORGOT_PASSWORD_ACCEPTED = {
@@ -23,12 +21,7 @@ export const FORGOT_PASSWORD_ACCEPTED = {
  *
  * Sending the token is the app's job, in `UserManager.onAfterForgotPassword(user, token, request)`.
  */
-@LibraryController()
-export class ResetPasswordController<U extends BaseUser = BaseUser> {
-  protected get auth(): Auth<U> {
-    return Auth.current<U>();
-  }
-
+export class ResetPasswordController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /**
    * `POST /forgot-password` `{email}` — 202 with the same body for every well-formed email.
    * The lookup and `onAfterForgotPassword` run after the 202 is sent, so neither the answer nor
@@ -40,11 +33,7 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('forgotPassword', exchange, email);
-    const manager = this.auth.userManager;
-    void this.afterResponse(exchange, async () => {
-      const user = await manager.getByEmail(email);
-      if (user) await manager.forgotPassword(user, exchange.request);
-    });
+    this.forUserOfEmailAfterResponse(exchange, email, (user) => this.auth.userManager.forgotPassword(user, exchange.request), 'forgot-password');
     return FORGOT_PASSWORD_ACCEPTED;
   }
 
@@ -59,20 +48,12 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { token, password } = await validateBody(ResetPasswordDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('resetPassword', exchange);
-    const user = await this.auth.userManager.resetPassword(token, password, exchange.request);
-    return this.serializeUser(user);
-  }
-
-  /**
-   * Runs the lookup and hook of `forgot-password` once the 202 is sent. Override to hand the
-   * work to a job queue instead; the returned promise settles when the work is done.
-   */
-  protected afterResponse(exchange: HttpExchange, task: () => Promise<void>): Promise<void> {
-    return runAfterResponse(exchange, task, 'forgot-password');
-  }
-
-  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
-  protected serializeUser(user: U): Record<string, unknown> {
-    return toPublicUser(user);
+    try {
+      return this.serializeUser(await this.auth.userManager.resetPassword(token, password, exchange.request));
+    } catch (error) {
+      if (error instanceof InvalidResetTokenError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_BAD_TOKEN, error.message);
+      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
+      throw error;
+    }
   }
 }

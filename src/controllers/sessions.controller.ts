@@ -1,10 +1,10 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Req, Res } from 'routing-controllers';
-import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { NotFoundError } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { storeCall } from '../request-failures';
 import type { SessionInfo } from '../sessions/session-store';
+import { AuthRoutes } from './auth-routes';
 
 /** One entry of `GET /`: a session as its user sees it. */
 export interface SessionView {
@@ -27,11 +27,7 @@ export interface SessionView {
  * @JsonController('/auth/sessions') class Sessions extends SessionsController {}
  * ```
  */
-export class SessionsController<U extends BaseUser = BaseUser> {
-  protected get auth(): Auth<U> {
-    return Auth.current<U>();
-  }
-
+export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /** `GET /` — the user's live sessions, oldest first; `current` marks the request's own. */
   @Authorized()
   @Get('/')

@@ -1,5 +1,4 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Patch, Req, Res } from 'routing-controllers';
-import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
 import { readBody } from '../http/body';
@@ -7,9 +6,8 @@ import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
 import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { UserUpdate } from '../users/user-manager';
-import { toPublicUser } from './public-user';
 import { type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
-import { LibraryController } from './library-controller';
+import { AuthRoutes } from './auth-routes';
 
 /**
  * The current user's profile and superuser administration of users. Extend it under the route
@@ -22,16 +20,11 @@ import { LibraryController } from './library-controller';
  * To make columns of your own User entity editable, give it your DTO (see `UserUpdateDto`):
  * `protected updateDto = MyUserUpdate;` — it serves `PATCH /me` and `PATCH /:id` alike.
  */
-@LibraryController()
-export class UsersController<U extends BaseUser = BaseUser> {
+export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /** The user fields of `PATCH /me` and `PATCH /:id`; override with a subclass of `UserUpdateDto`. */
   protected updateDto: DtoClass<UserUpdateDto> = UserUpdateDto;
   /** The privileged fields a superuser may also set on `PATCH /:id`. */
   protected adminFieldsDto: DtoClass<UserAdminFieldsDto> = UserAdminFieldsDto;
-
-  protected get auth(): Auth<U> {
-    return Auth.current<U>();
-  }
 
   /** `GET /me` — 200 the authenticated user. 401 without valid credentials. */
   @Authorized()
@@ -90,11 +83,6 @@ export class UsersController<U extends BaseUser = BaseUser> {
     const user = await this.findOr404(id);
     await this.auth.userManager.delete(user, { request: exchange.request });
     return null;
-  }
-
-  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
-  protected serializeUser(user: U): Record<string, unknown> {
-    return toPublicUser(user);
   }
 
   private async findOr404(id: string): Promise<U> {

@@ -1,13 +1,11 @@
 import { HttpCode, Post, Req, Res } from 'routing-controllers';
-import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { readBody } from '../http/body';
-import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
-import { runAfterResponse } from './after-response';
-import { toPublicUser } from './public-user';
 import { EmailDto, TokenDto } from './user-dto';
-import { LibraryController } from './library-controller';
+import { BadRequestError, ErrorCode, InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors';
+import { AuthRoutes } from './auth-routes';
 
 /** The one answer `request-verify-token` gives, whether or not the email has an account. */
 export const REQUEST_VERIFY_ACCEPTED = {
@@ -23,12 +21,7 @@ export const REQUEST_VERIFY_ACCEPTED = {
  *
  * Sending the token is the app's job, in `UserManager.onAfterRequestVerify(user, token, request)`.
  */
-@LibraryController()
-export class VerifyController<U extends BaseUser = BaseUser> {
-  protected get auth(): Auth<U> {
-    return Auth.current<U>();
-  }
-
+export class VerifyController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
   /**
    * `POST /request-verify-token` `{email}` — 202 with the same body for every well-formed email.
    * The lookup and `onAfterRequestVerify` run after the 202 is sent, so neither the answer nor
@@ -41,11 +34,7 @@ export class VerifyController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('requestVerify', exchange, email);
-    const manager = this.auth.userManager;
-    void this.afterResponse(exchange, async () => {
-      const user = await manager.getByEmail(email);
-      if (user) await manager.requestVerify(user, exchange.request);
-    });
+    this.forUserOfEmailAfterResponse(exchange, email, (user) => this.auth.userManager.requestVerify(user, exchange.request), 'request-verify-token');
     return REQUEST_VERIFY_ACCEPTED;
   }
 
@@ -59,20 +48,12 @@ export class VerifyController<U extends BaseUser = BaseUser> {
     const exchange = exchangeFromParams(request, response);
     const { token } = await validateBody(TokenDto, await readBody(exchange, 'json'));
     await this.auth.limitAttempt('verify', exchange);
-    const user = await this.auth.userManager.verify(token, exchange.request);
-    return this.serializeUser(user);
-  }
-
-  /**
-   * Runs the lookup and hook of `request-verify-token` once the 202 is sent. Override to hand
-   * the work to a job queue instead; the returned promise settles when the work is done.
-   */
-  protected afterResponse(exchange: HttpExchange, task: () => Promise<void>): Promise<void> {
-    return runAfterResponse(exchange, task, 'request-verify-token');
-  }
-
-  /** The response body for a user; override to shape it (it never includes `hashedPassword`). */
-  protected serializeUser(user: U): Record<string, unknown> {
-    return toPublicUser(user);
+    try {
+      return this.serializeUser(await this.auth.userManager.verify(token, exchange.request));
+    } catch (error) {
+      if (error instanceof InvalidVerifyTokenError) throw new BadRequestError(ErrorCode.VERIFY_USER_BAD_TOKEN, error.message);
+      if (error instanceof UserAlreadyVerifiedError) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, error.message);
+      throw error;
+    }
   }
 }

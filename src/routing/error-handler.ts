@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'http';
 import { ExpressErrorMiddlewareInterface, Middleware } from 'routing-controllers';
-import { AuthHttpError, UserHookError } from '../errors';
+import { AuthHttpError } from '../errors';
 
 /**
  * routing-controllers' Express driver answers an error and then still calls `next(error)`, so
@@ -23,7 +23,7 @@ export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
       if (status < 500) return; // already answered; nothing left to do for a client error
       // The library's own answers (e.g. 503 while a store is down) are expected, not faults to log;
       // a failed hook was logged by the UserManager already.
-      if (error instanceof AuthHttpError || error instanceof UserHookError) return;
+      if (error instanceof AuthHttpError) return;
       return next(error);
     }
     if (error instanceof AuthHttpError) {

@@ -5,6 +5,7 @@ import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
+import { lifetimeOption } from '../options';
 
 export interface DatabaseStrategyOptions {
   /** Seconds a token lives; `null` for no expiry. Default 3600. */
@@ -23,7 +24,7 @@ export class DatabaseStrategy implements Strategy {
   private loadRow: PrimaryKeyLoader<AccessToken> | undefined;
 
   constructor(options: DatabaseStrategyOptions = {}) {
-    this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
+    this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'DatabaseStrategy: lifetimeSeconds', true);
     this.dataSource = options.dataSource;
   }
 

@@ -8,6 +8,7 @@ import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, type Verification, VerifiedTokenCache } from './verified-token-cache';
 import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
+import { lifetimeOption } from '../options';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
 
@@ -88,10 +89,8 @@ export class JwtStrategy implements Strategy {
     if (this.keysById.size > 0 && this.kid === undefined) {
       throw new AuthConfigurationError('JwtStrategy: give the current key a `kid` when previousKeys are configured.');
     }
-    this.lifetimeSeconds = options.lifetimeSeconds ?? 3600;
-    if (!Number.isFinite(this.lifetimeSeconds) || this.lifetimeSeconds <= 0) {
-      throw new AuthConfigurationError('JwtStrategy: lifetimeSeconds must be a positive number (a JWT always expires).');
-    }
+    // A JWT always expires: no null here.
+    this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'JwtStrategy: lifetimeSeconds', false) as number;
     this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
     this.issuer = options.issuer;
     this.revocation = options.revocation;

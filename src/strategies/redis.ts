@@ -4,6 +4,7 @@ import { watchRedisErrors } from '../stores/redis-errors';
 import { assertRedisOpen } from '../stores/redis-ready';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
+import { lifetimeOption } from '../options';
 
 /** Commands queued in a node-redis MULTI; only what the strategy uses. */
 export interface RedisMultiLike {
@@ -106,10 +107,7 @@ export class RedisStrategy implements Strategy {
   constructor(options: RedisStrategyOptions) {
     if (!options?.redis) throw new AuthConfigurationError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
     this.redis = options.redis;
-    this.lifetimeSeconds = options.lifetimeSeconds === undefined ? 3600 : options.lifetimeSeconds;
-    if (this.lifetimeSeconds !== null && !(Number.isFinite(this.lifetimeSeconds) && this.lifetimeSeconds > 0)) {
-      throw new AuthConfigurationError('RedisStrategy: lifetimeSeconds must be a positive number, or null for tokens without expiry.');
-    }
+    this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'RedisStrategy: lifetimeSeconds', true);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
     this.isCluster = !('isReady' in this.redis) && 'masters' in this.redis;

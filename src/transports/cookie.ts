@@ -3,6 +3,7 @@ import { AuthConfigurationError } from '../errors';
 import { appendHeader, type HttpExchange } from '../http/request';
 import { checkSameOrigin, DoubleSubmitTokens, isUnsafeMethod, normaliseOrigins } from './csrf';
 import type { LoginResponseBody, RefreshHandout, Transport } from './transport';
+import { lifetimeOption } from '../options';
 
 export interface CookieTransportOptions {
   /** Default `rcauth`. */
@@ -44,7 +45,8 @@ export class CookieTransport implements Transport {
 
   constructor(options: CookieTransportOptions = {}) {
     this.cookieName = options.cookieName ?? 'rcauth';
-    this.cookieMaxAge = options.cookieMaxAge === undefined ? 3600 : options.cookieMaxAge;
+    // null: a session cookie (no Max-Age), gone when the browser closes.
+    this.cookieMaxAge = lifetimeOption(options.cookieMaxAge, 'CookieTransport: cookieMaxAge', true);
     this.attributes = {
       path: options.cookiePath ?? '/',
       domain: options.cookieDomain,

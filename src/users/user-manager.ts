@@ -1,4 +1,4 @@
-import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError, UserHookError } from '../errors';
+import { InvalidResetTokenError, InvalidVerifyTokenError, UserAlreadyExistsError, UserAlreadyVerifiedError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
 import type { OAuthAccount } from '../entities/oauth-account';
 import type { AuthEvents } from '../security/events';
@@ -291,15 +291,15 @@ export class UserManager<U extends BaseUser = BaseUser> {
     return token;
   }
 
-  /** Marks the token's user verified. Throws 400 `VERIFY_USER_BAD_TOKEN` / `VERIFY_USER_ALREADY_VERIFIED`. */
+  /** Marks the token's user verified. Throws `InvalidVerifyTokenError` / `UserAlreadyVerifiedError`. */
   async verify(token: string, request?: unknown): Promise<U> {
-    const bad = () => new BadRequestError(ErrorCode.VERIFY_USER_BAD_TOKEN, 'The verification token is invalid or expired.');
+    const bad = () => new InvalidVerifyTokenError();
     const claims = this.context.tokens.readVerifyToken(token);
     if (!claims) throw bad();
     const user = await this.context.store.findById(claims.userId);
     // The token names the address it was mailed to: once the email changes, it proves nothing.
     if (!user || !user.isActive || user.email !== claims.email) throw bad();
-    if (user.isVerified) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, 'This user is already verified.');
+    if (user.isVerified) throw new UserAlreadyVerifiedError();
     const verified = await this.context.store.update(user, { isVerified: true } as Partial<U>);
     await this.after('onAfterVerify', () => this.onAfterVerify(verified, request));
     return verified;
@@ -320,20 +320,15 @@ export class UserManager<U extends BaseUser = BaseUser> {
    * Sets a new password from a reset token. The token is single-use: it is bound to the
    * password hash it was issued for, and the hash is swapped with compare-and-set, so of two
    * concurrent uses exactly one succeeds. Every token of the user is destroyed afterwards.
-   * Throws 400 `RESET_PASSWORD_BAD_TOKEN` / `RESET_PASSWORD_INVALID_PASSWORD`.
+   * Throws `InvalidResetTokenError`, or `InvalidPasswordError` when the policy refuses the password.
    */
   async resetPassword(token: string, password: string, request?: unknown): Promise<U> {
-    const bad = () => new BadRequestError(ErrorCode.RESET_PASSWORD_BAD_TOKEN, 'The reset token is invalid, expired or already used.');
+    const bad = () => new InvalidResetTokenError();
     const claims = this.context.tokens.readResetToken(token);
     if (!claims) throw bad();
     const user = await this.context.store.findById(claims.userId);
     if (!user || !user.isActive || !this.context.tokens.fingerprintMatches(claims.passwordFingerprint, user.hashedPassword)) throw bad();
-    try {
-      await this.checkPassword(password, user);
-    } catch (error) {
-      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
-      throw error;
-    }
+    await this.checkPassword(password, user);
     const newHash = await this.context.hasher.hash(password);
     if (!(await this.context.store.replacePasswordHash(user.id, user.hashedPassword, newHash))) throw bad();
     user.hashedPassword = newHash;

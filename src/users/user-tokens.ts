@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'cr
 import jwt from 'jsonwebtoken';
 import { AuthConfigurationError } from '../errors';
 import { MAX_TOKEN_LENGTH } from '../strategies/strategy';
+import { lifetimeOption } from '../options';
 
 export const VERIFY_AUDIENCE = 'routing-controllers-auth:verify';
 export const RESET_AUDIENCE = 'routing-controllers-auth:reset';
@@ -15,11 +16,12 @@ export const RESET_AUDIENCE = 'routing-controllers-auth:reset';
 export class UserTokens {
   private readonly key: KeyObject;
 
-  constructor(
-    secret: string,
-    readonly verifyLifetimeSeconds = 3600,
-    readonly resetLifetimeSeconds = 3600,
-  ) {
+  readonly verifyLifetimeSeconds: number;
+  readonly resetLifetimeSeconds: number;
+
+  constructor(secret: string, verifyLifetimeSeconds?: number, resetLifetimeSeconds?: number) {
+    this.verifyLifetimeSeconds = lifetimeOption(verifyLifetimeSeconds, 'Auth.configure: verifyTokenLifetimeSeconds', false) as number;
+    this.resetLifetimeSeconds = lifetimeOption(resetLifetimeSeconds, 'Auth.configure: resetTokenLifetimeSeconds', false) as number;
     if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < 32) {
       throw new AuthConfigurationError('Auth.configure: `secret` must be at least 32 bytes (it signs reset and verify tokens).');
     }
