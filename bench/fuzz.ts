@@ -20,7 +20,9 @@ const TOTAL = positiveInt('FUZZ_CASES', 100_000);
 const SEED = positiveInt('FUZZ_SEED', Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = positiveInt('FUZZ_CONCURRENCY', 16);
 const CHUNK = positiveInt('FUZZ_CHUNK', 500);
-const ONLY = process.env.FUZZ_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY = process.env.FUZZ_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 interface Chunk {
   property: FuzzProperty;
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
   // Interleave the properties, so every one is being fuzzed at any moment.
   chunks.sort((a, b) => a.k - b.k);
 
-  console.log(`fuzz: ${TOTAL} cases, seed ${SEED}, ${CONCURRENCY} runs in flight, driver ${DRIVER}, argon2 ${process.env.FUZZ_ARGON2 === 'default' ? 'default' : 'cheap'}`);
+  console.log(
+    `fuzz: ${TOTAL} cases, seed ${SEED}, ${CONCURRENCY} runs in flight, driver ${DRIVER}, argon2 ${process.env.FUZZ_ARGON2 === 'default' ? 'default' : 'cheap'}`,
+  );
   const started = Date.now();
   let done = 0;
   const progress = setInterval(() => {

@@ -64,7 +64,9 @@ function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<R
         expectedOwner: message.expectedOwner,
         samples: [],
         failures: [],
-        refresh: message.refresh ? { url: `http://127.0.0.1:${message.port}${message.refresh.path}`, seeds: [...message.refresh.seeds], samples: [] } : undefined,
+        refresh: message.refresh
+          ? { url: `http://127.0.0.1:${message.port}${message.refresh.path}`, seeds: [...message.refresh.seeds], samples: [] }
+          : undefined,
       });
     });
   });
@@ -133,13 +135,17 @@ async function loadRefresh(server: Running, seconds: number) {
 
 function post(url: string, body: string, agent: Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -205,7 +211,12 @@ function report(servers: Running[], skipped: string[], setup: string): string {
         samples.map((x) => x.requestsPerSecond.toFixed(0)).join(' '),
       ]);
     }
-    lines.push('', `POST /refresh (rotation: one refresh chain per connection, a fresh session per chain and run):`, '', formatTable(refreshRows, [false, true, true, false]));
+    lines.push(
+      '',
+      `POST /refresh (rotation: one refresh chain per connection, a fresh session per chain and run):`,
+      '',
+      formatTable(refreshRows, [false, true, true, false]),
+    );
   }
   for (const s of servers) if (s.failures.length) lines.push(`WARNING ${s.descriptor.id}: ${s.failures.join('; ')} — its figures are not valid.`);
   for (const line of skipped) lines.push(`Skipped ${line}`);
@@ -219,7 +230,7 @@ function report(servers: Running[], skipped: string[], setup: string): string {
  */
 async function startServices(): Promise<(() => Promise<void>) | undefined> {
   if (process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL) return undefined;
-   
+
   const services = require('../test/support/services') as { mochaGlobalSetup(): Promise<void>; mochaGlobalTeardown(): Promise<void> };
   try {
     await services.mochaGlobalSetup();
@@ -240,7 +251,9 @@ async function main(): Promise<void> {
 }
 
 async function runBench(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const selected = VARIANTS.filter((v) => !only || only.includes(v.id));
   const skipped: string[] = [];
   const runnable = selected.filter((v) => {

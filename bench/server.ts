@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const descriptor = VARIANTS.find((v) => v.id === id);
   if (!descriptor) throw new Error(`No benchmark variant "${id}".`);
   // Only this variant's module is loaded, so no other variant's code runs in this process.
-   
-  const variant = (await (require(`./variants/${descriptor.module}`) as { start(): Promise<VariantServer> }).start());
+
+  const variant = await (require(`./variants/${descriptor.module}`) as { start(): Promise<VariantServer> }).start();
 
   const server = createServer(variant.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -46,9 +46,21 @@ async function main(): Promise<void> {
   const pairs: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
     ['login: unknown email vs wrong password', () => loginAs('nobody@example.com', 'wrong password!'), () => loginAs('known@example.com', 'wrong password!')],
     ['login: inactive user vs wrong password', () => loginAs('inactive@example.com', PASSWORD), () => loginAs('known@example.com', 'wrong password!')],
-    ['forgot-password: unknown vs known', () => post('/auth/forgot-password', { email: 'nobody@example.com' }), () => post('/auth/forgot-password', { email: 'known@example.com' })],
-    ['request-verify-token: unknown vs known', () => post('/auth/request-verify-token', { email: 'nobody@example.com' }), () => post('/auth/request-verify-token', { email: 'known@example.com' })],
-    ['register (enumeration-safe): new vs existing', () => post('/auth/register', { email: `new${Math.random()}@example.com`, password: PASSWORD }), () => post('/auth/register', { email: 'known@example.com', password: PASSWORD })],
+    [
+      'forgot-password: unknown vs known',
+      () => post('/auth/forgot-password', { email: 'nobody@example.com' }),
+      () => post('/auth/forgot-password', { email: 'known@example.com' }),
+    ],
+    [
+      'request-verify-token: unknown vs known',
+      () => post('/auth/request-verify-token', { email: 'nobody@example.com' }),
+      () => post('/auth/request-verify-token', { email: 'known@example.com' }),
+    ],
+    [
+      'register (enumeration-safe): new vs existing',
+      () => post('/auth/register', { email: `new${Math.random()}@example.com`, password: PASSWORD }),
+      () => post('/auth/register', { email: 'known@example.com', password: PASSWORD }),
+    ],
   ];
   await loginAs('warmup@example.com', 'x'); // the dummy hash is made on first use
   console.log(`median of ${ROUNDS} requests each (ms)\n`);

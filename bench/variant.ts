@@ -32,5 +32,4 @@ export interface VariantServer {
 
 /** The messages a server process sends the runner over IPC. */
 export type ServerMessage =
-  | { type: 'ready'; port: number; token?: string; expectedOwner: string; refresh?: { path: string; seeds: string[] } }
-  | { type: 'error'; message: string };
+  { type: 'ready'; port: number; token?: string; expectedOwner: string; refresh?: { path: string; seeds: string[] } } | { type: 'error'; message: string };

@@ -28,7 +28,8 @@ import {
   RedisStrategy,
 } from '../src';
 import { createClient } from 'redis';
-import { exampleControllers } from './controllers';
+import { apiControllers, EXAMPLE_SCOPES, exampleControllers } from './controllers';
+import { OPENAPI_DOCUMENT } from './docs';
 import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
 import { consoleMailer, MAILER, type Mailer } from './mailer';
 import { startDemoProvider } from './oidc-demo';
@@ -107,6 +108,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     userEntity: User,
     userManager: ExampleUserManager,
     secret, // signs reset / verify tokens
+    scopes: EXAMPLE_SCOPES, // shown in the OpenAPI document, offered by Swagger UI's "Authorize"
     // Browsers asking for a page are sent to the login page; JSON clients keep the 401.
     onUnauthenticated: (action) => {
       if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;
@@ -135,7 +137,9 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       }),
     ],
   });
-  log(`Storage: users in ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, cookie-backend tokens in ${redis ? 'Redis' : options.databaseUrl ? 'PostgreSQL' : 'SQLite'}.`);
+  log(
+    `Storage: users in ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, cookie-backend tokens in ${redis ? 'Redis' : options.databaseUrl ? 'PostgreSQL' : 'SQLite'}.`,
+  );
 
   await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
   await seedDemoUser(auth);
@@ -144,6 +148,19 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   Container.set(PAGE_OPTIONS, { socialLogin: Boolean(demoProvider) });
 
   useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
+  // GET /openapi.json, shown by Swagger UI at GET /docs. Built once: the routes do not change.
+  Container.set(
+    OPENAPI_DOCUMENT,
+    auth.openApi({
+      controllers: demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers,
+      info: {
+        title: 'routing-controllers-auth example',
+        version: '1.0.0',
+        description: `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`,
+      },
+      undeclaredScopes: 'error',
+    }),
+  );
   const app = createExpressServer({
     controllers: demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers,
     // Listed explicitly because this app lists its middlewares; with no `middlewares` option
@@ -160,7 +177,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;
-  log(`routing-controllers-auth example: ${url}/`);
+  log(`routing-controllers-auth example: ${url}/ (API docs: ${url}/docs)`);
   log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
   log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);
   if (demoProvider) {
@@ -192,7 +209,10 @@ async function seedDemoUser(auth: Auth<User>): Promise<void> {
     await auth.userManager.create({ email: DEMO_USER.email, ...fields }, { safe: false }); // safe: false sets scopes etc.
     return;
   }
-  const intact = existing.isActive && DEMO_USER.scopes.every((s) => existing.scopes.includes(s)) && (await auth.userManager.authenticate(DEMO_USER.email, DEMO_USER.password));
+  const intact =
+    existing.isActive &&
+    DEMO_USER.scopes.every((s) => existing.scopes.includes(s)) &&
+    (await auth.userManager.authenticate(DEMO_USER.email, DEMO_USER.password));
   if (!intact) await auth.userManager.update(existing, fields, { safe: false });
 }
 
@@ -210,7 +230,10 @@ async function main(): Promise<void> {
     oidcDemoPort: process.env.OIDC_DEMO_PORT ? Number(process.env.OIDC_DEMO_PORT) : undefined,
   });
   const stop = () => {
-    example.close().then(() => process.exit(0), () => process.exit(1));
+    example.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

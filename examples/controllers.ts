@@ -1,13 +1,7 @@
-import { Authorized, ContentType, Controller, CurrentUser, Get, JsonController } from 'routing-controllers';
-import {
-  AuthController,
-  RegisterController,
-  ResetPasswordController,
-  SessionsController,
-  UsersController,
-  VerifyController,
-} from '../src';
+import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
+import { AuthController, RegisterController, ResetPasswordController, SessionsController, UsersController, VerifyController } from '../src';
 import { Container } from 'typedi';
+import { DocsController } from './docs';
 import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';
 
@@ -27,15 +21,26 @@ export class CookieAuthController extends AuthController<User> {
   }
 }
 
-@JsonController('/auth') export class AuthRegister extends RegisterController {}
-@JsonController('/auth') export class AuthVerify extends VerifyController {}
-@JsonController('/auth') export class AuthReset extends ResetPasswordController {}
-@JsonController('/users') export class Users extends UsersController {}
-@JsonController('/auth/sessions') export class AuthSessions extends SessionsController<User> {}
+@JsonController('/auth')
+export class AuthRegister extends RegisterController {}
+@JsonController('/auth')
+export class AuthVerify extends VerifyController {}
+@JsonController('/auth')
+export class AuthReset extends ResetPasswordController {}
+@JsonController('/users')
+export class Users extends UsersController {}
+@JsonController('/auth/sessions')
+export class AuthSessions extends SessionsController<User> {}
+
+/** The scopes this app's routes ask for, with what they allow (shown in the OpenAPI document). */
+export const EXAMPLE_SCOPES = {
+  'items:read': 'Read items (every user may be granted it)',
+  'items:write': 'Create and change items',
+};
 
 @JsonController('/items')
 export class ItemsController {
-  @Authorized()
+  @Authorized(['items:read'])
   @Get('/')
   list(@CurrentUser() user: User) {
     return { owner: user.email };
@@ -45,6 +50,14 @@ export class ItemsController {
   @Get('/admin')
   admin() {
     return { ok: true };
+  }
+
+  /** An unsafe route: with the cookie backend, only the app's own pages may call it (CSRF rule). */
+  @Authorized(['items:write'])
+  @Post('/')
+  @HttpCode(201)
+  create(@CurrentUser() user: User) {
+    return { created: true, owner: user.email };
   }
 }
 
@@ -70,15 +83,7 @@ export class AccountPageController {
   }
 }
 
-export const exampleControllers: Function[] = [
-  JwtAuthController,
-  CookieAuthController,
-  AuthRegister,
-  AuthVerify,
-  AuthReset,
-  Users,
-  AuthSessions,
-  ItemsController,
-  PageController,
-  AccountPageController,
-];
+/** The JSON API: what the OpenAPI document describes. */
+export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, AuthSessions, ItemsController];
+
+export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController, DocsController];

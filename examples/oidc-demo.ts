@@ -63,7 +63,7 @@ export async function startDemoProvider(port: number, host: string): Promise<Dem
     serve(url: string) {
       appUrl = url;
       // ESM-only, no type declarations; Node ≥ 20.19 can require() it.
-       
+
       const { Provider } = require('oidc-provider');
       const oidc = new Provider(issuer, {
         clients: [

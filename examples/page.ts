@@ -48,7 +48,8 @@ const PAGE = `<!doctype html>
 <body>
 <h1>routing-controllers-auth example</h1>
 <p>Log in with the demo user printed in the terminal. The session is an <code>HttpOnly</code> cookie
-(<code>POST /auth/cookie/login</code>); this page cannot read it, only use it.</p>
+(<code>POST /auth/cookie/login</code>); this page cannot read it, only use it.
+The API's interactive docs are at <a href="/docs">/docs</a>.</p>
 <form id="login">
   <label>Email <input name="username" type="email" autocomplete="username" value="demo@example.com" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>

@@ -8,6 +8,11 @@ import type { User } from './user';
  * goes to the mailer registered in typedi (the console by default).
  */
 export class ExampleUserManager extends UserManager<User> {
+  /** Every user may read items; `items:write` is granted per user (the `scopes` column). */
+  async getScopes(user: User): Promise<string[]> {
+    return [...new Set([...(await super.getScopes(user)), 'items:read'])];
+  }
+
   async onAfterRegister(user: User): Promise<void> {
     // A fresh account gets its verification mail at once, as most sites do.
     await this.requestVerify(user);

@@ -13,6 +13,8 @@ import { TypeOrmSessionStore } from './sessions/typeorm-session-store';
 import { RedisStrategy } from './strategies/redis';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
+import { buildOpenApiDocument, type OpenApiOptions } from './openapi/build-document';
+import type { OpenApiDocument } from './openapi/document-types';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
@@ -57,6 +59,13 @@ export interface AuthOptions<U extends BaseUser> {
   rateLimits?: RateLimitOptions | false;
   /** Called with every auth event (also available as `auth.events`). Never given tokens or passwords. */
   onEvent?: (event: AuthEvent) => void;
+  /**
+   * The app's scopes with their descriptions, e.g. `{ 'items:write': 'Create and change items' }`.
+   * They appear in the OpenAPI document (`auth.openApi()`), where Swagger UI's "Authorize" offers
+   * them; a route asking for an undeclared scope is reported when the document is built.
+   * `superuser` is the library's and always declared.
+   */
+  scopes?: Record<string, string>;
 }
 
 /**
@@ -74,6 +83,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly enumerationSafeRegistration: boolean;
   /** Undefined when `rateLimits: false`. */
   readonly rateLimits: RateLimits | undefined;
+  /** The scopes declared with `Auth.configure({ scopes })`, with their descriptions. */
+  readonly scopes: Readonly<Record<string, string>>;
   /** Login, logout, rejected tokens, resets and rate limiting, for audit logs and alerting. */
   readonly events = new AuthEvents();
   /** Sessions of the backends with refresh tokens: list, end, purge. */
@@ -124,6 +135,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       }
     }
     this.backends = [...options.backends];
+    this.scopes = Object.freeze(checkDeclaredScopes(options.scopes ?? {}));
     this.dataSource = options.dataSource;
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
@@ -190,6 +202,17 @@ export class Auth<U extends BaseUser = BaseUser> {
     if (problems.length === 1) throw new AuthConfigurationError(problems[0]);
     if (problems.length > 1) throw new AuthConfigurationError(`Auth is not ready:\n- ${problems.join('\n- ')}`);
     return this;
+  }
+
+  /**
+   * The app's OpenAPI 3 document: every route of its controllers (inherited ones too), one
+   * security scheme per backend (bearer: the OAuth2 password flow at its `tokenUrl` with the
+   * declared scopes; cookie: an `apiKey` in the cookie), each `@Authorized(scopes)` route with its
+   * security requirement and its 401 / 403 answers, and the library's routes with their bodies,
+   * answers and error codes. Serve it (e.g. at `/openapi.json`) to Swagger UI.
+   */
+  openApi(options: OpenApiOptions = {}): OpenApiDocument {
+    return buildOpenApiDocument(this, options);
   }
 
   getBackend(name: string): AuthenticationBackend {
@@ -306,7 +329,9 @@ export class Auth<U extends BaseUser = BaseUser> {
     const principal = principalOf(resolution);
     if (!principal) throw this.unauthenticatedError(action, resolution);
     if (!hasAllScopes(principal.scopes, scopes)) {
-      const headers: Record<string, string> = this.hasBearerBackend ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` } : {};
+      const headers: Record<string, string> = this.hasBearerBackend
+        ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` }
+        : {};
       throw new InsufficientScopeError(scopes, headers);
     }
     return true;
@@ -317,4 +342,16 @@ export class Auth<U extends BaseUser = BaseUser> {
 function principalOf<U extends BaseUser>(resolution: Resolution<U>): Principal<U> | null {
   if (resolution.refusal) throw resolution.refusal;
   return resolution.principal;
+}
+
+/** RFC 6749 scope-token: printable ASCII without space, `"` or `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function checkDeclaredScopes(scopes: Record<string, string>): Record<string, string> {
+  for (const [name, description] of Object.entries(scopes)) {
+    if (!SCOPE_TOKEN.test(name))
+      throw new AuthConfigurationError(`Auth.configure: scope "${name}" is not a valid OAuth2 scope (printable ASCII without spaces, quotes or backslashes).`);
+    if (typeof description !== 'string') throw new AuthConfigurationError(`Auth.configure: scopes["${name}"] must be its description (a string).`);
+  }
+  return { ...scopes };
 }

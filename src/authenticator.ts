@@ -115,7 +115,11 @@ export class Authenticator<U extends BaseUser> {
       try {
         backend.transport.checkRequest?.(exchange);
       } catch (error) {
-        return { principal: null, bearerRejected, refusal: toClientError(error, this.reportFailure, `checking the request for the "${backend.name}" backend`, exchange.ip) };
+        return {
+          principal: null,
+          bearerRejected,
+          refusal: toClientError(error, this.reportFailure, `checking the request for the "${backend.name}" backend`, exchange.ip),
+        };
       }
       return { principal, bearerRejected: false };
     }

@@ -65,6 +65,7 @@ function refreshSettings(options: RefreshOptions): RefreshSettings {
   const lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_REFRESH_LIFETIME_SECONDS;
   const reuseIntervalSeconds = options.reuseIntervalSeconds ?? 0;
   if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) throw new AuthConfigurationError('refresh.lifetimeSeconds must be a positive number.');
-  if (!Number.isFinite(reuseIntervalSeconds) || reuseIntervalSeconds < 0) throw new AuthConfigurationError('refresh.reuseIntervalSeconds must be a number ≥ 0.');
+  if (!Number.isFinite(reuseIntervalSeconds) || reuseIntervalSeconds < 0)
+    throw new AuthConfigurationError('refresh.reuseIntervalSeconds must be a number ≥ 0.');
   return { lifetimeSeconds, reuseIntervalSeconds, store: options.store, cookiePath: options.cookiePath };
 }

@@ -72,9 +72,7 @@ export class AuthHttpError extends HttpError {
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: unknown } {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 
@@ -241,7 +239,7 @@ export class UserHookError extends AuthHttpError {
     readonly cause: unknown,
   ) {
     super(500, ErrorCode.USER_HOOK_FAILED, `The change was saved, but the ${hook} hook failed.`);
-    const causeStack = cause instanceof Error ? cause.stack ?? String(cause) : String(cause);
+    const causeStack = cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause);
     // Not enumerable, as on every AuthHttpError: a client body never carries it.
     Object.defineProperty(this, 'stack', { value: `UserHookError: ${this.message}\nCaused by: ${causeStack}`, enumerable: false, writable: true });
   }

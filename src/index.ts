@@ -5,7 +5,15 @@ import { installRoutingPatches } from './routing/patches';
 installRoutingPatches();
 
 export { Auth, type AuthOptions } from './auth';
-export { AuthenticationBackend, DEFAULT_REFRESH_LIFETIME_SECONDS, type AuthenticationBackendOptions, type RefreshOptions, type RefreshSettings } from './backend';
+export type { OpenApiOptions } from './openapi/build-document';
+export type { OpenApiDocument } from './openapi/document-types';
+export {
+  AuthenticationBackend,
+  DEFAULT_REFRESH_LIFETIME_SECONDS,
+  type AuthenticationBackendOptions,
+  type RefreshOptions,
+  type RefreshSettings,
+} from './backend';
 export type { Principal } from './authenticator';
 
 export type { Transport, LoginResponseBody, RefreshHandout } from './transports/transport';
@@ -20,13 +28,7 @@ export { DatabaseRevocationStore } from './strategies/revocation/database';
 export { RedisRevocationStore, type RedisRevocationStoreOptions, type RedisRevocationClient } from './strategies/revocation/redis';
 export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-keys';
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
-export {
-  RedisStrategy,
-  DEFAULT_REDIS_KEY_PREFIX,
-  type RedisStrategyOptions,
-  type RedisClientLike,
-  type RedisMultiLike,
-} from './strategies/redis';
+export { RedisStrategy, DEFAULT_REDIS_KEY_PREFIX, type RedisStrategyOptions, type RedisClientLike, type RedisMultiLike } from './strategies/redis';
 
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';
@@ -40,7 +42,15 @@ export { RedisSessionStore, DEFAULT_REDIS_SESSION_PREFIX, type RedisSessionStore
 export { Sessions } from './sessions/sessions';
 export { logUserIn, type LogInOptions } from './sessions/issue-login';
 
-export { UserManager, PROTECTED_USER_FIELDS, type UserManagerContext, type UserCreate, type UserUpdate, type UserChanges, type OperationOptions } from './users/user-manager';
+export {
+  UserManager,
+  PROTECTED_USER_FIELDS,
+  type UserManagerContext,
+  type UserCreate,
+  type UserUpdate,
+  type UserChanges,
+  type OperationOptions,
+} from './users/user-manager';
 export { type UserStore, TypeOrmUserStore } from './users/user-store';
 export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';

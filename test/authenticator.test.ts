@@ -27,14 +27,23 @@ function user(id: string, fields: Partial<BaseUser> = {}): BaseUser {
   return Object.assign(new User(), { id, email: `${id}@example.com`, isActive: true, isSuperuser: false, isVerified: true, scopes: [] }, fields);
 }
 
-const users: Record<string, BaseUser> = { alice: user('alice'), bob: user('bob'), off: user('off', { isActive: false }), root: user('root', { isSuperuser: true }) };
+const users: Record<string, BaseUser> = {
+  alice: user('alice'),
+  bob: user('bob'),
+  off: user('off', { isActive: false }),
+  root: user('root', { isSuperuser: true }),
+};
 const outage = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
 
 function setup(first: TableStrategy, second: TableStrategy, firstTransport: 'bearer' | 'cookie' = 'bearer') {
   const rejected: string[] = [];
   const failures: unknown[] = [];
   const backends = [
-    new AuthenticationBackend({ name: 'first', transport: firstTransport === 'bearer' ? new BearerTransport({ tokenUrl: '/a' }) : new CookieTransport(), strategy: first }),
+    new AuthenticationBackend({
+      name: 'first',
+      transport: firstTransport === 'bearer' ? new BearerTransport({ tokenUrl: '/a' }) : new CookieTransport(),
+      strategy: first,
+    }),
     new AuthenticationBackend({ name: 'second', transport: new BearerTransport({ tokenUrl: '/b' }), strategy: second }),
   ];
   const loads: string[] = [];
@@ -78,7 +87,10 @@ describe('Authenticator (isolated)', () => {
   });
 
   it('inactive and unknown users are never authenticated', async () => {
-    const { authenticator, rejected } = setup(new TableStrategy({ t: { userId: 'off', scopes: [] } }), new TableStrategy({ t: { userId: 'ghost', scopes: [] } }));
+    const { authenticator, rejected } = setup(
+      new TableStrategy({ t: { userId: 'off', scopes: [] } }),
+      new TableStrategy({ t: { userId: 'ghost', scopes: [] } }),
+    );
     expect((await authenticator.resolve(bearer('t'))).principal).to.equal(null);
     expect(rejected).to.deep.equal(['first:inactive_user', 'second:unknown_user']);
   });
@@ -105,7 +117,10 @@ describe('Authenticator (isolated)', () => {
     const bug = new TypeError('bug');
     const second = new TableStrategy({ t: { userId: 'bob', scopes: [] } });
     const { authenticator, failures } = setup(new TableStrategy({ t: bug }), second);
-    const error = await authenticator.resolve(bearer('t')).then(() => null, (e: { httpCode?: number; code?: string }) => e);
+    const error = await authenticator.resolve(bearer('t')).then(
+      () => null,
+      (e: { httpCode?: number; code?: string }) => e,
+    );
     expect(error?.httpCode).to.equal(500);
     expect(error?.code).to.equal('INTERNAL_ERROR');
     expect(failures).to.deep.equal([bug]);
@@ -123,7 +138,7 @@ describe('Authenticator (isolated)', () => {
     expect(loads).to.deep.equal(['alice']);
   });
 
-  it("a cookie-authenticated unsafe request from a foreign origin is refused with CSRF_FAILED, not authenticated", async () => {
+  it('a cookie-authenticated unsafe request from a foreign origin is refused with CSRF_FAILED, not authenticated', async () => {
     const { authenticator } = setup(new TableStrategy({ c: { userId: 'alice', scopes: [] } }), new TableStrategy({}), 'cookie');
     const resolution = await authenticator.resolve(new FakeExchange({ Cookie: 'rcauth=c', Origin: 'https://evil.example' }, 'POST'));
     expect(resolution.principal).to.equal(null);

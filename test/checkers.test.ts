@@ -2,7 +2,17 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
-import { AccessToken, Auth, AuthConfigurationError, AuthenticationBackend, BearerTransport, CookieTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore } from '../src';
+import {
+  AccessToken,
+  Auth,
+  AuthConfigurationError,
+  AuthenticationBackend,
+  BearerTransport,
+  CookieTransport,
+  DatabaseStrategy,
+  JwtStrategy,
+  TypeOrmUserStore,
+} from '../src';
 import { buildApp, createUser, makeDataSource, PASSWORD, SECRET, type TestApp, User } from './support/app';
 import { bearerToken, cookieFrom } from './support/http';
 
@@ -77,7 +87,7 @@ describe('authorizationChecker / currentUserChecker', () => {
     expect(userLoads).to.equal(1);
   });
 
-  it('@CurrentUser({ required: true }) answers 401 UNAUTHORIZED in the library\'s shape without a user', async () => {
+  it("@CurrentUser({ required: true }) answers 401 UNAUTHORIZED in the library's shape without a user", async () => {
     const res = await request(t.app).get('/twice/required');
     expect(res.status).to.equal(401);
     expect(res.body).to.deep.equal({ code: 'UNAUTHORIZED', message: 'Authentication required.' });
@@ -157,7 +167,10 @@ describe('auth.createToken and auth.middleware()', () => {
     });
     expect((await request(koa.callback()).get('/plain')).body).to.deep.equal({ email: null, scopes: null });
     const token = await t.auth.createToken(user, { scopes: ['items:write'] });
-    expect((await request(koa.callback()).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
+    expect((await request(koa.callback()).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({
+      email: 'code@example.com',
+      scopes: ['items:write'],
+    });
   });
 
   it('a request the middleware refuses (cookie CSRF) gets its status from Koa and Express themselves', async () => {
@@ -177,7 +190,9 @@ describe('auth.createToken and auth.middleware()', () => {
     const expressRes = await request(app).post('/x').set('Cookie', cookie).set('Origin', 'https://evil.example');
     expect(expressRes.status).to.equal(403);
     expect(expressRes.body.code).to.equal('CSRF_FAILED');
-    expect(expressRes.body.message).to.match(/^Cross-site request from https:\/\/evil\.example refused: it is not this app's origin \(http:\/\/127\.0\.0\.1:\d+\)/);
+    expect(expressRes.body.message).to.match(
+      /^Cross-site request from https:\/\/evil\.example refused: it is not this app's origin \(http:\/\/127\.0\.0\.1:\d+\)/,
+    );
     expect(expressRes.body.message).to.include("CookieTransport({ trustedOrigins: ['https://evil.example'] })");
   });
 
@@ -187,7 +202,10 @@ describe('auth.createToken and auth.middleware()', () => {
     app.get('/plain', (req: any, res) => res.json({ email: req.user?.email ?? null, scopes: req.auth?.scopes ?? null }));
     expect((await request(app).get('/plain')).body).to.deep.equal({ email: null, scopes: null });
     const token = await t.auth.createToken(user, { scopes: ['items:write'] });
-    expect((await request(app).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({ email: 'code@example.com', scopes: ['items:write'] });
+    expect((await request(app).get('/plain').set('Authorization', `Bearer ${token}`)).body).to.deep.equal({
+      email: 'code@example.com',
+      scopes: ['items:write'],
+    });
   });
 
   it('once a request is resolved, the checkers answer at once, and refuse by rejection, never by a synchronous throw', async () => {
@@ -219,7 +237,8 @@ describe('auth.createToken and auth.middleware()', () => {
 
 describe('configuration errors are refused at configure time', () => {
   const base = () => ({ dataSource: makeDataSource(), userEntity: User, secret: SECRET });
-  const jwtBackend = (name: string) => new AuthenticationBackend({ name, transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) });
+  const jwtBackend = (name: string) =>
+    new AuthenticationBackend({ name, transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) });
 
   it('refuses duplicate backend names, no backends, and a short secret', () => {
     expect(() => Auth.configure({ ...base(), backends: [jwtBackend('a'), jwtBackend('a')] })).to.throw(/two backends are named "a"/);
@@ -234,13 +253,28 @@ describe('configuration errors are refused at configure time', () => {
   it('validates every lifetime option the same way at configuration time (one hour by default)', () => {
     const bad = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '3600' as unknown as number];
     for (const value of bad) {
-      expect(() => new DatabaseStrategy({ lifetimeSeconds: value }), `DatabaseStrategy ${String(value)}`).to.throw(AuthConfigurationError, /DatabaseStrategy: lifetimeSeconds must be a positive number of seconds, or null/);
-      expect(() => new CookieTransport({ cookieMaxAge: value }), `CookieTransport ${String(value)}`).to.throw(AuthConfigurationError, /CookieTransport: cookieMaxAge/);
+      expect(() => new DatabaseStrategy({ lifetimeSeconds: value }), `DatabaseStrategy ${String(value)}`).to.throw(
+        AuthConfigurationError,
+        /DatabaseStrategy: lifetimeSeconds must be a positive number of seconds, or null/,
+      );
+      expect(() => new CookieTransport({ cookieMaxAge: value }), `CookieTransport ${String(value)}`).to.throw(
+        AuthConfigurationError,
+        /CookieTransport: cookieMaxAge/,
+      );
       expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: value }), `JwtStrategy ${String(value)}`).to.throw(AuthConfigurationError);
-      expect(() => Auth.configure({ ...base(), resetTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(AuthConfigurationError, /resetTokenLifetimeSeconds/);
-      expect(() => Auth.configure({ ...base(), verifyTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(AuthConfigurationError, /verifyTokenLifetimeSeconds/);
+      expect(() => Auth.configure({ ...base(), resetTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(
+        AuthConfigurationError,
+        /resetTokenLifetimeSeconds/,
+      );
+      expect(() => Auth.configure({ ...base(), verifyTokenLifetimeSeconds: value, backends: [jwtBackend('a')] })).to.throw(
+        AuthConfigurationError,
+        /verifyTokenLifetimeSeconds/,
+      );
     }
-    expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: null as unknown as number })).to.throw(AuthConfigurationError, /JwtStrategy: lifetimeSeconds must be a positive number of seconds\.$/);
+    expect(() => new JwtStrategy({ secret: SECRET, lifetimeSeconds: null as unknown as number })).to.throw(
+      AuthConfigurationError,
+      /JwtStrategy: lifetimeSeconds must be a positive number of seconds\.$/,
+    );
     expect(new DatabaseStrategy().lifetimeSeconds).to.equal(3600);
     expect(new DatabaseStrategy({ lifetimeSeconds: null }).lifetimeSeconds).to.equal(null);
     expect(new CookieTransport().cookieMaxAge).to.equal(3600);
@@ -252,7 +286,12 @@ describe('configuration errors are refused at configure time', () => {
     const { DataSource } = await import('typeorm');
     const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User], synchronize: true });
     const strategy = new DatabaseStrategy();
-    Auth.configure({ dataSource, userEntity: User, secret: SECRET, backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/' }), strategy })] });
+    Auth.configure({
+      dataSource,
+      userEntity: User,
+      secret: SECRET,
+      backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/' }), strategy })],
+    });
     await dataSource.initialize();
     try {
       let error: unknown;

@@ -106,8 +106,14 @@ describe('Cookie transport + database strategy', () => {
       expect(res.status).to.equal(403);
       expect(res.body.message).to.match(/^Cookie login from http:\/\/localhost:5173 refused: it is not this app's origin/);
       expect(res.body.message).to.include("CookieTransport({ trustedOrigins: ['http://localhost:5173'] })");
-      const sandboxed = await request(t.app).post('/auth/cookie/login').set('Origin', 'null').type('form').send({ username: 'cookie@example.com', password: PASSWORD });
-      expect(sandboxed.body.message).to.equal('Cookie login from an unknown origin refused: its origin is null or unreadable. If that front end is yours, add it to CookieTransport({ trustedOrigins }).');
+      const sandboxed = await request(t.app)
+        .post('/auth/cookie/login')
+        .set('Origin', 'null')
+        .type('form')
+        .send({ username: 'cookie@example.com', password: PASSWORD });
+      expect(sandboxed.body.message).to.equal(
+        'Cookie login from an unknown origin refused: its origin is null or unreadable. If that front end is yours, add it to CookieTransport({ trustedOrigins }).',
+      );
     });
   });
 
@@ -145,7 +151,7 @@ describe('Cookie transport + database strategy', () => {
 });
 
 describe('Cookie transport: trusted origins, trust proxy, cookie-only apps', () => {
-  it('honours trusted origins and Express trust proxy for the app\'s own origin', async () => {
+  it("honours trusted origins and Express trust proxy for the app's own origin", async () => {
     const t2 = await buildApp({
       backends: [
         new (require('../src').AuthenticationBackend)({
@@ -180,7 +186,6 @@ describe('Cookie transport: trusted origins, trust proxy, cookie-only apps', () 
       await t2.close();
     }
   });
-
 });
 
 describe('Cookie transport: signed double-submit CSRF tokens', () => {
@@ -222,7 +227,12 @@ describe('Cookie transport: signed double-submit CSRF tokens', () => {
       return req;
     };
     expect((await post({ 'X-CSRF-Token': mine.csrf })).status).to.equal(201);
-    for (const headers of [{} as Record<string, string>, { 'X-CSRF-Token': theirs.csrf }, { 'X-CSRF-Token': `${mine.csrf.slice(0, -1)}${mine.csrf.endsWith('A') ? 'B' : 'A'}` }, { 'X-CSRF-Token': 'x'.repeat(500) }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { 'X-CSRF-Token': theirs.csrf },
+      { 'X-CSRF-Token': `${mine.csrf.slice(0, -1)}${mine.csrf.endsWith('A') ? 'B' : 'A'}` },
+      { 'X-CSRF-Token': 'x'.repeat(500) },
+    ]) {
       const res = await post(headers);
       expect(res.status, JSON.stringify(headers).slice(0, 60)).to.equal(403);
       expect(res.body.code).to.equal('CSRF_FAILED');

@@ -243,7 +243,14 @@ const SNAKE_SHAPE: Shape = {
 function shapesDataSource(kind: DataSourceKind, entities: Function[], extra: Partial<DataSourceOptions> = {}): DataSource {
   const all = [...entities, AccessToken];
   if (kind === 'postgres') {
-    return new DataSource({ type: 'postgres', url: process.env.TEST_DATABASE_URL, entities: all, synchronize: true, dropSchema: true, ...extra } as DataSourceOptions);
+    return new DataSource({
+      type: 'postgres',
+      url: process.env.TEST_DATABASE_URL,
+      entities: all,
+      synchronize: true,
+      dropSchema: true,
+      ...extra,
+    } as DataSourceOptions);
   }
   return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: all, synchronize: true, ...extra } as DataSourceOptions);
 }

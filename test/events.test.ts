@@ -27,7 +27,8 @@ describe('auth events', () => {
     await createUser(t.auth, { email: 'events@example.com' });
     // Everything the library prints while the suite runs is kept, to look for secrets in it.
     for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
-      console[name] = (...args: unknown[]) => void output.push(args.map((a) => (a instanceof Error ? `${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      console[name] = (...args: unknown[]) =>
+        void output.push(args.map((a) => (a instanceof Error ? `${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
     }
   });
   after(async () => {

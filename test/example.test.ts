@@ -83,6 +83,40 @@ describe('example app (examples/app.ts)', () => {
     expect(text).not.to.contain('AUTH_SECRET is not set');
   });
 
+  it('serves its OpenAPI document at /openapi.json (valid, one scheme per backend, the declared scopes) and Swagger UI at /docs from its own files', async () => {
+    const res = await request(url).get('/openapi.json');
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.match(/^application\/json/);
+    const { Validator } = require('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(res.body);
+    expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
+    expect(res.body.components.securitySchemes.jwt.flows.password).to.deep.equal({
+      tokenUrl: '/auth/jwt/login',
+      scopes: {
+        superuser: 'Administer users (every superuser has it).',
+        'items:read': 'Read items (every user may be granted it)',
+        'items:write': 'Create and change items',
+      },
+    });
+    expect(res.body.components.securitySchemes.cookie).to.deep.include({ type: 'apiKey', in: 'cookie', name: 'rcauth' });
+    expect(res.body.paths['/items/admin'].get.security).to.deep.equal([{ jwt: ['items:write'] }, { cookie: [] }]);
+    expect(res.body.paths).not.to.have.property('/docs');
+
+    const docs = await request(url).get('/docs');
+    expect(docs.status).to.equal(200);
+    expect(docs.headers['content-security-policy']).to.contain("script-src 'self'");
+    const assets = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets).to.have.members([
+      '/docs/assets/swagger-ui.css',
+      '/docs/assets/favicon-32x32.png',
+      '/docs/assets/swagger-ui-bundle.js',
+      '/docs/assets/init.js',
+    ]);
+    for (const asset of assets) expect((await request(url).get(asset)).status, asset).to.equal(200);
+    expect((await request(url).get('/docs/assets/index.html')).status, 'only the listed files').to.equal(404);
+    expect((await request(url).get('/docs/assets/..%2Fpackage.json')).status).to.equal(404);
+  });
+
   it('serves the HTML page that logs in through the cookie backend', async () => {
     const res = await request(url).get('/');
     expect(res.status).to.equal(200);
@@ -121,7 +155,11 @@ describe('example app (examples/app.ts)', () => {
   it('logs the demo user in with the cookie backend as the page does, then out', async () => {
     // What the page's same-origin fetch sends: a form body and the page's own Origin.
     const origin = url;
-    const login = await request(url).post('/auth/cookie/login').set('Origin', origin).type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const login = await request(url)
+      .post('/auth/cookie/login')
+      .set('Origin', origin)
+      .type('form')
+      .send({ username: DEMO_USER.email, password: DEMO_USER.password });
     expect(login.status, JSON.stringify(login.body)).to.equal(204);
     const setCookie = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth='))!;
     expect(setCookie).to.match(/HttpOnly/i);
@@ -138,14 +176,18 @@ describe('example app (examples/app.ts)', () => {
     expect(after.status, 'the session row is deleted at logout').to.equal(401);
   });
 
-  it('gives JWT logins 5-minute access tokens and a refresh token; the page\'s sessions can be listed, refreshed and ended', async () => {
+  it("gives JWT logins 5-minute access tokens and a refresh token; the page's sessions can be listed, refreshed and ended", async () => {
     const jwtLogin = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
     expect(jwtLogin.body.expires_in).to.equal(300);
     const renewed = await request(url).post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: jwtLogin.body.refresh_token });
     expect(renewed.status, JSON.stringify(renewed.body)).to.equal(200);
 
     const origin = url;
-    const login = await request(url).post('/auth/cookie/login').set('Origin', origin).type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const login = await request(url)
+      .post('/auth/cookie/login')
+      .set('Origin', origin)
+      .type('form')
+      .send({ username: DEMO_USER.email, password: DEMO_USER.password });
     const cookie = cookieFrom(login)!;
     const refreshCookie = cookieFrom(login, 'rcauth_refresh')!;
     expect((login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth_refresh='))).to.contain('Path=/auth/cookie/refresh');
@@ -165,13 +207,19 @@ describe('example app (examples/app.ts)', () => {
     expect((await request(url).delete('/auth/sessions').set('Origin', origin).set('Cookie', newCookie)).status).to.equal(204);
     const left = await request(url).get('/auth/sessions').set('Cookie', newCookie);
     expect(left.body.map((s: any) => s.id)).to.deep.equal([mine.id]);
-    expect((await request(url).post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: renewed.body.refresh_token })).status).to.equal(400);
+    expect(
+      (await request(url).post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: renewed.body.refresh_token })).status,
+    ).to.equal(400);
     expect((await request(url).delete(`/auth/sessions/${mine.id}`).set('Origin', origin).set('Cookie', newCookie)).status).to.equal(204);
     expect((await request(url).get('/items').set('Cookie', newCookie)).status).to.equal(401);
   });
 
   it('refuses a cross-site login form (login CSRF)', async () => {
-    const res = await request(url).post('/auth/cookie/login').set('Origin', 'http://evil.example').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const res = await request(url)
+      .post('/auth/cookie/login')
+      .set('Origin', 'http://evil.example')
+      .type('form')
+      .send({ username: DEMO_USER.email, password: DEMO_USER.password });
     expect(res.status).to.equal(403);
     expect(res.body.code).to.equal('CSRF_FAILED');
   });
@@ -189,7 +237,10 @@ describe('example app (examples/app.ts)', () => {
     expect(admin.status).to.equal(200);
     expect(admin.body).to.deep.equal({ ok: true });
 
-    const narrow = await request(url).post('/auth/jwt/login').type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password, scope: 'items:read' });
+    const narrow = await request(url)
+      .post('/auth/jwt/login')
+      .type('form')
+      .send({ username: DEMO_USER.email, password: DEMO_USER.password, scope: 'items:read' });
     const refused = await request(url).get('/items/admin').set('Authorization', `Bearer ${narrow.body.access_token}`);
     expect(refused.status).to.equal(403);
     expect(refused.body.code).to.equal('INSUFFICIENT_SCOPE');
@@ -257,7 +308,12 @@ describe('example app (examples/app.ts)', () => {
     await example.close();
 
     lines.length = 0;
-    example = await startExample({ port: 0, database: join(dir, 'app.sqlite'), mailer: { send: (mail) => void mails.push(mail) }, log: (line) => lines.push(line) });
+    example = await startExample({
+      port: 0,
+      database: join(dir, 'app.sqlite'),
+      mailer: { send: (mail) => void mails.push(mail) },
+      log: (line) => lines.push(line),
+    });
     url = baseUrl(example.server);
     expect(lines.join('\n')).to.contain('WARNING: AUTH_SECRET is not set');
 
@@ -303,7 +359,14 @@ describe('example app on PostgreSQL and Redis (DATABASE_URL / REDIS_URL)', () =>
   it('with OIDC_DEMO: "Sign in with a local provider" clicks through a real social login against the local OpenID provider', async () => {
     const lines: string[] = [];
     const demoDir = mkdtempSync(join(tmpdir(), 'rca-example-oidc-'));
-    const demo = await startExample({ port: 0, database: join(demoDir, 'app.sqlite'), secret: SECRET, oidcDemo: true, mailer: { send: () => undefined }, log: (line) => lines.push(line) });
+    const demo = await startExample({
+      port: 0,
+      database: join(demoDir, 'app.sqlite'),
+      secret: SECRET,
+      oidcDemo: true,
+      mailer: { send: () => undefined },
+      log: (line) => lines.push(line),
+    });
     try {
       const appUrl = demo.url.replace('localhost', '127.0.0.1');
       const browser = new Browser();

@@ -141,7 +141,10 @@ describe('faults: Redis goes away while requests flow', () => {
     const statuses = await traffic.stop();
 
     expect(statuses.length).to.be.greaterThan(3);
-    expect(statuses.filter((s) => s !== 200 && s !== 503), `statuses seen: ${[...new Set(statuses)].join(', ')}`).to.deep.equal([]);
+    expect(
+      statuses.filter((s) => s !== 200 && s !== 503),
+      `statuses seen: ${[...new Set(statuses)].join(', ')}`,
+    ).to.deep.equal([]);
     expect(statuses).to.include(503);
     expect(statuses[statuses.length - 1]).to.equal(200);
     // Logging in works again too.
@@ -225,7 +228,10 @@ describe('faults: PostgreSQL goes away while requests flow', () => {
     await sleep(200);
     const statuses = await traffic.stop();
 
-    expect(statuses.filter((s) => s !== 200 && s !== 503), `statuses seen: ${[...new Set(statuses)].join(', ')}`).to.deep.equal([]);
+    expect(
+      statuses.filter((s) => s !== 200 && s !== 503),
+      `statuses seen: ${[...new Set(statuses)].join(', ')}`,
+    ).to.deep.equal([]);
     expect(statuses).to.include(503);
     expect((await items(jwtToken)).status).to.equal(200);
     expect((await login('db')).status).to.equal(200);

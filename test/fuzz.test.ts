@@ -23,7 +23,7 @@ import { userControllers } from './support/user-routes';
 
 // The module object jsonwebtoken's callers use (`import jwt from 'jsonwebtoken'` compiles to a
 // property lookup on it at call time), so wrapping its functions here counts every parse.
- 
+
 const jsonwebtoken = require('jsonwebtoken') as typeof import('jsonwebtoken');
 
 /**
@@ -195,7 +195,13 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
   before(async () => {
     hasher = new CountingHasher();
     logger = new CountingLogger();
-    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation], synchronize: true, logger });
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, AccessToken, JwtRevocation],
+      synchronize: true,
+      logger,
+    });
     t = await buildApp({ dataSource, passwordHasher: hasher, rateLimits: false, extraControllers: userControllers });
     user = await createUser(t.auth, { email });
     accessToken = await t.auth.createToken(user, { backend: 'jwt' });
@@ -226,7 +232,12 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
   /** Every route that reads a password, with a body carrying `password`. */
   const passwordRoutes = (password: string) => [
     { method: 'post', path: '/auth/jwt/login', type: 'application/json', body: JSON.stringify({ username: email, password }) },
-    { method: 'post', path: '/auth/cookie/login', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ username: email, password }).toString() },
+    {
+      method: 'post',
+      path: '/auth/cookie/login',
+      type: 'application/x-www-form-urlencoded',
+      body: new URLSearchParams({ username: email, password }).toString(),
+    },
     { method: 'post', path: '/auth/register', type: 'application/json', body: JSON.stringify({ email: 'new.limits@example.com', password }) },
     { method: 'post', path: '/auth/reset-password', type: 'application/json', body: JSON.stringify({ token: resetToken, password }) },
     { method: 'patch', path: '/users/me', type: 'application/json', body: JSON.stringify({ password }) },
@@ -256,14 +267,20 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
       '/users/me': [400, 'UPDATE_USER_INVALID_PASSWORD'],
     };
     for (const route of passwordRoutes(overPolicy).map((r, i) => (i < 2 ? passwordRoutes(overLogin)[i] : r))) {
-      const res = await (request(t.app) as any)[route.method](route.path).set({ 'content-type': route.type, authorization: `Bearer ${accessToken}` }).send(route.body);
+      const agent = request(t.app) as any;
+      const res = await agent[route.method](route.path)
+        .set({ 'content-type': route.type, authorization: `Bearer ${accessToken}` })
+        .send(route.body);
       expect([res.status, res.body.code], route.path).to.deep.equal(expected[route.path]);
     }
     expect(hasher.calls).to.deep.equal([]);
   });
 
   it('(control) passwords at the caps do reach the hasher, so the counts above mean something', async () => {
-    const res = await request(t.app).post('/auth/jwt/login').type('form').send({ username: email, password: 'q'.repeat(LOGIN_CAP) });
+    const res = await request(t.app)
+      .post('/auth/jwt/login')
+      .type('form')
+      .send({ username: email, password: 'q'.repeat(LOGIN_CAP) });
     expect(res.body.code).to.equal('LOGIN_BAD_CREDENTIALS');
     expect(hasher.calls).to.deep.equal([{ op: 'verify', length: LOGIN_CAP }]);
     hasher.calls.length = 0;
@@ -302,7 +319,13 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
     expect((await request(t.app).get('/items').set('Cookie', `rcauth=${huge}`)).status).to.equal(401);
     expect(logger.queries).to.deep.equal([]);
     // (control) a well-formed unknown token is looked up, so the count above means something
-    expect((await request(t.app).get('/items').set('Authorization', `Bearer ${'A'.repeat(43)}`)).status).to.equal(401);
+    expect(
+      (
+        await request(t.app)
+          .get('/items')
+          .set('Authorization', `Bearer ${'A'.repeat(43)}`)
+      ).status,
+    ).to.equal(401);
     expect(logger.queries.length).to.be.greaterThan(0);
   });
 
@@ -314,17 +337,33 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
     const reset = await countingJwtParses(() => request(t.app).post('/auth/reset-password').send({ token: bigReset, password: PASSWORD }));
     expect([reset.result.status, reset.result.body.code, reset.parses]).to.deep.equal([400, 'VALIDATION_ERROR', 0]);
     // (control) a short bad token is parsed, and refused with the route's own code
-    const short = await countingJwtParses(() => request(t.app).post('/auth/verify').send({ token: `${resetToken}x` }));
+    const short = await countingJwtParses(() =>
+      request(t.app)
+        .post('/auth/verify')
+        .send({ token: `${resetToken}x` }),
+    );
     expect([short.result.status, short.result.body.code]).to.deep.equal([400, 'VERIFY_USER_BAD_TOKEN']);
     expect(short.parses).to.be.greaterThan(0);
   });
 
   it(`every body route answers 413 past ${MAX_BODY_BYTES} bytes (declared or chunked) and reads a body at the limit`, async () => {
-    const routes = ['/auth/jwt/login', '/auth/db/login', '/auth/cookie/login', '/auth/register', '/auth/verify', '/auth/reset-password', '/auth/forgot-password', '/auth/request-verify-token'];
+    const routes = [
+      '/auth/jwt/login',
+      '/auth/db/login',
+      '/auth/cookie/login',
+      '/auth/register',
+      '/auth/verify',
+      '/auth/reset-password',
+      '/auth/forgot-password',
+      '/auth/request-verify-token',
+    ];
     // {"x":"…"} of exactly `size` bytes: an unknown field, so a body that is read fails validation.
     const bodyOf = (size: number) => JSON.stringify({ x: 'y'.repeat(size - 8) });
     for (const path of routes) {
-      const over = await request(t.app).post(path).set('content-type', 'application/json').send(bodyOf(MAX_BODY_BYTES + 1));
+      const over = await request(t.app)
+        .post(path)
+        .set('content-type', 'application/json')
+        .send(bodyOf(MAX_BODY_BYTES + 1));
       expect([over.status, over.body.code], path).to.deep.equal([413, 'PAYLOAD_TOO_LARGE']);
       const chunked = await sendChunked(url, 'POST', path, { 'content-type': 'application/json' }, bodyOf(MAX_BODY_BYTES + 1));
       expect([chunked.status, chunked.body.code], `${path} (chunked)`).to.deep.equal([413, 'PAYLOAD_TOO_LARGE']);

@@ -38,7 +38,7 @@ class MapUserStore implements UserStore<User> {
 }
 
 describe('a custom UserStore (no database at all)', () => {
-  it('logs in, authenticates and refuses through the app\'s own store', async () => {
+  it("logs in, authenticates and refuses through the app's own store", async () => {
     const store = new MapUserStore();
     const { Auth } = await import('../src');
     const auth = Auth.configure<User>({
@@ -61,7 +61,12 @@ describe('a custom UserStore (no database at all)', () => {
   it('refuses a configuration with neither a dataSource + userEntity nor a userStore', async () => {
     const { Auth } = await import('../src');
     expect(() =>
-      Auth.configure({ secret: SECRET, backends: [new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) })] }),
+      Auth.configure({
+        secret: SECRET,
+        backends: [
+          new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) }),
+        ],
+      }),
     ).to.throw(/userStore/);
   });
 });
@@ -84,7 +89,7 @@ class PagesController {
   }
 }
 
-describe('onUnauthenticated: the app\'s own error instead of the 401', () => {
+describe("onUnauthenticated: the app's own error instead of the 401", () => {
   let t: TestApp;
   before(async () => {
     t = await buildApp({
@@ -119,7 +124,7 @@ describe('onUnauthenticated: the app\'s own error instead of the 401', () => {
 });
 
 describe('the superuser pseudo-scope follows the column', () => {
-  it('a demoted superuser\'s earlier JWT loses `superuser` at once (no revocation store needed)', async () => {
+  it("a demoted superuser's earlier JWT loses `superuser` at once (no revocation store needed)", async () => {
     @JsonController('/root-only')
     class RootOnly {
       @Authorized(['superuser'])

@@ -7,7 +7,17 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { Column, DataSource, Entity, VirtualColumn } from 'typeorm';
-import { AuthenticationBackend, BaseUser, BearerTransport, DatabaseStrategy, JwtStrategy, TypeOrmUserStore, type AuthEvent, type Strategy, type TokenGrant } from '../src';
+import {
+  AuthenticationBackend,
+  BaseUser,
+  BearerTransport,
+  DatabaseStrategy,
+  JwtStrategy,
+  TypeOrmUserStore,
+  type AuthEvent,
+  type Strategy,
+  type TokenGrant,
+} from '../src';
 import { captureConsoleErrors } from './support/console';
 import { buildApp, createUser, makeDataSource, PASSWORD, SECRET, User, type TestApp } from './support/app';
 
@@ -28,7 +38,6 @@ function backendWith(strategy: Strategy): AuthenticationBackend {
   return new AuthenticationBackend({ name: 'broken', transport: new BearerTransport({ tokenUrl: '/auth/broken/login' }), strategy });
 }
 
-
 function expectInternal(res: request.Response, code = 'INTERNAL_ERROR'): void {
   expect(res.status, JSON.stringify(res.body)).to.equal(500);
   expect(Object.keys(res.body).sort()).to.deep.equal(['code', 'message']);
@@ -42,7 +51,9 @@ function expectLoggedOnce(calls: unknown[][], cause: RegExp): void {
   const error = calls[0].find((arg): arg is Error => arg instanceof Error);
   expect(error, 'the logged error').to.be.instanceOf(Error);
   expect(`${error!.message}\n${(error as any).cause?.message ?? ''}`).to.match(cause);
-  expect(error!.stack).to.be.a('string').and.match(/\n\s+at /);
+  expect(error!.stack)
+    .to.be.a('string')
+    .and.match(/\n\s+at /);
 }
 
 describe('internal errors: a bug is a logged 500, never a 503', () => {
@@ -56,7 +67,13 @@ describe('internal errors: a bug is a logged 500, never a 503', () => {
   }
 
   function defaultJwt(): AuthenticationBackend[] {
-    return [new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 3600 }) })];
+    return [
+      new AuthenticationBackend({
+        name: 'jwt',
+        transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+        strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 3600 }),
+      }),
+    ];
   }
 
   it('a store that throws a bug on read: 500 INTERNAL_ERROR, logged once with its stack, published once', async () => {

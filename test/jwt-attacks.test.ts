@@ -39,7 +39,9 @@ describe('JWT strategy: attacks on /items (401 UNAUTHORIZED, invalid_token)', ()
   }
 
   it('accepts the hand-forged control token (so the negative cases below test what they claim)', async () => {
-    const res = await request(t.app).get('/items').set('Authorization', `Bearer ${forge(header, goodPayload())}`);
+    const res = await request(t.app)
+      .get('/items')
+      .set('Authorization', `Bearer ${forge(header, goodPayload())}`);
     expect(res.status).to.equal(200);
   });
 
@@ -155,7 +157,11 @@ describe('JwtStrategy configuration and claims', () => {
     await verifier.write({ userId: 'u', scopes: [], lifetimeSeconds: 60 }).catch((e) => (refused = e));
     expect(String(refused)).to.match(/only verifies/);
     // Algorithm confusion: an HS256 token "signed" with the public key's PEM is refused.
-    const confused = forge({ alg: 'HS256', typ: 'at+jwt' }, { sub: 'u-2', aud: 'routing-controllers-auth:auth', exp: Math.floor(Date.now() / 1000) + 60 }, publicKey);
+    const confused = forge(
+      { alg: 'HS256', typ: 'at+jwt' },
+      { sub: 'u-2', aud: 'routing-controllers-auth:auth', exp: Math.floor(Date.now() / 1000) + 60 },
+      publicKey,
+    );
     expect(await verifier.read(confused)).to.deep.equal({ rejected: 'bad_signature' });
   });
 });

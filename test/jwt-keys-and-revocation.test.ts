@@ -18,12 +18,11 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 function keysFor(algorithm: JwtAlgorithm) {
   if (algorithm.startsWith('HS')) return { secret: randomBytes(64).toString('base64url') };
-  const pair =
-    algorithm.startsWith('ES')
-      ? generateKeyPairSync('ec', { namedCurve: { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }[algorithm as 'ES256'] })
-      : algorithm === 'PS384'
-        ? generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha384', mgf1HashAlgorithm: 'sha384', saltLength: 48 } as any)
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = algorithm.startsWith('ES')
+    ? generateKeyPairSync('ec', { namedCurve: { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }[algorithm as 'ES256'] })
+    : algorithm === 'PS384'
+      ? generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha384', mgf1HashAlgorithm: 'sha384', saltLength: 48 } as any)
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { secret: pair.privateKey, publicKey: pair.publicKey };
 }
 
@@ -94,7 +93,11 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = attacker.publicKey.export({ format: 'jwk' });
     const { sign } = await import('crypto');
-    for (const header of [{ alg: 'RS256', typ: 'at+jwt', jwk }, { alg: 'RS256', typ: 'at+jwt', jku: 'http://127.0.0.1:1/keys' }, { alg: 'RS256', typ: 'at+jwt', x5u: 'http://127.0.0.1:1/x5' }]) {
+    for (const header of [
+      { alg: 'RS256', typ: 'at+jwt', jwk },
+      { alg: 'RS256', typ: 'at+jwt', jku: 'http://127.0.0.1:1/keys' },
+      { alg: 'RS256', typ: 'at+jwt', x5u: 'http://127.0.0.1:1/x5' },
+    ]) {
       const signingInput = `${b64(header)}.${b64(payload)}`;
       const signature = sign('sha256', Buffer.from(signingInput), attacker.privateKey).toString('base64url');
       expect(await strategy.read(`${signingInput}.${signature}`)).to.deep.equal({ rejected: 'bad_signature' });
@@ -107,7 +110,11 @@ describe('JwtStrategy: algorithm families, rotation and confusion', () => {
   });
 });
 
-function revocationSuite(name: string, makeStore: () => Promise<{ store: RevocationStore; close(): Promise<void> }>, dataSourceKind: DataSourceKind = 'sqlite') {
+function revocationSuite(
+  name: string,
+  makeStore: () => Promise<{ store: RevocationStore; close(): Promise<void> }>,
+  dataSourceKind: DataSourceKind = 'sqlite',
+) {
   describe(`JWT revocation with ${name}`, () => {
     let t: TestApp;
     let user: User;

@@ -40,7 +40,12 @@ describe('POST /login', () => {
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ code: 'LOGIN_BAD_CREDENTIALS', message: 'Incorrect email or password.' });
     }
-    const headerSets = answers.map((r) => Object.keys(r.headers).filter((h) => !['date', 'etag'].includes(h)).sort().join());
+    const headerSets = answers.map((r) =>
+      Object.keys(r.headers)
+        .filter((h) => !['date', 'etag'].includes(h))
+        .sort()
+        .join(),
+    );
     expect(new Set(headerSets).size).to.equal(1);
   });
 
@@ -95,17 +100,29 @@ describe('POST /login', () => {
       ['a numeric password', (r) => r.send({ username: 'a@b.c', password: 12345678 }), 400, 'VALIDATION_ERROR'],
       ['an oversized body', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(64 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
       // Found by the fuzz suite: nesting that overflowed class-transformer, and a lone surrogate that made isEmail throw.
-      ['JSON nested 2000 deep', (r) => r.set('Content-Type', 'application/json').send(`{"username":${'['.repeat(2000)}1${']'.repeat(2000)},"password":"x"}`), 400, 'VALIDATION_ERROR'],
+      [
+        'JSON nested 2000 deep',
+        (r) => r.set('Content-Type', 'application/json').send(`{"username":${'['.repeat(2000)}1${']'.repeat(2000)},"password":"x"}`),
+        400,
+        'VALIDATION_ERROR',
+      ],
       ['a lone surrogate', (r) => r.set('Content-Type', 'application/json').send('{"username":"a\\ud800@b.c","password":"x"}'), 400, 'VALIDATION_ERROR'],
       ['an oversized password inside the limit', (r) => r.send({ username: 'a@b.c', password: 'x'.repeat(5000) }), 400, 'VALIDATION_ERROR'],
       // Koa's body parser (mounted by routing-controllers for every route) refuses proto-poisoned JSON itself.
-      ['__proto__ pollution', (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'), 400, DRIVER === 'koa' ? 'VALIDATION_ERROR' : 'LOGIN_BAD_CREDENTIALS'],
+      [
+        '__proto__ pollution',
+        (r) => r.set('Content-Type', 'application/json').send('{"__proto__": {"isSuperuser": true}, "username": "a@b.c", "password": "x"}'),
+        400,
+        DRIVER === 'koa' ? 'VALIDATION_ERROR' : 'LOGIN_BAD_CREDENTIALS',
+      ],
     ];
     it('a JSON login with `email` instead of `username`: one error saying what to send', async () => {
       const res = await request(t.app).post('/auth/jwt/login').send({ email: 'a@b.c', password: 'whatever it is' });
       expect(res.status).to.equal(400);
       expect(res.body.code).to.equal('VALIDATION_ERROR');
-      expect(res.body.details).to.deep.equal([{ field: 'username', errors: ['username is required (the email address). This route takes `username`, not `email`.'] }]);
+      expect(res.body.details).to.deep.equal([
+        { field: 'username', errors: ['username is required (the email address). This route takes `username`, not `email`.'] },
+      ]);
       const none = await request(t.app).post('/auth/jwt/login').send({ password: 'whatever it is' });
       expect(none.body.details).to.deep.equal([{ field: 'username', errors: ['username is required (the email address).'] }]);
     });

@@ -47,7 +47,10 @@ async function storeUserAndToken(dataSource: DataSource) {
     secret: SECRET,
     backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/login' }), strategy })],
   });
-  const user = await auth.userManager.create({ email: 'Migrated@Example.com', password: 'a passphrase for the schema test', scopes: ['items:write'] }, { safe: false });
+  const user = await auth.userManager.create(
+    { email: 'Migrated@Example.com', password: 'a passphrase for the schema test', scopes: ['items:write'] },
+    { safe: false },
+  );
   const token = await auth.createToken(user);
   return { user, token, grant: await strategy.read(token) };
 }
@@ -118,7 +121,10 @@ describe('migrations (ormconfig.ts + migrations/)', () => {
     expect(ran.length, 'at least the Init migration ran').to.be.greaterThan(0);
     expect(ran[0].name).to.match(/^Init\d+$/);
     const diff = await pendingQueries(dataSource);
-    expect(diff.upQueries.map((q) => q.query), 'entities and migrations agree').to.deep.equal([]);
+    expect(
+      diff.upQueries.map((q) => q.query),
+      'entities and migrations agree',
+    ).to.deep.equal([]);
     // And in SQL, not only in TypeORM's model of it: the tables and indexes the migrations made
     // are, statement for statement, what synchronize makes.
     const synchronized = await open('synchronized.sqlite', { synchronize: true });

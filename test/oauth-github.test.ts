@@ -50,7 +50,12 @@ describe('Social login with GitHub (a loopback server answering as GitHub’s AP
 
   before(async () => {
     github = await FakeGitHub.start(CLIENT);
-    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation, OAuthAccount], synchronize: true });
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, AccessToken, JwtRevocation, OAuthAccount],
+      synchronize: true,
+    });
     t = await buildApp({
       dataSource,
       extraControllers: [
@@ -117,13 +122,20 @@ describe('Social login with GitHub (a loopback server answering as GitHub’s AP
     const created = (await users().findOneBy({ email: 'newbie@example.com' }))!;
     expect(created.isVerified).to.equal(false); // isVerifiedByDefault, but GitHub did not verify the primary address
     const owner = (await users().findOneBy({ email: 'existing-owner@example.com' }))!;
-    expect((await links().findOneBy({ accountId: '9001' }))!.userId).to.equal(created.id).and.not.equal(owner.id);
+    expect((await links().findOneBy({ accountId: '9001' }))!.userId)
+      .to.equal(created.id)
+      .and.not.equal(owner.id);
   });
 
   it('associateByEmail with an unverified primary email matching an account → 400 OAUTH_USER_ALREADY_EXISTS', async () => {
     await createUser(t.auth, { email: 'unverified-match@example.com' });
     const browser = new Browser();
-    const impostor: GitHubTestUser = { id: 777, login: 'impostor', publicEmail: null, emails: [{ email: 'unverified-match@example.com', primary: true, verified: false, visibility: null }] };
+    const impostor: GitHubTestUser = {
+      id: 777,
+      login: 'impostor',
+      publicEmail: null,
+      emails: [{ email: 'unverified-match@example.com', primary: true, verified: false, visibility: null }],
+    };
     const res = await browser.get(await callbackUrl(browser, impostor));
     expect(res.status).to.equal(400);
     expect(res.json.code).to.equal('OAUTH_USER_ALREADY_EXISTS');
@@ -149,7 +161,12 @@ describe('Social login with GitHub (a loopback server answering as GitHub’s AP
   });
 
   it('GitHub’s API failing → 502 OAUTH_PROVIDER_ERROR without GitHub’s answer, nothing created', async () => {
-    const someone: GitHubTestUser = { id: 4242, login: 'someone', publicEmail: null, emails: [{ email: 'someone@example.com', primary: true, verified: true, visibility: null }] };
+    const someone: GitHubTestUser = {
+      id: 4242,
+      login: 'someone',
+      publicEmail: null,
+      emails: [{ email: 'someone@example.com', primary: true, verified: true, visibility: null }],
+    };
     const browser = new Browser();
     const url = await callbackUrl(browser, someone);
     github.failApi = true;

@@ -83,7 +83,12 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
     const gone = await TestOpenIdProvider.listen({});
     unreachableIssuer = gone.issuer; // a port nothing listens on any more
     await gone.close();
-    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation, OAuthAccount], synchronize: true });
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, AccessToken, JwtRevocation, OAuthAccount],
+      synchronize: true,
+    });
     t = await buildApp({
       dataSource,
       userManager: OAuthRecordingManager,
@@ -174,7 +179,11 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       expect(user.isVerified).to.equal(false); // isVerifiedByDefault is off
       const account = (await links().findOneBy({ providerName: 'local', accountId: 'alice' }))!;
       expect(account).to.include({ userId: user.id, accountEmail: 'alice@example.com' });
-      expect(manager().calls).to.deep.equal(['register:alice@example.com', 'oauth-register:alice@example.com:local:alice', 'oauth-login:alice@example.com:alice']);
+      expect(manager().calls).to.deep.equal([
+        'register:alice@example.com',
+        'oauth-register:alice@example.com:local:alice',
+        'oauth-login:alice@example.com:alice',
+      ]);
 
       const items = await new Browser({ authorization: `Bearer ${res.json.access_token}` }).get(`${appUrl}/items/`);
       expect(items.status).to.equal(200);
@@ -336,7 +345,7 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       expect(res.json.code).to.equal('OAUTH_INVALID_CODE');
     });
 
-    it("a code issued to another flow (an injected code: PKCE verifier mismatch) → 400 OAUTH_INVALID_CODE", async () => {
+    it('a code issued to another flow (an injected code: PKCE verifier mismatch) → 400 OAUTH_INVALID_CODE', async () => {
       const victim = new Browser();
       const victimCallback = new URL(await callbackUrl(victim, 'bob'));
       const attacker = new Browser();

@@ -64,7 +64,9 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     const [packed] = JSON.parse(out.slice(out.indexOf('[')));
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).to.include.members(['dist/src/index.js', 'dist/src/index.d.ts', 'README.md', 'package.json', 'docs/scale-out.md']);
-    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.md$/.test(f))).to.deep.equal([]);
+    expect(
+      files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.(md|png)$/.test(f)),
+    ).to.deep.equal([]);
     // Every page the README links to (docs/, SECURITY.md) is in the package.
     const linked = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?:docs\/|SECURITY)[^)#]+)/g)].map((m) => m[1]);
     expect(linked.length).to.be.greaterThan(3);
@@ -74,9 +76,29 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
   it('installs from the tarball with its peers, compiles the quick start under strict, and serves it', async () => {
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }));
-    const peers = ['routing-controllers', 'typedi', 'typeorm', 'reflect-metadata', 'class-validator', 'class-transformer', 'express', 'body-parser', 'multer', 'better-sqlite3', 'typescript', '@types/node', 'redis', 'koa', '@koa/router', 'koa-bodyparser'];
+    const peers = [
+      'routing-controllers',
+      'typedi',
+      'typeorm',
+      'reflect-metadata',
+      'class-validator',
+      'class-transformer',
+      'express',
+      'body-parser',
+      'multer',
+      'better-sqlite3',
+      'typescript',
+      '@types/node',
+      'redis',
+      'koa',
+      '@koa/router',
+      'koa-bodyparser',
+    ];
     // From npm's cache where it can (the registry for the rest); install scripts off: the native better-sqlite3 build is reused below.
-    npm(['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`, ...peers.map((p) => `${p}@${installedVersion(p)}`)], dir);
+    npm(
+      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`, ...peers.map((p) => `${p}@${installedVersion(p)}`)],
+      dir,
+    );
     cpSync(join(ROOT, 'node_modules/better-sqlite3/build'), join(dir, 'node_modules/better-sqlite3/build'), { recursive: true });
     cpSync(join(FIXTURE, 'app.ts'), join(dir, 'app.ts'));
     cpSync(join(FIXTURE, 'tsconfig.json'), join(dir, 'tsconfig.json'));
@@ -130,7 +152,10 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
         body: JSON.stringify({ email: 'me@example.com', password: 'a long passphrase' }),
       });
       expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'me@example.com', password: 'a long passphrase' }) });
+      const login = await fetch(`${app.base}/auth/jwt/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'me@example.com', password: 'a long passphrase' }),
+      });
       expect(login.status).to.equal(200);
       const { access_token } = (await login.json()) as { access_token: string };
       expect((await fetch(`${app.base}/items`)).status).to.equal(401);
@@ -170,7 +195,10 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
         body: JSON.stringify({ email: 'bundle@example.com', password: 'a long passphrase' }),
       });
       expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'bundle@example.com', password: 'a long passphrase' }) });
+      const login = await fetch(`${app.base}/auth/jwt/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'bundle@example.com', password: 'a long passphrase' }),
+      });
       const { access_token } = (await login.json()) as { access_token: string };
       const forbidden = await fetch(`${app.base}/items/admin`, { headers: { Authorization: `Bearer ${access_token}` } });
       expect(forbidden.status).to.equal(403);
@@ -178,7 +206,10 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       // Rate limits: the login budget spent, a 429 with Retry-After.
       let limited: Response | undefined;
       for (let i = 0; i < 12 && !limited; i++) {
-        const res = await fetch(`${app.base}/auth/jwt/login`, { method: 'POST', body: new URLSearchParams({ username: 'bundle@example.com', password: 'wrong passphrase' }) });
+        const res = await fetch(`${app.base}/auth/jwt/login`, {
+          method: 'POST',
+          body: new URLSearchParams({ username: 'bundle@example.com', password: 'wrong passphrase' }),
+        });
         if (res.status === 429) limited = res;
         else expect(res.status).to.equal(400);
       }
@@ -207,7 +238,10 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
         body: JSON.stringify({ email: 'koa@example.com', password: 'a long passphrase' }),
       });
       expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/cookie/login`, { method: 'POST', body: new URLSearchParams({ username: 'koa@example.com', password: 'a long passphrase' }) });
+      const login = await fetch(`${app.base}/auth/cookie/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'koa@example.com', password: 'a long passphrase' }),
+      });
       expect(login.status).to.equal(204);
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
       expect(cookie).to.match(/^rcauth=/);
@@ -245,7 +279,10 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       expect(register.status).to.equal(201);
       let limited: Response | undefined;
       for (let i = 0; i < 12 && !limited; i++) {
-        const res = await fetch(`${app.base}/auth/cookie/login`, { method: 'POST', body: new URLSearchParams({ username: 'koa-bundle@example.com', password: 'wrong passphrase' }) });
+        const res = await fetch(`${app.base}/auth/cookie/login`, {
+          method: 'POST',
+          body: new URLSearchParams({ username: 'koa-bundle@example.com', password: 'wrong passphrase' }),
+        });
         if (res.status === 429) limited = res;
         else expect(res.status).to.equal(400);
       }
@@ -265,7 +302,6 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
  * only for the `cors` option stay outside the bundle. Answers the files bundled.
  */
 async function bundleAsBundlersDo(cwd: string, entry: string, outfile: string): Promise<string[]> {
-   
   const esbuild = require('esbuild') as typeof import('esbuild');
   const built = await esbuild.build({
     absWorkingDir: cwd,

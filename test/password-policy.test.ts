@@ -29,7 +29,15 @@ describe('password policy', () => {
   });
 
   it('accepts any Unicode, spaces included, with no composition rules', () => {
-    for (const password of ['correct horse battery staple', 'пароль очень длинный', '密碼是一個很長的句子', 'ﾊﾟｽﾜｰﾄﾞですよね', '   spaces   ', 'alllowercaseletters', 'tab\tand\nnewline']) {
+    for (const password of [
+      'correct horse battery staple',
+      'пароль очень длинный',
+      '密碼是一個很長的句子',
+      'ﾊﾟｽﾜｰﾄﾞですよね',
+      '   spaces   ',
+      'alllowercaseletters',
+      'tab\tand\nnewline',
+    ]) {
       expect(refusal(password), password).to.equal(null);
     }
   });

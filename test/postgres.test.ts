@@ -42,10 +42,7 @@ describe('PostgreSQL: user store and database strategy', () => {
 
   it('lets exactly one of two concurrent creates of A@x.io and a@x.io succeed; the other gets UserAlreadyExistsError', async () => {
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.allSettled([
-        createUser(t.auth, { email: `Race${round}@X.io` }),
-        createUser(t.auth, { email: `race${round}@x.io` }),
-      ]);
+      const results = await Promise.allSettled([createUser(t.auth, { email: `Race${round}@X.io` }), createUser(t.auth, { email: `race${round}@x.io` })]);
       expectExactlyOneWinner(results);
     }
   });

@@ -3,7 +3,7 @@ import { AccessToken } from '../src';
 import { createPrimaryKeyLoader } from '../src/typeorm/primary-key-loader';
 import { createUser, buildApp, type TestApp, User } from './support/app';
 
-describe('primary-key loader (the request path\'s user and token reads)', () => {
+describe("primary-key loader (the request path's user and token reads)", () => {
   let t: TestApp;
   before(async () => {
     t = await buildApp();

@@ -68,8 +68,7 @@ describe('rate limits (429 TOO_MANY_REQUESTS with Retry-After)', () => {
   });
 
   it('limits per client IP, as the framework reports it (trust proxy applies)', async () => {
-    const register = (email: string, ip: string) =>
-      request(t.app).post('/auth/register').set('X-Forwarded-For', ip).send({ email, password: PASSWORD });
+    const register = (email: string, ip: string) => request(t.app).post('/auth/register').set('X-Forwarded-For', ip).send({ email, password: PASSWORD });
     for (let i = 0; i < 3; i++) expect((await register(`ip${i}@example.com`, '203.0.113.7')).status).to.equal(201);
     const refused = await register('ip3@example.com', '203.0.113.7');
     expect(refused.status).to.equal(429);
@@ -94,7 +93,11 @@ describe('rate limits shared through Redis by several instances', () => {
     const client = createClient({ url: process.env.TEST_REDIS_URL });
     await client.connect();
     try {
-      const options: RateLimitOptions = { redis: client, keyPrefix: `test:${randomBytes(4).toString('hex')}:`, limits: { login: { perIp: { points: 3, durationSeconds: 60 } } } };
+      const options: RateLimitOptions = {
+        redis: client,
+        keyPrefix: `test:${randomBytes(4).toString('hex')}:`,
+        limits: { login: { perIp: { points: 3, durationSeconds: 60 } } },
+      };
       const a = new RateLimits(options);
       const b = new RateLimits(options);
       await a.consume('login', { ip: '198.51.100.1' });
@@ -122,7 +125,10 @@ describe('rate limits and the outage rule', () => {
     const limiter = new RateLimits({ redis: client, keyPrefix: `test:${randomBytes(4).toString('hex')}:`, limits });
     await limiter.consume('login', { ip: '198.51.100.7' });
     await limiter.consume('login', { ip: '198.51.100.7' });
-    const refused = await limiter.consume('login', { ip: '198.51.100.7' }).then(() => null, (e) => e);
+    const refused = await limiter.consume('login', { ip: '198.51.100.7' }).then(
+      () => null,
+      (e) => e,
+    );
     expect(refused?.code).to.equal('TOO_MANY_REQUESTS');
   });
 
@@ -134,7 +140,10 @@ describe('rate limits and the outage rule', () => {
       // rate-limiter-flexible's key for this budget, made a hash: INCR on it is a WRONGTYPE error reply.
       await client.hSet(`${keyPrefix}login:perIp:198.51.100.8`, 'not', 'a counter');
       const limiter = new RateLimits({ redis: client, keyPrefix, limits });
-      const failure = await limiter.consume('login', { ip: '198.51.100.8' }).then(() => null, (e) => e);
+      const failure = await limiter.consume('login', { ip: '198.51.100.8' }).then(
+        () => null,
+        (e) => e,
+      );
       expect(failure, 'the WRONGTYPE error').to.be.instanceOf(Error);
       expect(String(failure.message)).to.match(/WRONGTYPE/);
     } finally {

@@ -41,7 +41,10 @@ function configure(dataSource: DataSource, options: Partial<AuthOptions<User>> =
 }
 
 async function readinessError(auth: Auth<any>): Promise<string> {
-  const error = await auth.ready().then(() => null, (e: unknown) => e);
+  const error = await auth.ready().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error, 'auth.ready() must refuse').to.be.instanceOf(AuthConfigurationError);
   return (error as Error).message;
 }
@@ -62,7 +65,13 @@ describe('auth.ready(): misconfigurations caught at start-up', () => {
   });
 
   it('a user entity the DataSource does not know', async () => {
-    const auth = Auth.configure<any>({ dataSource: await open(sqlite([User])), userEntity: UnregisteredUser, secret: SECRET, backends: [jwt()], rateLimits: false });
+    const auth = Auth.configure<any>({
+      dataSource: await open(sqlite([User])),
+      userEntity: UnregisteredUser,
+      secret: SECRET,
+      backends: [jwt()],
+      rateLimits: false,
+    });
     const message = await readinessError(auth);
     expect(message).to.equal(
       "Auth.configure({ userEntity }) needs the UnregisteredUser entity, which the DataSource does not know: add UnregisteredUser to your DataSource's `entities`.",
@@ -81,7 +90,11 @@ describe('auth.ready(): misconfigurations caught at start-up', () => {
 
   it('a node-redis client never connected, for RedisStrategy and for the rate limits', async () => {
     const redis = createClient({ url: process.env.TEST_REDIS_URL });
-    const backend = new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/r/login' }), strategy: new RedisStrategy({ redis: redis }) });
+    const backend = new AuthenticationBackend({
+      name: 'redis',
+      transport: new BearerTransport({ tokenUrl: '/r/login' }),
+      strategy: new RedisStrategy({ redis: redis }),
+    });
     const message = await readinessError(configure(await open(sqlite([User, AccessToken])), { backends: [backend], rateLimits: { redis } }));
     expect(message).to.match(/^Auth is not ready:\n- RedisStrategy\(\{ redis \}\): the node-redis client is not connected\. Call `await redis\.connect\(\)`/);
     expect(message).to.include('- Auth.configure({ rateLimits: { redis } }): the node-redis client is not connected.');
@@ -115,14 +128,23 @@ describe("without auth.ready(): the library's message, not TypeORM's", () => {
     const dataSource = sqlite([User]);
     const auth = Auth.configure<any>({ dataSource, userEntity: UnregisteredUser, secret: SECRET, backends: [jwt()], rateLimits: false });
     const id = '3f0c6f5e-8a43-4c0e-9d0e-0d3c5a7b9e11';
-    const early = await auth.userStore.findById(id).then(() => null, (e: Error) => e);
+    const early = await auth.userStore.findById(id).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(early?.message).to.include('the DataSource is not initialised yet');
     await dataSource.initialize();
     try {
-      const unknown = await auth.userStore.findById(id).then(() => null, (e: Error) => e);
+      const unknown = await auth.userStore.findById(id).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(unknown).to.be.instanceOf(AuthConfigurationError);
       expect(unknown!.message).to.include('add UnregisteredUser to your DataSource').and.not.include('No metadata');
-      const byEmail = await auth.userStore.findByEmail('a@b.c').then(() => null, (e: Error) => e);
+      const byEmail = await auth.userStore.findByEmail('a@b.c').then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(byEmail!.message).to.include('add UnregisteredUser to your DataSource');
     } finally {
       await dataSource.destroy();

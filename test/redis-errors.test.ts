@@ -13,7 +13,6 @@ import { RedisServer } from './support/services';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 function configureWith(redis: unknown, events: AuthEvent[]): Auth<User> {
   return Auth.configure<User>({
     dataSource: makeDataSource(),
@@ -21,7 +20,13 @@ function configureWith(redis: unknown, events: AuthEvent[]): Auth<User> {
     secret: SECRET,
     rateLimits: false,
     onEvent: (event) => void events.push(event),
-    backends: [new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/login' }), strategy: new RedisStrategy({ redis: redis as any }) })],
+    backends: [
+      new AuthenticationBackend({
+        name: 'redis',
+        transport: new BearerTransport({ tokenUrl: '/login' }),
+        strategy: new RedisStrategy({ redis: redis as any }),
+      }),
+    ],
   });
 }
 

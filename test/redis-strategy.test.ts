@@ -126,7 +126,9 @@ describe('RedisStrategy', () => {
 
     const short = await strategy.write({ userId, scopes: [], lifetimeSeconds: 100 });
     expect(await client.sMembers(index)).to.deep.equal([digestToken(short)]);
-    expect(await client.pTTL(index)).to.be.greaterThan(90_000).and.at.most(100_000);
+    expect(await client.pTTL(index))
+      .to.be.greaterThan(90_000)
+      .and.at.most(100_000);
 
     const long = await strategy.write({ userId, scopes: [], lifetimeSeconds: 1000 });
     expect(await client.pTTL(index)).to.be.greaterThan(990_000);
@@ -146,7 +148,7 @@ describe('RedisStrategy', () => {
     const userId = randomUUID();
     const a = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
     const b = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
-    const grant = (grantOf(await strategy.read(a)))!;
+    const grant = grantOf(await strategy.read(a))!;
     await strategy.destroy(a, grant);
     expect(grantOf(await strategy.read(a))).to.equal(null);
     expect(await client.exists(`${prefix}${digestToken(a)}`)).to.equal(0);
@@ -175,7 +177,10 @@ describe('RedisStrategy', () => {
     const userId = randomUUID();
     const index = strategy.indexKey(userId);
     // 70 digests of tokens that no longer exist (as after they expired), plus one live token.
-    await client.sAdd(index, Array.from({ length: 70 }, (_, i) => digestToken(`gone-${i}`)));
+    await client.sAdd(
+      index,
+      Array.from({ length: 70 }, (_, i) => digestToken(`gone-${i}`)),
+    );
     const live = await strategy.write({ userId, scopes: [], lifetimeSeconds: 60 });
     expect(await client.sMembers(index)).to.deep.equal([digestToken(live)]);
   });

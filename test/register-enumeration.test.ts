@@ -45,11 +45,14 @@ describe('enumeration-safe registration (enumerationSafeRegistration: true)', ()
       expect(res.status).to.equal(202);
       expect(res.body).to.deep.equal(REGISTER_ACCEPTED);
     }
-    const headerNames = (res: request.Response) => Object.keys(res.headers).filter((h) => !['date', 'etag'].includes(h)).sort();
+    const headerNames = (res: request.Response) =>
+      Object.keys(res.headers)
+        .filter((h) => !['date', 'etag'].includes(h))
+        .sort();
     expect(headerNames(fresh)).to.deep.equal(headerNames(taken));
   });
 
-  it('creates the new account and tells the existing account\'s owner, after responding', async () => {
+  it("creates the new account and tells the existing account's owner, after responding", async () => {
     await eventually(() => manager.registered.includes('fresh@example.com'), 'the new account');
     await eventually(() => manager.existing.includes('taken@example.com'), 'the existing-account hook');
     const stored = await t.dataSource.getRepository(User).findOneBy({ email: 'fresh@example.com' });
@@ -64,7 +67,9 @@ describe('enumeration-safe registration (enumerationSafeRegistration: true)', ()
   });
 
   it('never lets the caller set protected fields', async () => {
-    const res = await request(t.app).post('/auth/register').send({ email: 'sneaky@example.com', password: PASSWORD, isSuperuser: true, scopes: ['admin'] });
+    const res = await request(t.app)
+      .post('/auth/register')
+      .send({ email: 'sneaky@example.com', password: PASSWORD, isSuperuser: true, scopes: ['admin'] });
     expect(res.status).to.equal(202);
     await eventually(() => manager.registered.includes('sneaky@example.com'), 'the new account');
     const stored = await t.dataSource.getRepository(User).findOneBy({ email: 'sneaky@example.com' });

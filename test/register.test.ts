@@ -8,7 +8,9 @@ import { capturingErrors, isExpressRequest, RecordingUserManager, userController
 const PUBLIC_FIELDS = ['id', 'email', 'isActive', 'isSuperuser', 'isVerified', 'scopes', 'displayName'];
 
 function register(t: TestApp, body: unknown, path = '/auth/register') {
-  return request(t.app).post(path).send(body as object);
+  return request(t.app)
+    .post(path)
+    .send(body as object);
 }
 
 for (const kind of ['sqlite', 'postgres'] as DataSourceKind[]) {
@@ -59,10 +61,7 @@ for (const kind of ['sqlite', 'postgres'] as DataSourceKind[]) {
     });
 
     it('lets exactly one of concurrent registrations of A@x.io and a@x.io succeed (never a 500)', async () => {
-      const responses = await Promise.all([
-        register(t, { email: 'A@x.io', password: PASSWORD }),
-        register(t, { email: 'a@x.io', password: PASSWORD }),
-      ]);
+      const responses = await Promise.all([register(t, { email: 'A@x.io', password: PASSWORD }), register(t, { email: 'a@x.io', password: PASSWORD })]);
       expect(responses.map((r) => r.status).sort()).to.deep.equal([201, 400]);
       const loser = responses.find((r) => r.status === 400)!;
       expect(loser.body.code).to.equal('REGISTER_USER_ALREADY_EXISTS');

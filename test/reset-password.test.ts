@@ -226,7 +226,9 @@ describe('ResetPasswordController', () => {
         const token = await issuedToken('kinds@example.com');
         const claims = jwt.decode(token) as jwt.JwtPayload;
         await expectBadToken(jwt.sign({ sub: user.id, pwd: claims.pwd, exp: Math.floor(Date.now() / 1000) - 1 }, SECRET, { audience: RESET_AUDIENCE }));
-        await expectBadToken(jwt.sign({ sub: user.id, pwd: claims.pwd }, 'another-secret-0123456789-abcdefghijklmnop', { audience: RESET_AUDIENCE, expiresIn: 600 }));
+        await expectBadToken(
+          jwt.sign({ sub: user.id, pwd: claims.pwd }, 'another-secret-0123456789-abcdefghijklmnop', { audience: RESET_AUDIENCE, expiresIn: 600 }),
+        );
       });
 
       it('refuses the token of a user who was deactivated or deleted since', async () => {

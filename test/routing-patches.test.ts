@@ -4,7 +4,6 @@ import { join } from 'path';
 import { AuthConfigurationError } from '../src';
 import { assertRoutingPatchesApplied, routingPatchProblems } from '../src/routing/patch-problems';
 
- 
 const installedVersion: string = require('routing-controllers/package.json').version;
 
 describe("the library's changes to routing-controllers", () => {

@@ -78,7 +78,11 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
       secret: SECRET,
       backends: [
         new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/' }), strategy: new DatabaseStrategy() }),
-        new AuthenticationBackend({ name: 'redis', transport: new BearerTransport({ tokenUrl: '/' }), strategy: new RedisStrategy({ redis, keyPrefix: REDIS_KEY_PREFIX }) }),
+        new AuthenticationBackend({
+          name: 'redis',
+          transport: new BearerTransport({ tokenUrl: '/' }),
+          strategy: new RedisStrategy({ redis, keyPrefix: REDIS_KEY_PREFIX }),
+        }),
         new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/' }), strategy: new JwtStrategy({ secret: SECRET }) }),
       ],
     });
@@ -156,8 +160,14 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
         const login = await loginPair(a);
         const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => refresh(i % 2 === 0 ? a : b, login.refresh)));
         const statuses = answers.map((r) => r.status);
-        expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).to.have.length(1);
-        expect(statuses.filter((s) => s === 400), JSON.stringify(statuses)).to.have.length(7);
+        expect(
+          statuses.filter((s) => s === 200),
+          JSON.stringify(statuses),
+        ).to.have.length(1);
+        expect(
+          statuses.filter((s) => s === 400),
+          JSON.stringify(statuses),
+        ).to.have.length(7);
         // The losers were reuse: the session is over on both instances, the winner's tokens too.
         const winner = answers.find((r) => r.status === 200)!;
         for (const instance of [a, b]) {
@@ -180,7 +190,7 @@ describe('scale-out: two app processes sharing PostgreSQL and Redis', () => {
     });
   }
 
-  it('jwt: both instances accept each other\'s tokens (a shared secret, nothing stored)', async () => {
+  it("jwt: both instances accept each other's tokens (a shared secret, nothing stored)", async () => {
     const fromA = await login(a, 'jwt');
     const fromB = await login(b, 'jwt');
     expect((await items(b, fromA)).body).to.deep.equal({ owner: email });

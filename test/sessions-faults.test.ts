@@ -40,7 +40,8 @@ describe('faults: the Redis holding sessions goes away', () => {
     });
     client.on('error', () => undefined);
     await client.connect();
-    @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}
+    @JsonController('/auth/sessions')
+    class Sessions extends SessionsController<User> {}
     t = await buildApp({
       extraControllers: [Sessions],
       backends: [

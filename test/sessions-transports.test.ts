@@ -36,7 +36,8 @@ describe('sessions through the cookie transport', () => {
   let email: string;
 
   before(async () => {
-    @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}
+    @JsonController('/auth/sessions')
+    class Sessions extends SessionsController<User> {}
     /** A login from a route of the app's own (as social login does), answering like `POST /login`. */
     @JsonController('/custom')
     class MagicLink {
@@ -78,7 +79,9 @@ describe('sessions through the cookie transport', () => {
     expect(line).to.match(/; Path=\/auth\/c\/refresh(;|$)/);
     expect(line).to.contain('HttpOnly').and.contain('Secure').and.contain('SameSite=Strict');
     const maxAge = Number(/Max-Age=(\d+)/.exec(line)![1]);
-    expect(maxAge).to.be.greaterThan(7 * 24 * 3600 - 10).and.at.most(7 * 24 * 3600);
+    expect(maxAge)
+      .to.be.greaterThan(7 * 24 * 3600 - 10)
+      .and.at.most(7 * 24 * 3600);
     expect(refresh).to.match(/^rcauth_refresh=[A-Za-z0-9_-]{43}$/);
     expect(res.headers['cache-control']).to.equal('no-store');
   });
@@ -116,7 +119,9 @@ describe('sessions through the cookie transport', () => {
     expect(out.status).to.equal(204);
     expect(setCookieLine(out, 'rcauth')).to.contain('Max-Age=0');
     const cleared = setCookieLine(out, 'rcauth_refresh')!;
-    expect(cleared).to.contain('Max-Age=0').and.match(/Path=\/auth\/c\/refresh/);
+    expect(cleared)
+      .to.contain('Max-Age=0')
+      .and.match(/Path=\/auth\/c\/refresh/);
     expect((await request(t.app).post('/auth/c/refresh').set('Cookie', login.refresh)).status).to.equal(400);
     expect((await request(t.app).get('/items').set('Cookie', login.access)).status).to.equal(401);
   });
@@ -159,8 +164,10 @@ for (const revocationKind of ['database', 'redis', 'none'] as const) {
           : revocationKind === 'redis'
             ? new RedisRevocationStore({ redis: redis!, keyPrefix: `rcauth-sessions-revoked:${randomUUID()}:` })
             : undefined;
-      @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}
-      @JsonController('/users') class Users extends UsersController<User> {}
+      @JsonController('/auth/sessions')
+      class Sessions extends SessionsController<User> {}
+      @JsonController('/users')
+      class Users extends UsersController<User> {}
       t = await buildApp({
         extraControllers: [Sessions, Users],
         backends: [

@@ -67,7 +67,9 @@ for (const storeCase of CASES) {
     const events: AuthEvent[] = [];
 
     const strategy = (): Strategy =>
-      storeCase.kind === 'redis' ? new RedisStrategy({ redis: redis!, lifetimeSeconds: 3600, keyPrefix: redisPrefix }) : new DatabaseStrategy({ lifetimeSeconds: 3600 });
+      storeCase.kind === 'redis'
+        ? new RedisStrategy({ redis: redis!, lifetimeSeconds: 3600, keyPrefix: redisPrefix })
+        : new DatabaseStrategy({ lifetimeSeconds: 3600 });
     const bearer = (name: string) => new BearerTransport({ tokenUrl: `/auth/${name}/login` });
 
     before(async () => {
@@ -76,9 +78,12 @@ for (const storeCase of CASES) {
         redis.on('error', () => undefined);
         await redis.connect();
       }
-      @JsonController('/auth/sessions') class Sessions extends SessionsController<User> {}
-      @JsonController('/users') class Users extends UsersController<User> {}
-      @JsonController('/auth') class Reset extends ResetPasswordController {}
+      @JsonController('/auth/sessions')
+      class Sessions extends SessionsController<User> {}
+      @JsonController('/users')
+      class Users extends UsersController<User> {}
+      @JsonController('/auth')
+      class Reset extends ResetPasswordController {}
       t = await buildApp({
         dataSourceKind: storeCase.kind === 'postgres' ? 'postgres' : 'sqlite',
         userManager: RecordingManager,
@@ -174,7 +179,7 @@ for (const storeCase of CASES) {
       expect(RecordingManager.revoked.at(-1)!.session.id).to.equal(event.sessionId);
     });
 
-    it('(a) replay after the thief rotated: the client is refused, and the thief\'s successor dies', async () => {
+    it("(a) replay after the thief rotated: the client is refused, and the thief's successor dies", async () => {
       const login = await loginPair(t.app, 'r', email);
       const thief = await refreshWith(t.app, 'r', login.refresh);
       expect(thief.status).to.equal(200);
@@ -224,7 +229,10 @@ for (const storeCase of CASES) {
       const login = await loginPair(t.app, 'r', email);
       const answers = await Promise.all(Array.from({ length: 8 }, () => refreshWith(t.app, 'r', login.refresh)));
       const statuses = answers.map((a) => a.status).sort();
-      expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).to.have.length(1);
+      expect(
+        statuses.filter((s) => s === 200),
+        JSON.stringify(statuses),
+      ).to.have.length(1);
       expect(statuses.filter((s) => s === 400)).to.have.length(7);
       // The others were reuse: the session is over, the winner's tokens with it.
       const winner = answers.find((a) => a.status === 200)!;
@@ -294,11 +302,14 @@ for (const storeCase of CASES) {
 
     it('(i) a password reset, deactivation, deletion and revokeAllTokens end every session', async () => {
       const endings: [string, () => Promise<unknown>][] = [
-        ['password reset', async () => {
-          const token = await t.auth.userManager.forgotPassword(user);
-          const res = await request(t.app).post('/auth/reset-password').send({ token, password: 'a brand new passphrase 77' });
-          expect(res.status).to.equal(200);
-        }],
+        [
+          'password reset',
+          async () => {
+            const token = await t.auth.userManager.forgotPassword(user);
+            const res = await request(t.app).post('/auth/reset-password').send({ token, password: 'a brand new passphrase 77' });
+            expect(res.status).to.equal(200);
+          },
+        ],
         ['deactivation', () => t.auth.userManager.update(user, { isActive: false }, { safe: false })],
         ['deletion', () => t.auth.userManager.delete(user)],
         ['revokeAllTokens', () => t.auth.revokeAllTokens(user.id)],
@@ -317,7 +328,7 @@ for (const storeCase of CASES) {
       }
     });
 
-    it('refuses a refresh for a user deactivated or deleted behind the library\'s back, and ends that session', async () => {
+    it("refuses a refresh for a user deactivated or deleted behind the library's back, and ends that session", async () => {
       const login = await loginPair(t.app, 'r', email);
       await t.dataSource.getRepository(User).update({ id: user.id }, { isActive: false });
       const refused = await refreshWith(t.app, 'r', login.refresh);
@@ -344,7 +355,7 @@ for (const storeCase of CASES) {
       expect((await t.auth.sessions.listForUser(user.id)).map((s) => s.backend)).to.deep.equal(['r']);
     });
 
-    it('(j) an access token, another backend\'s refresh token and a wider scope are refused without using the token up', async () => {
+    it("(j) an access token, another backend's refresh token and a wider scope are refused without using the token up", async () => {
       const login = await loginPair(t.app, 'r', email, 'items:read');
       const plain = await request(t.app).post('/auth/plain/login').type('form').send({ username: email, password: PASSWORD });
       for (const token of [login.access, plain.body.access_token]) {
@@ -456,7 +467,14 @@ for (const storeCase of CASES) {
 
     it('answers any refresh body (form or JSON, any fields) with a 4xx and a code, never a 5xx, and never uses a token up', async () => {
       const login = await loginPair(t.app, 'r', email);
-      const value = fc.oneof(fc.string({ maxLength: 60 }), fc.constant(login.access), fc.constant(login.refresh.slice(1)), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+      const value = fc.oneof(
+        fc.string({ maxLength: 60 }),
+        fc.constant(login.access),
+        fc.constant(login.refresh.slice(1)),
+        fc.integer(),
+        fc.constant(null),
+        fc.array(fc.string(), { maxLength: 3 }),
+      );
       const body = fc.record({ grant_type: fc.oneof(fc.constant('refresh_token'), value), refresh_token: value, scope: value }, { requiredKeys: [] });
       await fc.assert(
         fc.asyncProperty(body, fc.boolean(), async (fields, asForm) => {

@@ -97,7 +97,10 @@ for (const storage of storages) {
       return createUser(t.auth, { email: `user${++counter}@behaviour.io`, ...fields });
     }
     async function login(email: string, extra: Record<string, string> = {}, as: 'form' | 'json' = 'form'): Promise<string> {
-      const res = await request(t.app).post(loginUrl).type(as).send({ username: email, password: PASSWORD, ...extra });
+      const res = await request(t.app)
+        .post(loginUrl)
+        .type(as)
+        .send({ username: email, password: PASSWORD, ...extra });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       return res.body.access_token;
     }

@@ -22,7 +22,12 @@ describe('BearerTransport (isolated)', () => {
     const exchange = new FakeExchange();
     expect(bearer.loginResponse('T', exchange)).to.deep.equal({ access_token: 'T', token_type: 'bearer' });
     expect(exchange.sent.get('cache-control')).to.equal('no-store');
-    const refreshed = bearer.loginResponse('T', new FakeExchange(), { refreshToken: 'R', accessExpiresInSeconds: 300, expiresAt: new Date(Date.now() + 1000), cookiePath: '/x' });
+    const refreshed = bearer.loginResponse('T', new FakeExchange(), {
+      refreshToken: 'R',
+      accessExpiresInSeconds: 300,
+      expiresAt: new Date(Date.now() + 1000),
+      cookiePath: '/x',
+    });
     expect(refreshed).to.deep.equal({ access_token: 'T', token_type: 'bearer', expires_in: 300, refresh_token: 'R' });
   });
 });

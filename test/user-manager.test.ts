@@ -244,7 +244,11 @@ describe('UserManager (programmatic use)', () => {
 
     it('code gets domain errors, never HTTP ones: bad or used tokens, a verified user, a refused password', async () => {
       const user = await createUser(t.auth, { email: 'domain@example.com' });
-      const refusal = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+      const refusal = (promise: Promise<unknown>) =>
+        promise.then(
+          () => null,
+          (error: unknown) => error,
+        );
       for (const error of [await refusal(manager.verify('not a token')), await refusal(manager.resetPassword('not a token', 'a long passphrase'))]) {
         expect(error).to.be.instanceOf(AuthDomainError);
         expect(error).not.to.be.instanceOf(AuthHttpError);

@@ -98,7 +98,10 @@ describe('UsersController', () => {
     it('lets exactly one of two users take a free email concurrently', async () => {
       const a = await member('race-a@example.com');
       const b = await member('race-b@example.com');
-      const responses = await Promise.all([as(a.token).patch('/users/me', { email: 'prize@example.com' }), as(b.token).patch('/users/me', { email: 'PRIZE@example.com' })]);
+      const responses = await Promise.all([
+        as(a.token).patch('/users/me', { email: 'prize@example.com' }),
+        as(b.token).patch('/users/me', { email: 'PRIZE@example.com' }),
+      ]);
       expect(responses.map((r) => r.status).sort()).to.deep.equal([200, 400]);
       expect(responses.find((r) => r.status === 400)!.body.code).to.equal('UPDATE_USER_EMAIL_ALREADY_EXISTS');
       expect(await t.dataSource.getRepository(User).countBy({ email: 'prize@example.com' })).to.equal(1);
@@ -173,7 +176,11 @@ describe('UsersController', () => {
         expect(res.status, JSON.stringify(body)).to.equal(400);
         expect(res.body.code).to.equal('VALIDATION_ERROR');
       }
-      const malformed = await request(t.app).patch('/users/me').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"email":');
+      const malformed = await request(t.app)
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/json')
+        .send('{"email":');
       expect(malformed.status).to.equal(400);
       expect(malformed.body.code).to.equal('VALIDATION_ERROR');
     });
@@ -367,7 +374,9 @@ for (const kind of ['postgres'] as DataSourceKind[]) {
 
     it('answers 404 (never 500) for malformed ids, where the uuid column type would refuse them', async () => {
       for (const id of ['not-a-uuid', '1', "1' OR '1'='1", '3f1c2b6e-9a1d-4c3e-8f2a-0123456789ab']) {
-        const res = await request(t.app).get(`/users/${encodeURIComponent(id)}`).set('Authorization', `Bearer ${adminToken}`);
+        const res = await request(t.app)
+          .get(`/users/${encodeURIComponent(id)}`)
+          .set('Authorization', `Bearer ${adminToken}`);
         expect(res.status, id).to.equal(404);
         expect(res.body.code).to.equal('NOT_FOUND');
       }

@@ -11,14 +11,14 @@ export const HANDWRITTEN = 'handwritten-jwt';
  */
 export const VARIANTS: VariantDescriptor[] = [
   { id: BARE, label: '(a) routing-controllers, no auth', module: 'bare' },
-  { id: 'checkers-only', label: "(a′) @Authorized + @CurrentUser, checkers check nothing", module: 'checkers-only' },
+  { id: 'checkers-only', label: '(a′) @Authorized + @CurrentUser, checkers check nothing', module: 'checkers-only' },
   { id: HANDWRITTEN, label: '(b) hand-written checker (jsonwebtoken + KeyObject)', module: 'handwritten-jwt' },
   { id: 'jwt', label: '(c) library: Bearer + JwtStrategy', module: 'library-jwt', target: { of: BARE, ratio: 0.9 } },
   { id: 'db-sqlite', label: '(d) library: Bearer + DatabaseStrategy, SQLite', module: 'library-db-sqlite', target: { of: 'jwt', ratio: 0.8 } },
   // With refresh on, the access-token route must not get slower (a session token vs a plain one).
   {
     id: 'db-sqlite-refresh',
-    label: "(d′) library: (d) with refresh tokens on",
+    label: '(d′) library: (d) with refresh tokens on',
     module: 'library-db-sqlite-refresh',
     target: { of: 'db-sqlite', ratio: 0.95 },
   },
@@ -38,7 +38,7 @@ export const VARIANTS: VariantDescriptor[] = [
   },
   {
     id: 'redis-refresh',
-    label: "(f′) library: (f) with refresh tokens on",
+    label: '(f′) library: (f) with refresh tokens on',
     module: 'library-redis-refresh',
     skipReason: () => (process.env.TEST_REDIS_URL ? undefined : 'TEST_REDIS_URL is not set'),
     target: { of: 'redis', ratio: 0.95 },

@@ -47,7 +47,9 @@ export async function userForSignIn<U extends BaseUser>(
 
   let user: U;
   try {
-    user = await users.createWithoutPassword({ email: profile.email, isVerified: options.isVerifiedByDefault && profile.emailVerified } as any, { safe: false });
+    user = await users.createWithoutPassword({ email: profile.email, isVerified: options.isVerifiedByDefault && profile.emailVerified } as any, {
+      safe: false,
+    });
   } catch (error) {
     if (error instanceof UserAlreadyExistsError) throw userExists('An account with this email already exists.');
     throw error;

@@ -62,7 +62,11 @@ export class OAuthFlows {
   /** Stores the flow under its state and gives the browser its binding cookie. */
   async begin(exchange: HttpExchange, flow: StartedFlow): Promise<void> {
     await this.store.save(flow.state, flow.record, OAUTH_STATE_LIFETIME_SECONDS);
-    appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.cookieName(flow.record.purpose), flow.binding, { ...this.attributes(), maxAge: OAUTH_STATE_LIFETIME_SECONDS }));
+    appendHeader(
+      exchange.rawResponse,
+      'Set-Cookie',
+      serializeCookie(this.cookieName(flow.record.purpose), flow.binding, { ...this.attributes(), maxAge: OAUTH_STATE_LIFETIME_SECONDS }),
+    );
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
   }
 
@@ -70,7 +74,8 @@ export class OAuthFlows {
   async finish(exchange: HttpExchange, state: unknown, purpose: OAuthStateRecord['purpose'], userId?: string): Promise<OAuthStateRecord> {
     const name = this.cookieName(purpose);
     appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(name, '', { ...this.attributes(), maxAge: 0, expires: new Date(0) }));
-    const invalid = () => new BadRequestError(ErrorCode.OAUTH_INVALID_STATE, 'The sign-in state is missing, expired, already used or from another browser. Start again.');
+    const invalid = () =>
+      new BadRequestError(ErrorCode.OAUTH_INVALID_STATE, 'The sign-in state is missing, expired, already used or from another browser. Start again.');
     if (typeof state !== 'string' || state.length === 0 || state.length > 128) throw invalid();
     const record = await this.store.take(state);
     const binding = readCookie(exchange, name);

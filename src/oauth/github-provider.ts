@@ -94,7 +94,12 @@ export class GitHubProvider implements OAuthProvider {
 
   private api<T>(path: string, accessToken: string): Promise<T> {
     return this.call<T>(`${this.apiBaseUrl}${path}`, {
-      headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${accessToken}`, 'x-github-api-version': '2022-11-28', 'user-agent': 'routing-controllers-auth' },
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${accessToken}`,
+        'x-github-api-version': '2022-11-28',
+        'user-agent': 'routing-controllers-auth',
+      },
     });
   }
 

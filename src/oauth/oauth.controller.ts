@@ -141,7 +141,14 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     const query = queryOf(exchange);
     const record = await this.flows.finish(exchange, query.get('state'), 'login');
     const profile = await this.profile(query, record, this.redirectUri);
-    const { user, account } = await userForSignIn(auth.userManager, this.accounts, this.provider.name, profile, { associateByEmail: this.associateByEmail, isVerifiedByDefault: this.isVerifiedByDefault }, exchange.request);
+    const { user, account } = await userForSignIn(
+      auth.userManager,
+      this.accounts,
+      this.provider.name,
+      profile,
+      { associateByEmail: this.associateByEmail, isVerifiedByDefault: this.isVerifiedByDefault },
+      exchange.request,
+    );
     if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
     if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
@@ -180,7 +187,8 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof AuthHttpError) this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
+      if (error instanceof AuthHttpError)
+        this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
       throw error;
     }
   }

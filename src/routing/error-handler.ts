@@ -17,7 +17,12 @@ import { AuthHttpError } from '../errors';
 @Middleware({ type: 'after' })
 export class AuthErrorHandler implements ExpressErrorMiddlewareInterface {
   // Typed without Express's types, which the app may not have installed.
-  error(error: any, _request: unknown, response: ServerResponse & { status(code: number): { json(body: unknown): void } }, next: (err?: unknown) => void): void {
+  error(
+    error: any,
+    _request: unknown,
+    response: ServerResponse & { status(code: number): { json(body: unknown): void } },
+    next: (err?: unknown) => void,
+  ): void {
     const status = Number(error?.httpCode ?? error?.status ?? error?.statusCode ?? 500);
     if (response.headersSent) {
       if (status < 500) return; // already answered; nothing left to do for a client error

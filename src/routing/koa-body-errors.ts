@@ -11,7 +11,15 @@ const CODES: Record<number, { code: string; message: string }> = {
 };
 
 /** raw-body's typed errors, and co-body's JSON SyntaxError (status 400, the raw text on `body`). */
-const PARSER_ERROR_TYPES = new Set(['entity.too.large', 'entity.parse.failed', 'entity.verify.failed', 'encoding.unsupported', 'charset.unsupported', 'request.size.invalid', 'request.aborted']);
+const PARSER_ERROR_TYPES = new Set([
+  'entity.too.large',
+  'entity.parse.failed',
+  'entity.verify.failed',
+  'encoding.unsupported',
+  'charset.unsupported',
+  'request.size.invalid',
+  'request.aborted',
+]);
 
 function isBodyParserError(error: any): boolean {
   if (!error || typeof error !== 'object') return false;

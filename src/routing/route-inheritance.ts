@@ -2,7 +2,7 @@ import { getMetadataArgsStorage } from 'routing-controllers';
 import { recordPatchProblem } from './patch-problems';
 
 /**
- * routing-controllers (0.10 and 0.11) registers the routes a controller inherits but looks up their
+ * routing-controllers (0.11, and 0.10 before it) registers the routes a controller inherits but looks up their
  * parameter decorators, `@Authorized`, `@UseBefore/@UseAfter`, interceptors and response
  * decorators (`@HttpCode`, `@OnUndefined`, …) on the subclass only
  * (typestack/routing-controllers#1538): an inherited `@Authorized` route is served to anyone.
@@ -56,9 +56,7 @@ export function enableRouteInheritance(): void {
   // Response decorators are read with `find` per type: nearest class first, so an override wins
   // for the types it re-declares and inherits the rest (an override can never drop `@Authorized`).
   storage.filterResponseHandlersWithTargetAndMethod = function (target: Target, method: string) {
-    return classChain(target).flatMap((cls) =>
-      this.responseHandlers.filter((h: any) => h.target === cls && h.method === method),
-    );
+    return classChain(target).flatMap((cls) => this.responseHandlers.filter((h: any) => h.target === cls && h.method === method));
   };
   storage.filterResponseHandlersWithTarget = function (target: Target) {
     return classChain(target).flatMap((cls) => this.responseHandlers.filter((h: any) => h.target === cls));

@@ -48,7 +48,12 @@ export async function logUserIn<U extends BaseUser>(
  * leaves nothing live behind. The request itself still succeeds — its rotation had won — but
  * what it hands out is already dead, like the session.
  */
-export async function issueSessionAccessToken<U extends BaseUser>(auth: Auth<U>, backend: AuthenticationBackend, rotation: Rotation, scopes: string[]): Promise<string> {
+export async function issueSessionAccessToken<U extends BaseUser>(
+  auth: Auth<U>,
+  backend: AuthenticationBackend,
+  rotation: Rotation,
+  scopes: string[],
+): Promise<string> {
   const { session } = rotation;
   const token = await storeCall(() =>
     backend.strategy.write({ userId: session.userId, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds, sessionId: session.id }),
@@ -78,7 +83,7 @@ export function refreshCookiePath(backend: AuthenticationBackend, exchange: Http
   const configured = backend.refresh?.cookiePath ?? given;
   if (configured !== undefined) return configured;
   const request = exchange.request as { originalUrl?: unknown } | undefined;
-  const url = typeof request?.originalUrl === 'string' ? request.originalUrl : exchange.raw.url ?? '/';
+  const url = typeof request?.originalUrl === 'string' ? request.originalUrl : (exchange.raw.url ?? '/');
   const path = url.split('?')[0];
   return `${path.slice(0, path.lastIndexOf('/'))}/refresh`;
 }

@@ -93,7 +93,8 @@ export class Sessions {
       const refreshToken = generateOpaqueToken();
       const next = digestToken(refreshToken);
       if (sameDigest(session.currentDigest, digest)) {
-        if (await store.rotate(session, next, now)) return { session: { ...session, previousDigest: digest, currentDigest: next, rotatedAt: now, lastUsedAt: now }, refreshToken };
+        if (await store.rotate(session, next, now))
+          return { session: { ...session, previousDigest: digest, currentDigest: next, rotatedAt: now, lastUsedAt: now }, refreshToken };
         continue; // another refresh came first: look again at what the token is now
       }
       const retry =

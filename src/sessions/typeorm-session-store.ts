@@ -54,20 +54,32 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async rotate(observed: SessionState, next: string, now: Date): Promise<boolean> {
-    return this.swap(observed, next, now, { refreshTokenHash: observed.currentDigest }, {
-      refreshTokenHash: next,
-      previousTokenHash: observed.currentDigest,
-      rotatedAt: now,
-      lastUsedAt: now,
-    });
+    return this.swap(
+      observed,
+      next,
+      now,
+      { refreshTokenHash: observed.currentDigest },
+      {
+        refreshTokenHash: next,
+        previousTokenHash: observed.currentDigest,
+        rotatedAt: now,
+        lastUsedAt: now,
+      },
+    );
   }
 
   async replaceSuccessor(observed: SessionState, next: string, now: Date): Promise<boolean> {
     if (observed.previousDigest === null) return false;
-    return this.swap(observed, next, now, { refreshTokenHash: observed.currentDigest, previousTokenHash: observed.previousDigest }, {
-      refreshTokenHash: next,
-      lastUsedAt: now,
-    });
+    return this.swap(
+      observed,
+      next,
+      now,
+      { refreshTokenHash: observed.currentDigest, previousTokenHash: observed.previousDigest },
+      {
+        refreshTokenHash: next,
+        lastUsedAt: now,
+      },
+    );
   }
 
   /**

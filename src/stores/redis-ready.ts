@@ -7,6 +7,8 @@ import { AuthConfigurationError } from '../errors';
 export function assertRedisOpen(client: unknown, who: string): void {
   const { isOpen } = (client ?? {}) as { isOpen?: unknown };
   if (isOpen === false) {
-    throw new AuthConfigurationError(`${who}: the node-redis client is not connected. Call \`await redis.connect()\` before \`auth.ready()\` and before serving requests.`);
+    throw new AuthConfigurationError(
+      `${who}: the node-redis client is not connected. Call \`await redis.connect()\` before \`auth.ready()\` and before serving requests.`,
+    );
   }
 }

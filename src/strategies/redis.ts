@@ -136,7 +136,9 @@ export class RedisStrategy implements Strategy {
     const digest = digestToken(token);
     const key = this.tokenKey(digest);
     const value = JSON.stringify(
-      request.sessionId === undefined ? { userId: request.userId, scopes: request.scopes } : { userId: request.userId, scopes: request.scopes, sessionId: request.sessionId },
+      request.sessionId === undefined
+        ? { userId: request.userId, scopes: request.scopes }
+        : { userId: request.userId, scopes: request.scopes, sessionId: request.sessionId },
     );
     const setOptions = lifetimeMs === null ? undefined : { PX: lifetimeMs };
     const index = { keys: [this.indexKey(request.userId)], arguments: [digest, String(lifetimeMs ?? -1)] };

@@ -103,7 +103,13 @@ export class CookieTransport implements Transport {
       appendHeader(
         exchange.rawResponse,
         'Set-Cookie',
-        serializeCookie(this.refreshCookieName, refresh.refreshToken, { ...this.attributes, httpOnly: true, sameSite: 'strict', path: refresh.cookiePath, maxAge }),
+        serializeCookie(this.refreshCookieName, refresh.refreshToken, {
+          ...this.attributes,
+          httpOnly: true,
+          sameSite: 'strict',
+          path: refresh.cookiePath,
+          maxAge,
+        }),
       );
     }
     const maxAge = this.cookieMaxAge === null ? undefined : this.cookieMaxAge;
@@ -125,7 +131,11 @@ export class CookieTransport implements Transport {
       appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.refreshCookieName, '', cleared));
     }
     if (this.doubleSubmit) {
-      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(`${this.cookieName}_csrf`, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }));
+      appendHeader(
+        exchange.rawResponse,
+        'Set-Cookie',
+        serializeCookie(`${this.cookieName}_csrf`, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }),
+      );
     }
   }
 

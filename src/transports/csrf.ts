@@ -39,7 +39,8 @@ export function checkSameOrigin(exchange: HttpExchange, trustedOrigins: Readonly
   if (trustedOrigins.has(claimedOrigin)) return;
   const host = exchange.host;
   const ownOrigin = host ? originOf(`${exchange.protocol}://${host}`) : undefined;
-  if (ownOrigin === undefined || claimedOrigin !== ownOrigin) throw refusal(purpose, claimedOrigin, `it is not this app's origin${ownOrigin ? ` (${ownOrigin})` : ''}`);
+  if (ownOrigin === undefined || claimedOrigin !== ownOrigin)
+    throw refusal(purpose, claimedOrigin, `it is not this app's origin${ownOrigin ? ` (${ownOrigin})` : ''}`);
 }
 
 /**
@@ -52,7 +53,9 @@ function refusal(purpose: CsrfPurpose, refusedOrigin: string | undefined, why: s
   if (purpose === 'login') {
     return new CsrfError(`Cookie login ${from} refused: ${why}. If that front end is yours, add it to ${trust}.`);
   }
-  return new CsrfError(`Cross-site request ${from} refused: ${why}, so the session cookie cannot authenticate it. If that front end is yours, add it to ${trust} or send the CookieTransport csrfToken header.`);
+  return new CsrfError(
+    `Cross-site request ${from} refused: ${why}, so the session cookie cannot authenticate it. If that front end is yours, add it to ${trust} or send the CookieTransport csrfToken header.`,
+  );
 }
 
 /** Normalises configured origins (`https://app.example.com/` → `https://app.example.com`). */

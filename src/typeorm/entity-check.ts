@@ -18,7 +18,9 @@ function entityName(entity: EntityTarget<ObjectLiteral>): string {
 export function assertEntityUsable(dataSource: DataSource | undefined, entity: EntityTarget<ObjectLiteral>, who: string): asserts dataSource is DataSource {
   if (!dataSource) throw new AuthConfigurationError(`${who} has no DataSource: give Auth.configure a \`dataSource\`.`);
   if (!dataSource.isInitialized) {
-    throw new AuthConfigurationError(`${who}: the DataSource is not initialised yet. Call \`await dataSource.initialize()\` before \`auth.ready()\` and before serving requests.`);
+    throw new AuthConfigurationError(
+      `${who}: the DataSource is not initialised yet. Call \`await dataSource.initialize()\` before \`auth.ready()\` and before serving requests.`,
+    );
   }
   if (!dataSource.hasMetadata(entity)) {
     const name = entityName(entity);

@@ -10,4 +10,3 @@ export const epochMilliseconds: ValueTransformer = {
   to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : value),
   from: (value: string | number | null | undefined) => (value === null || value === undefined ? null : new Date(Number(value))),
 };
-

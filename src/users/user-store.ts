@@ -94,7 +94,10 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
   }
 
   async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
-    const result = await guarded(() => this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any), this.translateError);
+    const result = await guarded(
+      () => this.repository.update({ id: userId, hashedPassword: expectedHash } as any, { hashedPassword: newHash } as any),
+      this.translateError,
+    );
     return result.affected === 1;
   }
 

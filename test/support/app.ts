@@ -50,9 +50,20 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   if (kind === 'postgres') {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE_URL is not set: the test services did not start.');
-    return new DataSource({ type: 'postgres', url, entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken], synchronize: true, dropSchema: true });
+    return new DataSource({
+      type: 'postgres',
+      url,
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+      synchronize: true,
+      dropSchema: true,
+    });
   }
-  return new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken], synchronize: true });
+  return new DataSource({
+    type: 'better-sqlite3',
+    database: ':memory:',
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+    synchronize: true,
+  });
 }
 
 export function defaultBackends(): AuthenticationBackend[] {
@@ -195,6 +206,6 @@ export async function buildApp(
   };
 }
 
-export async function createUser(auth: Auth<User>, fields: Partial<User> & { email: string; password?: string } ) {
+export async function createUser(auth: Auth<User>, fields: Partial<User> & { email: string; password?: string }) {
   return auth.userManager.create({ password: PASSWORD, ...fields }, { safe: false });
 }

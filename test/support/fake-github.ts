@@ -70,12 +70,18 @@ export class FakeGitHub {
       const form = new URLSearchParams(await readBody(req));
       const grant = this.codes.get(form.get('code') ?? '');
       this.codes.delete(form.get('code') ?? ''); // codes are single-use
-      const badCode = { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: 'https://docs.github.com/apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code' };
+      const badCode = {
+        error: 'bad_verification_code',
+        error_description: 'The code passed is incorrect or expired.',
+        error_uri: 'https://docs.github.com/apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
+      };
       if (form.get('client_id') !== this.client.clientId || form.get('client_secret') !== this.client.clientSecret) {
         return json(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
       }
       if (!grant || grant.redirectUri !== form.get('redirect_uri')) return json(200, badCode);
-      const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+      const challenge = createHash('sha256')
+        .update(form.get('code_verifier') ?? '')
+        .digest('base64url');
       if (challenge !== grant.challenge) return json(200, badCode);
       const token = `gho_${randomBytes(18).toString('hex')}`;
       this.tokens.set(token, grant.user);
@@ -89,7 +95,15 @@ export class FakeGitHub {
       const user = token ? this.tokens.get(token) : undefined;
       if (!user) return json(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest', status: '401' });
       if (url.pathname === '/user') {
-        return json(200, { login: user.login, id: user.id, node_id: `U_${user.id}`, type: 'User', site_admin: false, name: user.login, email: user.publicEmail });
+        return json(200, {
+          login: user.login,
+          id: user.id,
+          node_id: `U_${user.id}`,
+          type: 'User',
+          site_admin: false,
+          name: user.login,
+          email: user.publicEmail,
+        });
       }
       return json(200, user.emails);
     }

@@ -167,18 +167,15 @@ function sendOnce(world: FuzzWorld, request: FuzzRequest, agent: http.Agent | fa
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const outgoing = http.request(
-      { host: '127.0.0.1', port: world.port, method: request.method, path: request.path, headers, agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-        });
-      },
-    );
+    const outgoing = http.request({ host: '127.0.0.1', port: world.port, method: request.method, path: request.path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
     const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms (a hang)`)), ANSWER_TIMEOUT_MS);
     outgoing.on('error', (error) => {
       clearTimeout(timer);
@@ -210,7 +207,8 @@ export function hygieneProblems(res: FuzzResponse): string[] {
     } catch {
       problems.push(`${res.status} body does not parse as JSON`);
     }
-    if (body !== undefined && (typeof body?.code !== 'string' || typeof body?.message !== 'string')) problems.push(`${res.status} body lacks a string code/message`);
+    if (body !== undefined && (typeof body?.code !== 'string' || typeof body?.message !== 'string'))
+      problems.push(`${res.status} body lacks a string code/message`);
   }
   if (res.text.includes('hashedPassword')) problems.push('body contains "hashedPassword"');
   if (res.text.includes('$argon2')) problems.push('body contains a password hash');
@@ -387,7 +385,8 @@ const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, 
 /** Thrown by a property: says what was sent, what came back and which rule it broke. */
 export class FuzzViolation extends Error {
   constructor(problems: string[], request: FuzzRequest, res?: FuzzResponse) {
-    const body = request.body === undefined ? '' : `\n  body: ${clip(JSON.stringify(Buffer.isBuffer(request.body) ? request.body.toString('latin1') : request.body))}`;
+    const body =
+      request.body === undefined ? '' : `\n  body: ${clip(JSON.stringify(Buffer.isBuffer(request.body) ? request.body.toString('latin1') : request.body))}`;
     const answer = res ? `\n  answer: ${res.status} ${clip(res.text)}` : '';
     super(`${problems.join('; ')}\n  request: ${request.method} ${request.path} ${clip(JSON.stringify(request.headers), 600)}${body}${answer}`);
     this.name = 'FuzzViolation';
@@ -471,12 +470,7 @@ export function mutate(text: string, m: Mutation): string {
 
 /** How one claim is written: as issued, absent, a value, a time relative to now, raw JSON text. */
 export type Claim =
-  | { k: 'good' }
-  | { k: 'absent' }
-  | { k: 'value'; v: unknown }
-  | { k: 'rel'; s: number }
-  | { k: 'raw'; t: string }
-  | { k: 'ref'; name: SubRef };
+  { k: 'good' } | { k: 'absent' } | { k: 'value'; v: unknown } | { k: 'rel'; s: number } | { k: 'raw'; t: string } | { k: 'ref'; name: SubRef };
 
 type SubRef = 'inactive' | 'verifyTarget' | 'upper' | 'padded' | 'nul' | 'array' | 'object';
 
@@ -491,11 +485,7 @@ export type Signer =
   | { k: 'bytes'; bytes: number[] };
 
 export type SigOp =
-  | { k: 'keep' }
-  | { k: 'truncate'; n: number }
-  | { k: 'flip'; at: number; bit: number }
-  | { k: 'append'; bytes: number[] }
-  | { k: 'lastChar'; ch: string };
+  { k: 'keep' } | { k: 'truncate'; n: number } | { k: 'flip'; at: number; bit: number } | { k: 'append'; bytes: number[] } | { k: 'lastChar'; ch: string };
 
 export type Encoding = { k: 'b64url' } | { k: 'b64' } | { k: 'padded' } | { k: 'inject'; segment: number; at: number; ch: string };
 export type Shape = 'three' | 'two' | 'four' | 'trailing-dot' | 'leading-dot' | 'empty-payload' | 'swapped';
@@ -513,7 +503,30 @@ export interface JwtSpec {
 
 /** Values of the wrong type, at the edges of number parsing, or shaped like other claims. */
 const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, -1, 1, 0.5, -0.5, 1e308, -1e308, 2 ** 53 + 2, -(2 ** 31), 'NaN', 'Infinity', '-1', '1e309', '', ' ', '0x10', 'null', [], {}),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1,
+    0.5,
+    -0.5,
+    1e308,
+    -1e308,
+    2 ** 53 + 2,
+    -(2 ** 31),
+    'NaN',
+    'Infinity',
+    '-1',
+    '1e309',
+    '',
+    ' ',
+    '0x10',
+    'null',
+    [],
+    {},
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.string({ maxLength: 20 }),
@@ -521,7 +534,21 @@ const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
 );
 /** JSON text JSON.stringify would never write, or numbers past double range. */
-const rawJson = fc.constantFrom('NaN', '1e400', '-1e400', '-0', '1E+2', '01', '1.', '.5', 'Infinity', '"\\ud800"', '"\\u0000"', '0.0000001', '9007199254740993');
+const rawJson = fc.constantFrom(
+  'NaN',
+  '1e400',
+  '-1e400',
+  '-0',
+  '1E+2',
+  '01',
+  '1.',
+  '.5',
+  'Infinity',
+  '"\\ud800"',
+  '"\\u0000"',
+  '0.0000001',
+  '9007199254740993',
+);
 
 const claimOf = (...alternatives: fc.Arbitrary<Claim>[]): fc.Arbitrary<Claim> =>
   fc.oneof(
@@ -534,14 +561,41 @@ const claimOf = (...alternatives: fc.Arbitrary<Claim>[]): fc.Arbitrary<Claim> =>
   );
 const valueClaim = (...values: unknown[]) => fc.constantFrom(...values).map<Claim>((v) => ({ k: 'value', v }));
 const relClaim = fc
-  .oneof(fc.constantFrom(-1e9, -86400, -3600, -61, -1, 0, 1, 2, 61, 3600, 1e9, 1e11, 1e13), fc.integer({ min: -100000, max: 100000 }), fc.double({ min: -5, max: 5, noNaN: true }))
+  .oneof(
+    fc.constantFrom(-1e9, -86400, -3600, -61, -1, 0, 1, 2, 61, 3600, 1e9, 1e11, 1e13),
+    fc.integer({ min: -100000, max: 100000 }),
+    fc.double({ min: -5, max: 5, noNaN: true }),
+  )
   .map<Claim>((s) => ({ k: 'rel', s }));
 
-const audiences = [[DEFAULT_JWT_AUDIENCE], [DEFAULT_JWT_AUDIENCE, 'x'], ['x', DEFAULT_JWT_AUDIENCE], ['x'], RESET_AUDIENCE, VERIFY_AUDIENCE, DEFAULT_JWT_AUDIENCE.toUpperCase(), `${DEFAULT_JWT_AUDIENCE} `, 'routing-controllers-auth'];
-const scopes = ['', 'items:read', 'items:write', 'items:write superuser', 'superuser', '  items:write  ', 'items:write\titems:read', ['items:write'], 'items:write '.repeat(300)];
+const audiences = [
+  [DEFAULT_JWT_AUDIENCE],
+  [DEFAULT_JWT_AUDIENCE, 'x'],
+  ['x', DEFAULT_JWT_AUDIENCE],
+  ['x'],
+  RESET_AUDIENCE,
+  VERIFY_AUDIENCE,
+  DEFAULT_JWT_AUDIENCE.toUpperCase(),
+  `${DEFAULT_JWT_AUDIENCE} `,
+  'routing-controllers-auth',
+];
+const scopes = [
+  '',
+  'items:read',
+  'items:write',
+  'items:write superuser',
+  'superuser',
+  '  items:write  ',
+  'items:write\titems:read',
+  ['items:write'],
+  'items:write '.repeat(300),
+];
 
 const headerExtra: fc.Arbitrary<[string, unknown]> = fc.oneof(
-  fc.tuple(fc.constant('kid'), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom<unknown>('../../../../dev/null', "' OR '1'='1", 0, null, [], { kid: 1 }))),
+  fc.tuple(
+    fc.constant('kid'),
+    fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom<unknown>('../../../../dev/null', "' OR '1'='1", 0, null, [], { kid: 1 })),
+  ),
   fc.tuple(fc.constantFrom('jku', 'x5u'), fc.constantFrom<unknown>('http://127.0.0.1:9/jwks.json', 'https://attacker.example/keys', '', 1)),
   fc.tuple(fc.constant('jwk'), fc.constantFrom<unknown>('attacker', {}, { kty: 'oct', k: 'AAAA' }, 'x')),
   fc.tuple(fc.constant('x5c'), fc.constantFrom<unknown>(['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'], [], 'x')),
@@ -613,20 +667,32 @@ export const jwtSpecArb: fc.Arbitrary<JwtSpec> = fc.record({
     { weight: 1, arbitrary: fc.record({ k: fc.constant('raw' as const), text: rawHeaders }) },
   ),
   claims: fc.record({
-    sub: claimOf(fc.constantFrom<SubRef>('inactive', 'verifyTarget', 'upper', 'padded', 'nul', 'array', 'object').map<Claim>((name) => ({ k: 'ref', name })), fc.uuid().map<Claim>((v) => ({ k: 'value', v }))),
+    sub: claimOf(
+      fc.constantFrom<SubRef>('inactive', 'verifyTarget', 'upper', 'padded', 'nul', 'array', 'object').map<Claim>((name) => ({ k: 'ref', name })),
+      fc.uuid().map<Claim>((v) => ({ k: 'value', v })),
+    ),
     aud: claimOf(valueClaim(...audiences)),
     exp: claimOf(relClaim),
     iat: claimOf(relClaim),
-    nbf: fc.oneof({ weight: 8, arbitrary: fc.constant<Claim>({ k: 'absent' }) }, { weight: 1, arbitrary: relClaim }, { weight: 1, arbitrary: weirdValue.map<Claim>((v) => ({ k: 'value', v })) }),
+    nbf: fc.oneof(
+      { weight: 8, arbitrary: fc.constant<Claim>({ k: 'absent' }) },
+      { weight: 1, arbitrary: relClaim },
+      { weight: 1, arbitrary: weirdValue.map<Claim>((v) => ({ k: 'value', v })) },
+    ),
     scope: claimOf(valueClaim(...scopes)),
     jti: claimOf(),
-    extras: fc.array(fc.tuple(fc.constantFrom('iss', 'email', 'pwd', 'isSuperuser', 'scopes', 'scp', '__proto__', 'constructor', 'sub'), weirdValue), { maxLength: 2 }),
+    extras: fc.array(fc.tuple(fc.constantFrom('iss', 'email', 'pwd', 'isSuperuser', 'scopes', 'scp', '__proto__', 'constructor', 'sub'), weirdValue), {
+      maxLength: 2,
+    }),
   }),
   signer: signerArb,
   sigOp: sigOpArb,
   encoding: encodingArb,
   shape: shapeArb,
-  length: fc.oneof({ weight: 40, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(1000, 4000, MAX_TOKEN_LENGTH, MAX_TOKEN_LENGTH + 1, 6000, 12_000) }),
+  length: fc.oneof(
+    { weight: 40, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constantFrom(1000, 4000, MAX_TOKEN_LENGTH, MAX_TOKEN_LENGTH + 1, 6000, 12_000) },
+  ),
 });
 
 function claimText(world: FuzzWorld, claim: Claim, good: unknown, nowSeconds: number): string | undefined {
@@ -803,7 +869,12 @@ const anySource = fc.oneof({ weight: 4, arbitrary: accessSource }, { weight: 1, 
 const randomTokenText = fc.oneof(
   { weight: 3, arbitrary: headerText(80) },
   { weight: 3, arbitrary: fc.string({ unit: b64urlChar, minLength: 43, maxLength: 43 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: b64urlChar, maxLength: 40 }), fc.string({ unit: b64urlChar, maxLength: 40 }), fc.string({ unit: b64urlChar, maxLength: 43 })).map((p) => p.join('.')) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.string({ unit: b64urlChar, maxLength: 40 }), fc.string({ unit: b64urlChar, maxLength: 40 }), fc.string({ unit: b64urlChar, maxLength: 43 }))
+      .map((p) => p.join('.')),
+  },
   { weight: 1, arbitrary: longRun(MAX_TOKEN_LENGTH - 2, 13_000) },
 );
 
@@ -852,7 +923,12 @@ export type CookieSpec = { k: 'none' } | { k: 'raw'; text: string } | { k: 'pair
 
 const cookieValue: fc.Arbitrary<TokenSpec> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom<TokenSource>('cookie', 'db', 'jwt').map<TokenSpec>((source) => ({ k: 'valid', source })) },
-  { weight: 8, arbitrary: fc.record({ source: fc.constantFrom<TokenSource>('cookie', 'db', 'jwt'), mutations: mutationsArb }).map<TokenSpec>((m) => ({ k: 'mutated', ...m })) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .record({ source: fc.constantFrom<TokenSource>('cookie', 'db', 'jwt'), mutations: mutationsArb })
+      .map<TokenSpec>((m) => ({ k: 'mutated', ...m })),
+  },
   { weight: 3, arbitrary: randomTokenText.map<TokenSpec>((text) => ({ k: 'random', text })) },
 );
 
@@ -1063,7 +1139,8 @@ export async function checkAuthCase(world: FuzzWorld, c: AuthCase, stats: Proper
       if (success && !csrfOk) problems.push('CSRF: a cookie-authenticated cross-origin POST succeeded');
       if (success && !owners.has(body?.by)) problems.push(`created as ${JSON.stringify(body?.by)}`);
       if (control === 'bearer' && res.status !== 201) problems.push(`a genuine bearer credential got ${res.status}`);
-      if (control === 'cookie' && res.status !== (csrfOk ? 201 : 403)) problems.push(`a genuine cookie got ${res.status} (the CSRF rule says ${csrfOk ? 201 : 403})`);
+      if (control === 'cookie' && res.status !== (csrfOk ? 201 : 403))
+        problems.push(`a genuine cookie got ${res.status} (the CSRF rule says ${csrfOk ? 201 : 403})`);
       break;
     case 'POST /auth/jwt/logout':
       if (success && !bearerIsJwt) problems.push('logout of the jwt backend without a genuine JWT');
@@ -1125,7 +1202,8 @@ export type BodyRoute =
   | 'PATCH /users/me';
 
 /** A field value: a literal, raw JSON text, or something of the world's (an email, a token). */
-export type FieldValue = { k: 'lit'; v: unknown } | { k: 'raw'; t: string } | { k: 'ref'; name: ValueRef } | { k: 'token'; spec: TokenSpec } | { k: 'long'; text: string };
+export type FieldValue =
+  { k: 'lit'; v: unknown } | { k: 'raw'; t: string } | { k: 'ref'; name: ValueRef } | { k: 'token'; spec: TokenSpec } | { k: 'long'; text: string };
 
 type ValueRef =
   | 'email'
@@ -1194,7 +1272,23 @@ const genericValue: fc.Arbitrary<FieldValue> = fc.oneof(
 const emailValue: fc.Arbitrary<FieldValue> = fc.oneof(
   { weight: 6, arbitrary: ref('email', 'emailUpper', 'emailPadded', 'emailNfd', 'inactiveEmail', 'verifyEmail', 'resetEmail', 'freshEmail') },
   { weight: 2, arbitrary: fc.emailAddress().map<FieldValue>((v) => ({ k: 'lit', v })) },
-  { weight: 2, arbitrary: lit('a@b', '', '@', 'a@', '@b.c', 'a@b.c', 'x@example.com ', 'ünï@cödé.example', 'a+b@example.com', '"quoted"@example.com', 'a@[127.0.0.1]', 'fuzz.user@example.com\u0000') },
+  {
+    weight: 2,
+    arbitrary: lit(
+      'a@b',
+      '',
+      '@',
+      'a@',
+      '@b.c',
+      'a@b.c',
+      'x@example.com ',
+      'ünï@cödé.example',
+      'a+b@example.com',
+      '"quoted"@example.com',
+      'a@[127.0.0.1]',
+      'fuzz.user@example.com\u0000',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 300, max: 400 }).map<FieldValue>((n) => ({ k: 'long', text: `${'a'.repeat(n)}@example.com` })) },
   { weight: 2, arbitrary: genericValue },
 );
@@ -1203,13 +1297,23 @@ const passwordValue: fc.Arbitrary<FieldValue> = fc.oneof(
   { weight: 6, arbitrary: ref('password', 'passwordPadded', 'passwordUpper', 'passwordShort', 'passwordNfkc') },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 8, maxLength: 40 }).map<FieldValue>((v) => ({ k: 'lit', v })) },
   { weight: 2, arbitrary: lit('password', '12345678', 'a'.repeat(8), '', ' ', '🔑'.repeat(8), 'fuzz.user@example.com', '\u0000'.repeat(8)) },
-  { weight: 1, arbitrary: fc.oneof(longRun(1000, 1100), longRun(2040, 2060), longRun(4090, 4100), longRun(15_000, 17_000)).map<FieldValue>((text) => ({ k: 'long', text })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(longRun(1000, 1100), longRun(2040, 2060), longRun(4090, 4100), longRun(15_000, 17_000))
+      .map<FieldValue>((text) => ({ k: 'long', text })),
+  },
   { weight: 2, arbitrary: genericValue },
 );
 
 const tokenValue: fc.Arbitrary<FieldValue> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<TokenSource>('verify', 'reset').map<FieldValue>((source) => ({ k: 'token', spec: { k: 'valid', source } })) },
-  { weight: 6, arbitrary: fc.record({ source: fc.constantFrom<TokenSource>('verify', 'reset', 'jwt'), mutations: mutationsArb }).map<FieldValue>((m) => ({ k: 'token', spec: { k: 'mutated', ...m } })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ source: fc.constantFrom<TokenSource>('verify', 'reset', 'jwt'), mutations: mutationsArb })
+      .map<FieldValue>((m) => ({ k: 'token', spec: { k: 'mutated', ...m } })),
+  },
   { weight: 3, arbitrary: jwtSpecArb.map<FieldValue>((jwt) => ({ k: 'token', spec: { k: 'forged', jwt } })) },
   { weight: 2, arbitrary: randomTokenText.map<FieldValue>((text) => ({ k: 'token', spec: { k: 'random', text } })) },
   { weight: 2, arbitrary: genericValue },
@@ -1242,7 +1346,13 @@ const fieldsBody = (route: BodyRoute): fc.Arbitrary<BodySpec> => {
   const entry: fc.Arbitrary<[string, FieldValue]> = fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom(...own).chain((field) => fc.tuple(fc.constant(field), fieldValue(field))) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...PROTO_KEYS), fc.oneof(lit({ isSuperuser: true }, { password: PASSWORD }, null, 'x'), genericValue)) },
-    { weight: 1, arbitrary: fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...own.map((f) => `${f}[]`), ...own.map((f) => f.toUpperCase()), ' username')), genericValue) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(
+        fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...own.map((f) => `${f}[]`), ...own.map((f) => f.toUpperCase()), ' username')),
+        genericValue,
+      ),
+    },
   );
   // Mostly every field of the route, in order, so the valid-shaped path is well exercised.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- fc.tuple over a spread loses the tuple's element type
@@ -1250,7 +1360,9 @@ const fieldsBody = (route: BodyRoute): fc.Arbitrary<BodySpec> => {
   return fc.record({
     k: fc.constant('fields' as const),
     // Forms only where the route takes them (login); elsewhere now and then, for the 415.
-    format: route.includes('login') ? fc.constantFrom<'json' | 'form'>('json', 'form') : fc.oneof({ weight: 9, arbitrary: fc.constant<'json' | 'form'>('json') }, { weight: 1, arbitrary: fc.constant<'json' | 'form'>('form') }),
+    format: route.includes('login')
+      ? fc.constantFrom<'json' | 'form'>('json', 'form')
+      : fc.oneof({ weight: 9, arbitrary: fc.constant<'json' | 'form'>('json') }, { weight: 1, arbitrary: fc.constant<'json' | 'form'>('form') }),
     entries: fc.oneof(
       { weight: 3, arbitrary: fc.tuple(complete, fc.array(entry, { maxLength: 2 })).map(([a, b]) => [...a, ...b]) },
       { weight: 2, arbitrary: fc.array(entry, { maxLength: 6 }) },
@@ -1269,7 +1381,10 @@ const bodyArb = (route: BodyRoute): fc.Arbitrary<BodySpec> =>
   fc.oneof(
     { weight: 10, arbitrary: fieldsBody(route) },
     // The right credentials in the right shape, so the success path is fuzzed too.
-    { weight: route.includes('login') ? 2 : 0, arbitrary: fc.constantFrom<'json' | 'form'>('json', 'form').map<BodySpec>((format) => ({ k: 'genuine', format })) },
+    {
+      weight: route.includes('login') ? 2 : 0,
+      arbitrary: fc.constantFrom<'json' | 'form'>('json', 'form').map<BodySpec>((format) => ({ k: 'genuine', format })),
+    },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map<BodySpec>((value) => ({ k: 'json', value })) },
     {
       weight: 1,
@@ -1450,13 +1565,15 @@ export async function checkBodyCase(world: FuzzWorld, c: BodyCase, stats: Proper
       break;
     case 'POST /auth/verify':
       if (!success) break;
-      if (!candidates(text, 'token').some((t) => isGenuineUserToken(t, VERIFY_AUDIENCE, world.verifyTarget.id))) problems.push('FORGERY ACCEPTED: verified with a token we never issued');
+      if (!candidates(text, 'token').some((t) => isGenuineUserToken(t, VERIFY_AUDIENCE, world.verifyTarget.id)))
+        problems.push('FORGERY ACCEPTED: verified with a token we never issued');
       // Un-verify so the genuine token keeps being useful to the run.
       await world.t.dataSource.getRepository(User).update({ id: world.verifyTarget.id }, { isVerified: false });
       break;
     case 'POST /auth/reset-password':
       if (!success) break;
-      if (!candidates(text, 'token').some((t) => isGenuineUserToken(t, RESET_AUDIENCE, world.resetTarget.id))) problems.push('FORGERY ACCEPTED: reset with a token we never issued');
+      if (!candidates(text, 'token').some((t) => isGenuineUserToken(t, RESET_AUDIENCE, world.resetTarget.id)))
+        problems.push('FORGERY ACCEPTED: reset with a token we never issued');
       if (!candidates(text, 'password').some(passesPolicyLength)) problems.push('reset to a password outside the policy length');
       {
         // The used token is dead now (single use): mint the next one.
@@ -1471,7 +1588,15 @@ export async function checkBodyCase(world: FuzzWorld, c: BodyCase, stats: Proper
     case 'PATCH /users/me': {
       if (!success) break;
       const row = await world.t.dataSource.getRepository(User).findOneBy({ id: world.patchTarget.id });
-      if (body?.isSuperuser !== false || body?.isActive !== true || body?.id !== world.patchTarget.id || !row || row.isSuperuser || !row.isActive || row.scopes.length > 0)
+      if (
+        body?.isSuperuser !== false ||
+        body?.isActive !== true ||
+        body?.id !== world.patchTarget.id ||
+        !row ||
+        row.isSuperuser ||
+        !row.isActive ||
+        row.scopes.length > 0
+      )
         problems.push('PRIVILEGE ESCALATION: PATCH /users/me changed a protected field');
       break;
     }
@@ -1508,13 +1633,49 @@ export interface FuzzProperty<T = any> {
 }
 
 export const PROPERTIES: FuzzProperty[] = [
-  { name: 'authorization', description: 'random / mutated / forged Authorization headers on protected routes', arbitrary: authorizationCases, check: checkAuthCase, weight: 22 },
-  { name: 'jwt', description: 'hand-built JWTs: alg, typ, kid/jku/jwk, claims, signatures, encodings, lengths', arbitrary: jwtCases, check: checkAuthCase, weight: 22 },
-  { name: 'cookie', description: 'cookie headers: mutated opaque tokens, duplicates, encodings, CSRF headers', arbitrary: cookieCases, check: checkAuthCase, weight: 16 },
-  { name: 'login-body', description: 'bodies and content types for POST /auth/{jwt,db,cookie}/login', arbitrary: loginBodyCases, check: checkBodyCase, weight: 14 },
+  {
+    name: 'authorization',
+    description: 'random / mutated / forged Authorization headers on protected routes',
+    arbitrary: authorizationCases,
+    check: checkAuthCase,
+    weight: 22,
+  },
+  {
+    name: 'jwt',
+    description: 'hand-built JWTs: alg, typ, kid/jku/jwk, claims, signatures, encodings, lengths',
+    arbitrary: jwtCases,
+    check: checkAuthCase,
+    weight: 22,
+  },
+  {
+    name: 'cookie',
+    description: 'cookie headers: mutated opaque tokens, duplicates, encodings, CSRF headers',
+    arbitrary: cookieCases,
+    check: checkAuthCase,
+    weight: 16,
+  },
+  {
+    name: 'login-body',
+    description: 'bodies and content types for POST /auth/{jwt,db,cookie}/login',
+    arbitrary: loginBodyCases,
+    check: checkBodyCase,
+    weight: 14,
+  },
   { name: 'register-body', description: 'bodies for POST /auth/register', arbitrary: registerBodyCases, check: checkBodyCase, weight: 8 },
-  { name: 'token-body', description: 'bodies and mutated tokens for POST /auth/verify and /auth/reset-password', arbitrary: tokenBodyCases, check: checkBodyCase, weight: 8 },
-  { name: 'email-body', description: 'bodies for POST /auth/forgot-password and /auth/request-verify-token', arbitrary: emailBodyCases, check: checkBodyCase, weight: 5 },
+  {
+    name: 'token-body',
+    description: 'bodies and mutated tokens for POST /auth/verify and /auth/reset-password',
+    arbitrary: tokenBodyCases,
+    check: checkBodyCase,
+    weight: 8,
+  },
+  {
+    name: 'email-body',
+    description: 'bodies for POST /auth/forgot-password and /auth/request-verify-token',
+    arbitrary: emailBodyCases,
+    check: checkBodyCase,
+    weight: 5,
+  },
   { name: 'users-me-body', description: 'bodies for PATCH /users/me (authenticated)', arbitrary: usersMeBodyCases, check: checkBodyCase, weight: 5 },
 ];
 

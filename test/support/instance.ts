@@ -28,11 +28,24 @@ async function main(): Promise<void> {
   redis.on('error', () => undefined);
   await redis.connect();
 
-  const dataSource = new DataSource({ type: 'postgres', url: required('TEST_DATABASE_URL'), entities: [User, AccessToken, AuthSession, RefreshToken], synchronize: false });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: required('TEST_DATABASE_URL'),
+    entities: [User, AccessToken, AuthSession, RefreshToken],
+    synchronize: false,
+  });
   const secret = required('SECRET');
   const backends = [
-    new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }) }),
-    new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/auth/db/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }) }),
+    new AuthenticationBackend({
+      name: 'jwt',
+      transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+      strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }),
+    }),
+    new AuthenticationBackend({
+      name: 'db',
+      transport: new BearerTransport({ tokenUrl: '/auth/db/login' }),
+      strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+    }),
     new AuthenticationBackend({
       name: 'redis',
       transport: new BearerTransport({ tokenUrl: '/auth/redis/login' }),

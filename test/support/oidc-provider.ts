@@ -3,7 +3,7 @@ import type { AddressInfo } from 'net';
 import { Browser, type BrowserResponse } from './browser';
 
 /** oidc-provider is ESM-only without type declarations; Node ≥ 20.19 can require() it. */
- 
+
 const { Provider } = require('oidc-provider');
 
 export interface TestAccount {

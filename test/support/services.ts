@@ -24,7 +24,7 @@ interface PgClient {
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): void;
 }
- 
+
 const { Client } = require('pg') as { Client: new (config: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient };
 
 const PG_BIN_DIR = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
@@ -103,7 +103,8 @@ function unprivilegedAccount(): RunAs | undefined {
     // no /etc/passwd: fall through to the one-line failure
   }
   const account = accounts.get('postgres') ?? accounts.get('nobody');
-  if (!account) throw new ServiceSetupError('Running as root, but no unprivileged account (postgres or nobody) exists to run the test services: useradd --system postgres');
+  if (!account)
+    throw new ServiceSetupError('Running as root, but no unprivileged account (postgres or nobody) exists to run the test services: useradd --system postgres');
   return account;
 }
 
@@ -342,7 +343,9 @@ export class RedisCluster {
         child.stdout.on('data', (chunk) => (output += chunk));
         child.stderr.on('data', (chunk) => (output += chunk));
         child.once('error', reject);
-        child.once('exit', (code) => (code === 0 ? resolve() : reject(new ServiceSetupError(`redis-cli --cluster create failed: ${output.trim().split('\n').slice(-3).join(' ')}`))));
+        child.once('exit', (code) =>
+          code === 0 ? resolve() : reject(new ServiceSetupError(`redis-cli --cluster create failed: ${output.trim().split('\n').slice(-3).join(' ')}`)),
+        );
       });
       await cluster.waitUntilOk();
     } catch (error) {
@@ -423,9 +426,7 @@ export class PostgresServer {
       let stderr = '';
       child.stderr.on('data', (chunk) => (stderr += chunk));
       child.once('error', (error) => reject(new ServiceSetupError(`initdb could not start: ${error.message}`)));
-      child.once('exit', (code) =>
-        code === 0 ? resolve() : reject(new ServiceSetupError(`initdb failed (${code}): ${stderr.trim().split('\n').pop()}`)),
-      );
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new ServiceSetupError(`initdb failed (${code}): ${stderr.trim().split('\n').pop()}`))));
     });
   }
 

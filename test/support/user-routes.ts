@@ -164,7 +164,7 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 export async function capturingErrors<T>(work: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
   const original = console.error;
-  console.error = (...args: unknown[]) => void lines.push(args.map((a) => (a instanceof Error ? a.stack ?? String(a) : String(a))).join(' '));
+  console.error = (...args: unknown[]) => void lines.push(args.map((a) => (a instanceof Error ? (a.stack ?? String(a)) : String(a))).join(' '));
   try {
     const result = await work();
     // Express's final handler logs on setImmediate, after the client already has its answer.

@@ -1,0 +1,139 @@
+import { validationMetadatasToSchemas, targetConstructorToSchema } from 'class-validator-jsonschema';
+import { Container } from 'typedi';
+import { getFullPath, getSpec } from 'routing-controllers-openapi';
+import type { Auth } from '../auth';
+import { ErrorCode } from '../errors';
+import { controllerRoutes, type ControllerRoute } from './controller-routes';
+import { deepMerge, type JsonObject, type OpenApiDocument } from './document-types';
+import {
+  AUTH_ERROR_SCHEMA,
+  AUTH_ERROR_SCHEMA_OBJECT,
+  ErrorAnswers,
+  RETRY_AFTER_HEADER,
+  RETRY_AFTER_HEADER_OBJECT,
+  WWW_AUTHENTICATE_HEADER,
+  WWW_AUTHENTICATE_HEADER_OBJECT,
+} from './error-responses';
+import { LIBRARY_SCHEMAS } from './library-schemas';
+import { libraryRoute, type LibraryRouteContext } from './library-routes';
+import { keepReferencedSchemas } from './referenced-schemas';
+import { authorizedScopes, LIBRARY_SCOPES, reportUndeclaredScopes, type UndeclaredScopeUse } from './route-scopes';
+import { securityRequirement, securitySchemes } from './security';
+
+/** Options of `auth.openApi()`. */
+export interface OpenApiOptions {
+  /** The document's `info`. Default title "API", version "1.0.0". */
+  info?: { title?: string; version?: string; description?: string; [key: string]: unknown };
+  /** The document's `servers`. Default: none (paths are relative to where the document is served). */
+  servers?: Array<{ url: string; description?: string; [key: string]: unknown }>;
+  /** The controllers to describe, as given to routing-controllers. Default: every registered controller. */
+  controllers?: Function[];
+  /** routing-controllers' `routePrefix`, if the app uses one. */
+  routePrefix?: string;
+  /** Deep-merged into the document last (objects key by key; arrays and values replaced). */
+  additions?: Record<string, unknown>;
+  /**
+   * What to do when an `@Authorized(scopes)` route needs a scope `Auth.configure({ scopes })` does
+   * not declare: `'warn'` (default; the scope is still offered, marked undeclared) or `'error'`
+   * (throw an `AuthConfigurationError` naming each route).
+   */
+  undeclaredScopes?: 'warn' | 'error';
+  /** Where warnings go. Default `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+const SCHEMA_OPTIONS = { refPointerPrefix: '#/components/schemas/' };
+const UNDECLARED = 'Not declared in Auth.configure({ scopes }).';
+
+/** The app's controller instance, for what its constructor chose (backend, DTOs); undefined if it cannot be made. */
+function controllerInstance(target: Function): any {
+  try {
+    return Container.get(target as any);
+  } catch {
+    try {
+      return new (target as any)();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function describeRoute(route: ControllerRoute): string {
+  return `${route.action.type.toUpperCase()} ${getFullPath(route)} (${route.controller.target.name}.${route.action.method})`;
+}
+
+/** The app's OpenAPI 3 document: its routes (inherited ones too), the library's routes described in full, security per backend. */
+export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = {}): OpenApiDocument {
+  const routes = controllerRoutes(options.controllers, options.routePrefix).filter((r) => HTTP_METHODS.has(r.action.type));
+  const schemas: JsonObject = validationMetadatasToSchemas(SCHEMA_OPTIONS);
+  const document = getSpec(routes, schemas) as unknown as OpenApiDocument;
+
+  // Scopes: the declared ones, then any a route needs that were not declared (reported).
+  const scopes: Record<string, string> = { ...LIBRARY_SCOPES, ...auth.scopes };
+  const undeclared: UndeclaredScopeUse[] = [];
+  for (const route of routes) {
+    const missing = (authorizedScopes(route) ?? []).filter((s) => !(s in scopes));
+    if (missing.length > 0) undeclared.push({ route: describeRoute(route), scopes: missing });
+  }
+  reportUndeclaredScopes(undeclared, options.undeclaredScopes ?? 'warn', options.onWarning ?? ((m) => console.warn(m)));
+  for (const use of undeclared) for (const scope of use.scopes) scopes[scope] = UNDECLARED;
+
+  const schemes = securitySchemes(auth.backends, scopes);
+  const hasBearer = auth.backends.some((b) => b.transport.scheme === 'bearer');
+  const hasCookie = auth.backends.some((b) => b.transport.scheme === 'cookie');
+  const challenge = hasBearer ? [WWW_AUTHENTICATE_HEADER] : [];
+
+  for (const route of routes) {
+    const operation: JsonObject = document.paths[getFullPath(route)][route.action.type];
+    const errors = new ErrorAnswers();
+    const describe = libraryRoute(route.declaredOn, route.action.method);
+    let routeSchemes = schemes;
+    if (describe) {
+      const context: LibraryRouteContext = {
+        auth,
+        controller: controllerInstance(route.controller.target),
+        schema: (dto) => {
+          schemas[dto.name] ??= targetConstructorToSchema(dto, SCHEMA_OPTIONS);
+          return { $ref: `#/components/schemas/${dto.name}` };
+        },
+      };
+      const described = describe(context);
+      operation.summary = described.summary;
+      if (described.description) operation.description = described.description;
+      if (described.parameters) operation.parameters = [...(operation.parameters ?? []), ...described.parameters];
+      if (described.requestBody) operation.requestBody = described.requestBody;
+      operation.responses = { ...described.responses };
+      for (const [status, codes] of described.errors) errors.add(status, codes);
+      if (described.readsBody)
+        errors.add(400, [ErrorCode.VALIDATION_ERROR]).add(413, [ErrorCode.PAYLOAD_TOO_LARGE]).add(415, [ErrorCode.UNSUPPORTED_MEDIA_TYPE]);
+      if (described.rateLimited && auth.rateLimits) errors.add(429, [ErrorCode.TOO_MANY_REQUESTS]);
+      if (described.backend && schemes[described.backend]) routeSchemes = { [described.backend]: schemes[described.backend] };
+    }
+
+    const required = authorizedScopes(route);
+    if (required !== undefined) {
+      operation.security ??= securityRequirement(routeSchemes, required);
+      errors.add(401, [ErrorCode.UNAUTHORIZED], challenge);
+      if (required.length > 0) errors.add(403, [ErrorCode.INSUFFICIENT_SCOPE], challenge);
+      if (hasCookie && UNSAFE_METHODS.has(route.action.type)) errors.add(403, [ErrorCode.CSRF_FAILED]);
+      errors.add(503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]);
+    }
+    // What the app declared itself (an @OpenAPI decorator) wins over what the library infers.
+    operation.responses = { ...errors.render(), ...operation.responses };
+  }
+
+  document.openapi = '3.0.3';
+  document.info = { title: 'API', version: '1.0.0', ...options.info };
+  if (options.servers) document.servers = options.servers;
+  document.components = {
+    ...document.components,
+    schemas: { ...schemas, ...LIBRARY_SCHEMAS, [AUTH_ERROR_SCHEMA]: AUTH_ERROR_SCHEMA_OBJECT },
+    headers: { [WWW_AUTHENTICATE_HEADER]: WWW_AUTHENTICATE_HEADER_OBJECT, [RETRY_AFTER_HEADER]: RETRY_AFTER_HEADER_OBJECT },
+    securitySchemes: schemes,
+  };
+  if (options.additions) deepMerge(document, options.additions);
+  keepReferencedSchemas(document);
+  return document;
+}

@@ -1,0 +1,91 @@
+import { MAX_PASSWORD_LENGTH } from '../users/password-policy';
+import type { JsonObject } from './document-types';
+
+/** Schemas of the library's own answers, added to `components.schemas` under these names. */
+export const PUBLIC_USER_SCHEMA = 'AuthUser';
+export const LOGIN_TOKEN_SCHEMA = 'AuthLoginToken';
+export const ACCEPTED_SCHEMA = 'AuthAccepted';
+export const REFRESHED_LOGIN_TOKEN_SCHEMA = 'AuthLoginTokenWithRefresh';
+export const SESSION_SCHEMA = 'AuthSession';
+
+export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
+  [PUBLIC_USER_SCHEMA]: {
+    type: 'object',
+    description: 'A user as the library answers it: every column but the password hash (an app may add its own).',
+    required: ['id', 'email', 'isActive', 'isSuperuser', 'isVerified', 'scopes'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      email: { type: 'string', format: 'email' },
+      isActive: { type: 'boolean' },
+      isSuperuser: { type: 'boolean' },
+      isVerified: { type: 'boolean' },
+      scopes: { type: 'array', items: { type: 'string' } },
+    },
+    additionalProperties: true,
+  },
+  [LOGIN_TOKEN_SCHEMA]: {
+    type: 'object',
+    required: ['access_token', 'token_type'],
+    properties: {
+      access_token: { type: 'string' },
+      token_type: { type: 'string', enum: ['bearer'] },
+    },
+  },
+  [REFRESHED_LOGIN_TOKEN_SCHEMA]: {
+    type: 'object',
+    description: 'A login of a backend with refresh tokens: the access token, its lifetime and a single-use refresh token.',
+    required: ['access_token', 'token_type', 'expires_in', 'refresh_token'],
+    properties: {
+      access_token: { type: 'string' },
+      token_type: { type: 'string', enum: ['bearer'] },
+      expires_in: { type: 'integer', nullable: true, description: 'Seconds the access token lives.' },
+      refresh_token: { type: 'string', description: 'Single-use: POST /refresh answers with the next one.' },
+    },
+  },
+  [SESSION_SCHEMA]: {
+    type: 'object',
+    description: 'One login of the user (a session with refresh tokens).',
+    required: ['id', 'backend', 'createdAt', 'lastUsedAt', 'expiresAt', 'userAgent', 'ip', 'current'],
+    properties: {
+      id: { type: 'string' },
+      backend: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      lastUsedAt: { type: 'string', format: 'date-time' },
+      expiresAt: { type: 'string', format: 'date-time' },
+      userAgent: { type: 'string', nullable: true },
+      ip: { type: 'string', nullable: true },
+      current: { type: 'boolean', description: 'The session of the request itself.' },
+    },
+  },
+  [ACCEPTED_SCHEMA]: {
+    type: 'object',
+    required: ['message'],
+    properties: { message: { type: 'string' } },
+  },
+};
+
+/** The OAuth2 password grant's fields (RFC 6749 §4.3.2), as a form or as JSON. */
+export function loginForm(): JsonObject {
+  return {
+    type: 'object',
+    required: ['username', 'password'],
+    properties: {
+      grant_type: { type: 'string', enum: ['password'], description: 'Optional; OAuth2 clients send `password`.' },
+      username: { type: 'string', minLength: 1, maxLength: 320, description: 'The email.' },
+      password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 2, format: 'password' },
+      scope: { type: 'string', maxLength: 2048, description: "Space-separated scopes to ask for; default all the user's scopes." },
+    },
+  };
+}
+
+/** The OAuth2 refresh grant's fields (RFC 6749 §6), as a form or as JSON. */
+export function refreshForm(): JsonObject {
+  return {
+    type: 'object',
+    properties: {
+      grant_type: { type: 'string', enum: ['refresh_token'] },
+      refresh_token: { type: 'string', maxLength: 4096, description: 'Omit it to use the refresh cookie (cookie backends).' },
+      scope: { type: 'string', maxLength: 2048, description: "A subset of the session's scopes." },
+    },
+  };
+}
