@@ -146,16 +146,8 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
     const app = await startApp(dir, 'dist/app.js', { AUTH_SECRET: 'readme-secret-0123456789-abcdefghijklm', PORT: String(await freePort()) });
     try {
-      const register = await fetch(`${app.base}/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'me@example.com', password: 'a long passphrase' }),
-      });
-      expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/jwt/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ username: 'me@example.com', password: 'a long passphrase' }),
-      });
+      await register(app.base, 'me@example.com');
+      const login = await formLogin(app.base, 'jwt', 'me@example.com');
       expect(login.status).to.equal(200);
       const { access_token } = (await login.json()) as { access_token: string };
       expect((await fetch(`${app.base}/items`)).status).to.equal(401);
@@ -189,33 +181,14 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       expect(me.status).to.equal(401);
       expect(await me.json()).to.deep.equal({ code: 'UNAUTHORIZED', message: 'Authentication required.' });
       // An inherited route keeps its decorators (the metadata storage patch): the base class's validation runs.
-      const register = await fetch(`${app.base}/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'bundle@example.com', password: 'a long passphrase' }),
-      });
-      expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/jwt/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ username: 'bundle@example.com', password: 'a long passphrase' }),
-      });
+      await register(app.base, 'bundle@example.com');
+      const login = await formLogin(app.base, 'jwt', 'bundle@example.com');
       const { access_token } = (await login.json()) as { access_token: string };
       const forbidden = await fetch(`${app.base}/items/admin`, { headers: { Authorization: `Bearer ${access_token}` } });
       expect(forbidden.status).to.equal(403);
       expect(await forbidden.json()).to.have.property('code', 'INSUFFICIENT_SCOPE');
       // Rate limits: the login budget spent, a 429 with Retry-After.
-      let limited: Response | undefined;
-      for (let i = 0; i < 12 && !limited; i++) {
-        const res = await fetch(`${app.base}/auth/jwt/login`, {
-          method: 'POST',
-          body: new URLSearchParams({ username: 'bundle@example.com', password: 'wrong passphrase' }),
-        });
-        if (res.status === 429) limited = res;
-        else expect(res.status).to.equal(400);
-      }
-      expect(limited, 'no 429 after 12 failed logins').to.not.equal(undefined);
-      expect(Number(limited!.headers.get('retry-after'))).to.be.greaterThan(0);
-      expect(await limited!.json()).to.have.property('code', 'TOO_MANY_REQUESTS');
+      await expectLoginRateLimited(app.base, 'jwt', 'bundle@example.com');
     } finally {
       app.child.kill();
     }
@@ -232,16 +205,8 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       REDIS_URL: process.env.TEST_REDIS_URL!,
     });
     try {
-      const register = await fetch(`${app.base}/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'koa@example.com', password: 'a long passphrase' }),
-      });
-      expect(register.status).to.equal(201);
-      const login = await fetch(`${app.base}/auth/cookie/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ username: 'koa@example.com', password: 'a long passphrase' }),
-      });
+      await register(app.base, 'koa@example.com');
+      const login = await formLogin(app.base, 'cookie', 'koa@example.com');
       expect(login.status).to.equal(204);
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
       expect(cookie).to.match(/^rcauth=/);
@@ -271,24 +236,8 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       const anonymous = await fetch(`${app.base}/items`);
       expect(anonymous.status).to.equal(401);
       expect(await anonymous.json()).to.have.keys('code', 'message');
-      const register = await fetch(`${app.base}/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'koa-bundle@example.com', password: 'a long passphrase' }),
-      });
-      expect(register.status).to.equal(201);
-      let limited: Response | undefined;
-      for (let i = 0; i < 12 && !limited; i++) {
-        const res = await fetch(`${app.base}/auth/cookie/login`, {
-          method: 'POST',
-          body: new URLSearchParams({ username: 'koa-bundle@example.com', password: 'wrong passphrase' }),
-        });
-        if (res.status === 429) limited = res;
-        else expect(res.status).to.equal(400);
-      }
-      expect(limited, 'no 429 after 12 failed logins').to.not.equal(undefined);
-      expect(Number(limited!.headers.get('retry-after'))).to.be.greaterThan(0);
-      expect(await limited!.json()).to.have.property('code', 'TOO_MANY_REQUESTS');
+      await register(app.base, 'koa-bundle@example.com');
+      await expectLoginRateLimited(app.base, 'cookie', 'koa-bundle@example.com');
     } finally {
       app.child.kill();
     }
@@ -315,6 +264,34 @@ async function bundleAsBundlersDo(cwd: string, entry: string, outfile: string): 
     logLevel: 'silent',
   });
   return Object.keys(built.metafile.inputs);
+}
+
+/** Registers `email` with the README's passphrase through the app's JSON register route; expects 201. */
+async function register(base: string, email: string): Promise<void> {
+  const res = await fetch(`${base}/auth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: 'a long passphrase' }),
+  });
+  expect(res.status).to.equal(201);
+}
+
+/** Logs in through `backend`'s form login (the OAuth2 password form). */
+function formLogin(base: string, backend: string, username: string, password = 'a long passphrase'): Promise<Response> {
+  return fetch(`${base}/auth/${backend}/login`, { method: 'POST', body: new URLSearchParams({ username, password }) });
+}
+
+/** Fails logins until the account's budget is spent: the 429 must come, with Retry-After and its code. */
+async function expectLoginRateLimited(base: string, backend: string, username: string): Promise<void> {
+  let limited: Response | undefined;
+  for (let i = 0; i < 12 && !limited; i++) {
+    const res = await formLogin(base, backend, username, 'wrong passphrase');
+    if (res.status === 429) limited = res;
+    else expect(res.status).to.equal(400);
+  }
+  expect(limited, 'no 429 after 12 failed logins').to.not.equal(undefined);
+  expect(Number(limited!.headers.get('retry-after'))).to.be.greaterThan(0);
+  expect(await limited!.json()).to.have.property('code', 'TOO_MANY_REQUESTS');
 }
 
 function freePort(): Promise<number> {
