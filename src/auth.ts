@@ -6,11 +6,8 @@ import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
 import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { type AuthEvent, AuthEvents } from './security/events';
-import { RedisSessionStore, type RedisSessionClient } from './sessions/redis-session-store';
-import type { SessionStore } from './sessions/session-store';
+import { attachDefaultSessionStores } from './sessions/default-stores';
 import { Sessions } from './sessions/sessions';
-import { TypeOrmSessionStore } from './sessions/typeorm-session-store';
-import { RedisStrategy } from './strategies/redis';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
 import { buildOpenApiDocument, type OpenApiOptions } from './openapi/build-document';
@@ -114,26 +111,12 @@ export class Auth<U extends BaseUser = BaseUser> {
     installRoutingPatches();
     if (!options.backends?.length) throw new AuthConfigurationError('Auth.configure: give at least one backend.');
     const names = new Set<string>();
-    // One default store per Redis client or DataSource, so backends sharing one list each session once.
-    const defaultStores = new Map<object | undefined, SessionStore>();
     for (const backend of options.backends) {
       if (names.has(backend.name)) throw new AuthConfigurationError(`Auth.configure: two backends are named "${backend.name}".`);
       names.add(backend.name);
       backend.strategy.init?.({ dataSource: options.dataSource, events: this.events });
-      if (backend.refresh) {
-        if (!backend.refresh.store) {
-          const redis = backend.strategy instanceof RedisStrategy ? backend.strategy.redis : undefined;
-          const owner = redis ?? options.dataSource;
-          let store = defaultStores.get(owner);
-          if (!store) {
-            store = redis ? new RedisSessionStore({ redis: redis as unknown as RedisSessionClient }) : new TypeOrmSessionStore(options.dataSource);
-            defaultStores.set(owner, store);
-          }
-          backend.refresh.store = store;
-        }
-        if (backend.refresh.store instanceof TypeOrmSessionStore && options.dataSource) backend.refresh.store.useDataSource(options.dataSource);
-      }
     }
+    attachDefaultSessionStores(options.backends, options.dataSource);
     this.backends = [...options.backends];
     this.scopes = Object.freeze(checkDeclaredScopes(options.scopes ?? {}));
     this.dataSource = options.dataSource;
