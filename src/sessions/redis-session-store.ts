@@ -1,6 +1,5 @@
 import { sessionInfoOf, type NewSession, type SessionInfo, type SessionState, type SessionStore } from './session-store';
-import { StoreUnreachableError } from '../stores/outage';
-import { assertRedisOpen } from '../stores/redis-ready';
+import { assertRedisOpen, assertRedisReady, withinRedisTimeout } from '../stores/redis-ready';
 import { AuthConfigurationError } from '../errors';
 
 /** The part of a node-redis v5 client (or cluster) the store uses. */
@@ -189,22 +188,15 @@ export class RedisSessionStore implements SessionStore {
     assertRedisOpen(this.client, 'RedisSessionStore (refresh tokens of a RedisStrategy backend)');
   }
 
-  /** node-redis queues commands while reconnecting: refuse at once instead, so the request gets its 503. */
   private assertReady(): void {
-    if (this.redis.isReady === false) throw new StoreUnreachableError('Redis is not connected.');
+    assertRedisReady(this.redis);
   }
 }
 
 /** The client with every call given up after `limitMs` (a Redis that accepts but never answers). */
 function boundedClient(redis: RedisSessionClient, limitMs: number | null): RedisSessionClient {
   if (limitMs === null) return redis;
-  const bounded = <T>(promise: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnreachableError(`Redis did not answer within ${limitMs} ms.`)), limitMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  };
+  const bounded = <T>(promise: Promise<T>): Promise<T> => withinRedisTimeout(promise, limitMs);
   return {
     get isReady() {
       return redis.isReady;

@@ -1,7 +1,6 @@
 import { AuthConfigurationError } from '../errors';
-import { StoreUnreachableError } from '../stores/outage';
 import { watchRedisErrors } from '../stores/redis-errors';
-import { assertRedisOpen } from '../stores/redis-ready';
+import { assertRedisOpen, assertRedisReady, withinRedisTimeout } from '../stores/redis-ready';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 import { lifetimeOption } from '../options';
@@ -252,24 +251,12 @@ export class RedisStrategy implements Strategy {
     return list.filter((m): m is string => typeof m === 'string');
   }
 
-  /**
-   * While a standalone client is disconnected, node-redis queues commands until it reconnects
-   * (or rejects them after a while with `disableOfflineQueue`): either way the request must
-   * not wait for Redis to come back. Refusing up front costs nothing and answers at once.
-   */
   private assertConnected(): void {
-    if (this.redis.isReady === false || !this.redis.isOpen) throw new StoreUnreachableError('Redis is not connected.');
+    assertRedisReady(this.redis);
   }
 
-  /** Rejects when `promise` takes longer than `commandTimeoutMs` (a Redis that accepts but never answers). */
   private bounded<T>(promise: Promise<T>): Promise<T> {
-    const limit = this.commandTimeoutMs;
-    if (limit === null) return promise;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnreachableError(`Redis did not answer within ${limit} ms.`)), limit);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return withinRedisTimeout(promise, this.commandTimeoutMs);
   }
 }
 

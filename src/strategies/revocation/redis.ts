@@ -1,6 +1,5 @@
 import type { AuthEvents } from '../../security/events';
-import { StoreUnreachableError } from '../../stores/outage';
-import { assertRedisOpen } from '../../stores/redis-ready';
+import { assertRedisOpen, assertRedisReady } from '../../stores/redis-ready';
 import { watchRedisErrors } from '../../stores/redis-errors';
 import type { IssuedToken, RevocationStore } from './revocation-store';
 
@@ -75,6 +74,6 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** node-redis queues commands while reconnecting; fail at once instead, so the request gets its 503. */
   private assertReady(): void {
-    if (this.redis.isReady === false) throw new StoreUnreachableError('Redis is not connected.');
+    assertRedisReady(this.redis);
   }
 }
