@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { AccessToken, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy } from '../src';
 import { buildApp, createUser, PASSWORD, SECRET, User, type TestApp } from './support/app';
 import { PostgresServer, RedisServer } from './support/services';
+import { eventually } from './support/eventually';
 
 /** No request may take longer than this: a hang fails the test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 3000;
@@ -23,16 +24,6 @@ function jwtBackend(): AuthenticationBackend {
     transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
     strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 3600 }),
   });
-}
-
-/** Polls until `check` passes (the store is back and the client has reconnected), bounded. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not recovered within ${timeoutMs} ms`);
 }
 
 /**

@@ -11,18 +11,9 @@ import request from 'supertest';
 import { AuthenticationBackend, BearerTransport, RedisStrategy, SessionsController } from '../src';
 import { buildApp, createUser, PASSWORD, type TestApp, User } from './support/app';
 import { RedisServer } from './support/services';
+import { eventually } from './support/eventually';
 
 const REQUEST_TIMEOUT_MS = 3000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not recovered within ${timeoutMs} ms`);
-}
 
 describe('faults: the Redis holding sessions goes away', () => {
   let server: RedisServer;

@@ -1,11 +1,11 @@
 import { createClient } from 'redis';
-import { RedisStrategy } from '../../src';
+import { RedisStrategy, type RefreshOptions } from '../../src';
 import type { VariantServer } from '../variant';
 import { startLibraryVariant } from './library-app';
 import { tempSqliteFile } from './temp-sqlite';
 
-/** (f) The Redis backend (`TEST_REDIS_URL`); users in a SQLite file, as in (c). */
-export async function start(): Promise<VariantServer> {
+/** (f) The Redis backend (`TEST_REDIS_URL`); users in a SQLite file, as in (c); (f′) passes `refresh`. */
+export async function start(refresh?: RefreshOptions): Promise<VariantServer> {
   const url = process.env.TEST_REDIS_URL;
   if (!url) throw new Error('TEST_REDIS_URL is not set.');
   const client = createClient({ url, disableOfflineQueue: true });
@@ -18,5 +18,6 @@ export async function start(): Promise<VariantServer> {
       client.destroy();
       file.remove();
     },
+    refresh,
   );
 }
