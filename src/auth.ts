@@ -143,7 +143,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.userManager = new ManagerClass(context);
     this.authenticator = new Authenticator(
       this.backends,
-      (id) => this.userStore.findById(id),
+      this.userStore,
       (backend, reason, exchange) => this.events.publish({ type: 'token.rejected', backend: backend.name, reason, ip: exchange.ip }),
       this.reportFailure,
     );

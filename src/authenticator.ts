@@ -4,7 +4,8 @@ import { AuthHttpError, BackendUnavailableError } from './errors';
 import type { HttpExchange } from './http/request';
 import { type FailureReporter, toClientError } from './request-failures';
 import type { TokenRejectionReason } from './security/events';
-import { isRejection, type TokenGrant, type TokenRejection } from './strategies/strategy';
+import { isRejection, type TokenAndUserReader, type TokenGrant, type TokenRejection } from './strategies/strategy';
+import type { UserStore, UserTable } from './users/user-store';
 import { SUPERUSER_SCOPE } from './users/scopes';
 
 /** Who a request is, and what its credential allows. */
@@ -34,7 +35,8 @@ interface PendingResolution<U extends BaseUser> {
 
 type ResolutionHolder<U extends BaseUser> = Record<symbol, PendingResolution<U> | undefined>;
 
-export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
+/** Where the authenticator finds users: a user store's `findById`, and its `table()` when it has one. */
+export type UserSource<U extends BaseUser> = Pick<UserStore<U>, 'findById' | 'table'>;
 
 /**
  * Tries the backends in order; the first that yields an active user wins. The outcome is
@@ -44,15 +46,21 @@ export type UserLoader<U extends BaseUser> = (id: string) => Promise<U | null>;
 export class Authenticator<U extends BaseUser> {
   /** Where this authenticator keeps a request's resolution: a property of the request's one exchange. */
   private readonly slot = Symbol('routing-controllers-auth.resolution');
+  /** The users' TypeORM entity, when the user store has one a strategy may join its tokens with. */
+  private readonly userTable: UserTable<U> | undefined;
+  /** Per backend whose strategy joined the user read into its token read: that reader. */
+  private readonly joinedReaders = new Map<AuthenticationBackend, TokenAndUserReader<U>>();
 
   constructor(
     readonly backends: readonly AuthenticationBackend[],
-    private readonly loadUser: UserLoader<U>,
+    private readonly users: UserSource<U>,
     /** Told of every token refused on a request that no backend authenticated (auth events). */
     private readonly onRejected: (backend: AuthenticationBackend, reason: TokenRejectionReason, exchange: HttpExchange) => void = () => undefined,
     /** Told of each bug met while authenticating (logged once, published as an auth event). */
     private readonly reportFailure: FailureReporter = () => undefined,
-  ) {}
+  ) {
+    this.userTable = users.table?.();
+  }
 
   resolve(exchange: HttpExchange): Promise<Resolution<U>> {
     const holder = exchange as unknown as ResolutionHolder<U>;
@@ -135,10 +143,17 @@ export class Authenticator<U extends BaseUser> {
     let grant: TokenGrant | TokenRejection | null;
     let user: U | null;
     try {
-      grant = await backend.strategy.read(token);
-      if (!grant) return { rejected: 'unknown' };
-      if (isRejection(grant)) return grant;
-      user = await this.loadUser(grant.userId);
+      const joined = this.joinedReaderFor(backend);
+      if (joined) {
+        const read = await joined(token);
+        if (isRejection(read)) return read;
+        ({ grant, user } = read);
+      } else {
+        grant = await backend.strategy.read(token);
+        if (!grant) return { rejected: 'unknown' };
+        if (isRejection(grant)) return grant;
+        user = await this.users.findById(grant.userId);
+      }
     } catch (error) {
       throw toClientError(error, this.reportFailure, `authenticating with the "${backend.name}" backend`, exchange.ip);
     }
@@ -147,5 +162,19 @@ export class Authenticator<U extends BaseUser> {
     // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
     const scopes = grant.scopes.filter((s) => user.isSuperuser || s !== SUPERUSER_SCOPE);
     return { user, scopes, backend, token, grant };
+  }
+
+  /**
+   * The backend's one-round-trip reader of a token and its user, if its strategy offers one for
+   * this user store (asked until it answers: a DataSource initialised late is joined then).
+   */
+  private joinedReaderFor(backend: AuthenticationBackend): TokenAndUserReader<U> | undefined {
+    if (!this.userTable || !backend.strategy.readWithUser) return undefined;
+    let reader = this.joinedReaders.get(backend);
+    if (!reader) {
+      reader = backend.strategy.readWithUser(this.userTable);
+      if (reader) this.joinedReaders.set(backend, reader);
+    }
+    return reader;
   }
 }

@@ -20,7 +20,7 @@ export type { Transport, LoginResponseBody, RefreshHandout } from './transports/
 export { BearerTransport, type BearerTransportOptions } from './transports/bearer';
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
-export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategies/strategy';
+export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
 export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason } from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
 export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
@@ -51,7 +51,7 @@ export {
   type UserChanges,
   type OperationOptions,
 } from './users/user-manager';
-export { type UserStore, TypeOrmUserStore } from './users/user-store';
+export { type UserStore, type UserTable, TypeOrmUserStore } from './users/user-store';
 export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';
 export { SUPERUSER_SCOPE, grantScopes, parseScopeParameter } from './users/scopes';

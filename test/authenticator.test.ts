@@ -49,9 +49,11 @@ function setup(first: TableStrategy, second: TableStrategy, firstTransport: 'bea
   const loads: string[] = [];
   const authenticator = new Authenticator<BaseUser>(
     backends,
-    async (id) => {
-      loads.push(id);
-      return users[id] ?? null;
+    {
+      findById: async (id) => {
+        loads.push(id);
+        return users[id] ?? null;
+      },
     },
     (backend, reason) => void rejected.push(`${backend.name}:${reason}`),
     (error) => void failures.push(error),

@@ -1,10 +1,13 @@
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityMetadata, Repository } from 'typeorm';
 import { IsNull, LessThan, Not } from 'typeorm';
 import { AccessToken } from '../entities/access-token';
 import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
+import { isRejection, type Strategy, type StrategyContext, type TokenAndUserReader, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
+import { joinTokenWithUser } from './token-with-user';
+import type { BaseUser } from '../entities/base-user';
+import type { UserTable } from '../users/user-store';
 import { lifetimeOption } from '../options';
 
 export interface DatabaseStrategyOptions {
@@ -22,6 +25,8 @@ export class DatabaseStrategy implements Strategy {
   readonly lifetimeSeconds: number | null;
   private dataSource: DataSource | undefined;
   private loadRow: PrimaryKeyLoader<AccessToken> | undefined;
+  /** Per user entity: its joined reader, or null when it cannot be joined. */
+  private readonly joinedReaders = new WeakMap<EntityMetadata, TokenAndUserReader<BaseUser> | null>();
 
   constructor(options: DatabaseStrategyOptions = {}) {
     this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'DatabaseStrategy: lifetimeSeconds', true);
@@ -58,10 +63,33 @@ export class DatabaseStrategy implements Strategy {
   async read(token: string): Promise<TokenGrant | TokenRejection | null> {
     if (!isWellFormedOpaqueToken(token)) return { rejected: 'malformed' };
     this.loadRow ??= createPrimaryKeyLoader(this.repository.manager.connection, AccessToken);
-    const row = await this.loadRow(digestToken(token));
-    if (!row) return { rejected: 'unknown' };
-    if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return { rejected: 'expired' };
-    return row.sessionId ? { userId: row.userId, scopes: row.scopes, sessionId: row.sessionId } : { userId: row.userId, scopes: row.scopes };
+    return grantOf(await this.loadRow(digestToken(token)));
+  }
+
+  /**
+   * The token and its user in one statement, when the users are an entity of this strategy's
+   * DataSource that can be joined exactly (see `joinTokenWithUser`); on PostgreSQL one round trip
+   * per request instead of two. Undefined otherwise, and until the DataSource is initialised.
+   */
+  readWithUser<U extends BaseUser>(users: UserTable<U>): TokenAndUserReader<U> | undefined {
+    const dataSource = this.dataSource;
+    if (!dataSource?.isInitialized || users.dataSource !== dataSource) return undefined;
+    if (!dataSource.hasMetadata(AccessToken) || !dataSource.hasMetadata(users.entity)) return undefined; // the two reads name the fix
+    const userMetadata = dataSource.getMetadata(users.entity);
+    let reader = this.joinedReaders.get(userMetadata);
+    if (reader === undefined) {
+      const load = joinTokenWithUser<U>(dataSource, userMetadata);
+      reader = load
+        ? async (token) => {
+            if (!isWellFormedOpaqueToken(token)) return { rejected: 'malformed' };
+            const { row, user } = await load(digestToken(token));
+            const grant = grantOf(row);
+            return isRejection(grant) ? grant : { grant, user };
+          }
+        : null;
+      this.joinedReaders.set(userMetadata, reader);
+    }
+    return (reader as TokenAndUserReader<U> | null) ?? undefined;
   }
 
   async destroy(token: string): Promise<void> {
@@ -88,4 +116,11 @@ export class DatabaseStrategy implements Strategy {
     const result = await this.repository.delete({ expiresAt: LessThan(now.getTime() as unknown as Date) });
     return result.affected ?? 0;
   }
+}
+
+/** What a stored token grants, or why it is refused. */
+function grantOf(row: AccessToken | null): TokenGrant | TokenRejection {
+  if (!row) return { rejected: 'unknown' };
+  if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return { rejected: 'expired' };
+  return row.sessionId ? { userId: row.userId, scopes: row.scopes, sessionId: row.sessionId } : { userId: row.userId, scopes: row.scopes };
 }

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { BaseUser } from '../entities/base-user';
+import type { UserTable } from '../users/user-store';
 import type { AuthEvents } from '../security/events';
 import type { TokenRejectionReason } from '../security/events';
 
@@ -28,6 +30,15 @@ export interface TokenRequest {
   sessionId?: string;
 }
 
+/** What `TokenAndUserReader` answers for a token it accepts: the grant and its user (null when there is none). */
+export interface GrantWithUser<U extends BaseUser> {
+  grant: TokenGrant;
+  user: U | null;
+}
+
+/** Reads a token and loads its user in one store round trip (see `Strategy.readWithUser`). */
+export type TokenAndUserReader<U extends BaseUser> = (token: string) => Promise<GrantWithUser<U> | TokenRejection>;
+
 /** Handed to each strategy once, when `Auth.configure` runs. */
 export interface StrategyContext {
   /** The DataSource given to `Auth.configure`, if any. */
@@ -51,6 +62,14 @@ export interface Strategy {
   /** Optional: confirms at start-up (`auth.ready()`) that the strategy's store is usable; throws `AuthConfigurationError` naming the fix. */
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;
+  /**
+   * Optional: a reader that finds a token and its user in one store round trip, for a user store
+   * that says where its users live (`UserStore.table()`). It must answer exactly what `read`
+   * followed by `UserStore.findById` would. Undefined when it cannot (e.g. another DataSource):
+   * the authenticator then reads the token and asks the user store, as it does for any strategy
+   * without this method. Asked once per strategy, on the first request.
+   */
+  readWithUser?<U extends BaseUser>(users: UserTable<U>): TokenAndUserReader<U> | undefined;
   read(token: string): Promise<TokenGrant | TokenRejection | null>;
   /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */
   destroy(token: string, grant: TokenGrant): Promise<void>;
@@ -69,6 +88,6 @@ export interface Strategy {
 /** The longest token any strategy reads: a 12 KB "token" is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
-export function isRejection(result: TokenGrant | TokenRejection | null): result is TokenRejection {
+export function isRejection<T extends object = TokenGrant>(result: T | TokenRejection | null): result is TokenRejection {
   return result !== null && 'rejected' in result;
 }

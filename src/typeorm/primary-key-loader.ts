@@ -1,4 +1,5 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { firstRowOf, plainSelect } from './plain-select';
 
 export type PrimaryKeyLoader<T> = (id: string) => Promise<T | null>;
 
@@ -53,47 +54,17 @@ export function planLoading(dataSource: DataSource, metadata: EntityMetadata): L
 
 function buildLoader<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>): PrimaryKeyLoader<T> {
   const metadata = dataSource.getMetadata(entity);
-  const [primary] = metadata.primaryColumns;
   if (planLoading(dataSource, metadata).path === 'typeorm') {
     const repository = dataSource.getRepository(entity);
+    const [primary] = metadata.primaryColumns;
     return (id) => repository.findOneBy({ [primary.propertyName]: id } as any);
   }
-  const driver = dataSource.driver;
-  const columns = metadata.columns.filter((c) => c.isSelect);
-  const table = metadata.tablePath
-    .split('.')
-    .map((part) => driver.escape(part))
-    .join('.');
+  const select = plainSelect<T>(dataSource, metadata);
   // As findOneBy: a soft-deleted row is no row.
-  const notDeleted = metadata.deleteDateColumn ? ` AND ${driver.escape(metadata.deleteDateColumn.databaseName)} IS NULL` : '';
-  const sql =
-    `SELECT ${columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${table} ` +
-    `WHERE ${driver.escape(primary.databaseName)} = ${driver.createParameter('id', 0)}${notDeleted}`;
-  const hydrate = (row: Record<string, unknown> | undefined): T | null => {
-    if (!row) return null;
-    const hydrated = metadata.create(undefined, { fromDeserializer: true }) as T;
-    for (const column of columns) {
-      const value = row[column.databaseName];
-      // As TypeORM's transformer: a column the row lacks stays unset.
-      if (value === undefined) continue;
-      column.setEntityValue(hydrated, driver.prepareHydratedValue(value, column));
-    }
-    return hydrated;
-  };
-  if (dataSource.options.type === 'better-sqlite3') {
-    // better-sqlite3 is synchronous and in-process: a prepared statement of its own skips
-    // TypeORM's query runner, logger and broadcaster (about half of the read's cost).
-    type Statement = { database: unknown; get(...params: unknown[]): unknown };
-    const sqlite = driver as unknown as { databaseConnection: { prepare(sql: string): Statement } };
-    let statement: Statement | undefined;
-    return async (id) => {
-      // Prepared again if the DataSource was re-initialised (a statement belongs to one connection).
-      if (statement?.database !== sqlite.databaseConnection) statement = sqlite.databaseConnection.prepare(sql);
-      return hydrate(statement.get(id) as Record<string, unknown> | undefined);
-    };
-  }
-  return async (id) => {
-    const rows: Record<string, unknown>[] = await dataSource.query(sql, [id]);
-    return hydrate(rows[0]);
-  };
+  const firstRow = firstRowOf(
+    dataSource,
+    `SELECT ${select.columns('e', '')} FROM ${select.table} ${dataSource.driver.escape('e')} ` +
+      `WHERE ${select.primaryKey('e')} = ${dataSource.driver.createParameter('id', 0)}${select.notDeleted('e')}`,
+  );
+  return async (id) => select.hydrate(await firstRow(id), '');
 }

@@ -24,8 +24,20 @@ export interface UserStore<U extends BaseUser> {
    * so two concurrent uses of one reset token cannot both succeed. True when it was replaced.
    */
   replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean>;
+  /**
+   * Optional: where the users live, when they are rows of a TypeORM entity that `findById` loads
+   * by primary key and nothing more. A strategy keeping its tokens in the same DataSource can then
+   * load a token and its user in one statement. Undefined (or absent) keeps the two reads apart.
+   */
+  table?(): UserTable<U> | undefined;
   /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
   ready?(): Promise<void>;
+}
+
+/** A user store's users as a TypeORM entity (see `UserStore.table`). */
+export interface UserTable<U extends BaseUser> {
+  dataSource: DataSource;
+  entity: EntityTarget<U>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -71,6 +83,15 @@ export class TypeOrmUserStore<U extends BaseUser> implements UserStore<U> {
       // The loader is built on first use and may throw right away (an entity TypeORM does not know).
       return Promise.reject(error).catch(this.translateError);
     }
+  }
+
+  /**
+   * The users' entity, for strategies that read a token and its user in one statement; undefined
+   * when a subclass loads users its own way (an overridden `findById`), which must stay in charge.
+   */
+  table(): UserTable<U> | undefined {
+    if (this.findById !== TypeOrmUserStore.prototype.findById) return undefined;
+    return { dataSource: this.dataSource, entity: this.entity };
   }
 
   /** Confirms at start-up that the user entity is usable, and decides how it is loaded on the request path. */
