@@ -10,7 +10,7 @@ import { attachDefaultSessionStores } from './sessions/default-stores';
 import { Sessions } from './sessions/sessions';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
 import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
-import { buildOpenApiDocument, type OpenApiOptions } from './openapi/build-document';
+import type { OpenApiOptions } from './openapi/build-document';
 import type { OpenApiDocument } from './openapi/document-types';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
@@ -195,6 +195,9 @@ export class Auth<U extends BaseUser = BaseUser> {
    * answers and error codes. Serve it (e.g. at `/openapi.json`) to Swagger UI.
    */
   openApi(options: OpenApiOptions = {}): OpenApiDocument {
+    // Loaded here: the OpenAPI generators weigh a few MB that an app not serving a document never needs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildOpenApiDocument } = require('./openapi/build-document') as typeof import('./openapi/build-document');
     return buildOpenApiDocument(this, options);
   }
 

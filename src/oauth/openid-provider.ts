@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { AuthConfigurationError } from '../errors';
 import { type AuthorizationCallback, type AuthorizationRequest, DEFAULT_PROVIDER_TIMEOUT_SECONDS, type OAuthProfile, type OAuthProvider } from './provider';
 import { providerFailure } from './provider-failure';
@@ -32,7 +32,7 @@ export class OpenIdProvider implements OAuthProvider {
   private readonly scope: string;
   private readonly allowInsecureRequests: boolean;
   private readonly timeoutSeconds: number;
-  private configuration: Promise<client.Configuration> | undefined;
+  private configuration: Promise<OpenIdClient.Configuration> | undefined;
 
   constructor(options: OpenIdProviderOptions) {
     if (!options.name) throw new AuthConfigurationError('OpenIdProvider: give a name.');
@@ -57,7 +57,7 @@ export class OpenIdProvider implements OAuthProvider {
 
   async authorizationUrl(request: AuthorizationRequest): Promise<string> {
     const config = await this.discover();
-    return client
+    return openIdClient()
       .buildAuthorizationUrl(config, {
         redirect_uri: request.redirectUri,
         scope: this.scope,
@@ -74,7 +74,7 @@ export class OpenIdProvider implements OAuthProvider {
       const config = await this.discover();
       const currentUrl = new URL(callback.redirectUri);
       currentUrl.search = callback.query.toString();
-      const tokens = await client.authorizationCodeGrant(
+      const tokens = await openIdClient().authorizationCodeGrant(
         config,
         currentUrl,
         { pkceCodeVerifier: callback.codeVerifier, expectedState: callback.state, expectedNonce: callback.nonce, idTokenExpected: true },
@@ -85,7 +85,7 @@ export class OpenIdProvider implements OAuthProvider {
       let email = typeof claims.email === 'string' ? claims.email : undefined;
       let verified = isTrue(claims.email_verified);
       if (!email) {
-        const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+        const info = await openIdClient().fetchUserInfo(config, tokens.access_token, claims.sub);
         email = typeof info.email === 'string' ? info.email : undefined;
         verified = isTrue(info.email_verified);
       }
@@ -96,7 +96,8 @@ export class OpenIdProvider implements OAuthProvider {
   }
 
   /** Discovery once, shared by every request; a failed one is retried by the next request. */
-  private discover(): Promise<client.Configuration> {
+  private discover(): Promise<OpenIdClient.Configuration> {
+    const client = openIdClient();
     this.configuration ??= client
       .discovery(new URL(this.issuer), this.clientId, undefined, client.ClientSecretPost(this.clientSecret), {
         // ID token signatures are checked against the issuer's keys too, not only trusted from TLS.
@@ -114,4 +115,12 @@ export class OpenIdProvider implements OAuthProvider {
 /** `email_verified` is a boolean; a few providers send the string `"true"`. */
 function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
+}
+
+let loadedClient: typeof OpenIdClient | undefined;
+
+/** openid-client, loaded on first use: an app without social login does not carry it in memory. */
+function openIdClient(): typeof OpenIdClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loadedClient ??= require('openid-client') as typeof OpenIdClient);
 }
