@@ -33,10 +33,11 @@ export function joinTokenWithUser<U extends BaseUser>(dataSource: DataSource, us
       `FROM ${tokens.table} ${escape('t')} LEFT JOIN ${users.table} ${escape('u')} ` +
       `ON ${users.primaryKey('u')} = ${userKey}${users.notDeleted('u')} ` +
       `WHERE ${tokens.primaryKey('t')} = ${dataSource.driver.createParameter('tokenHash', 0)}`,
+    [...tokens.names(TOKEN), ...users.names(USER)],
   );
   return async (tokenHash) => {
     const row = await firstRow(tokenHash);
-    return { row: tokens.hydrate(row, TOKEN), user: users.hydrate(row, USER) };
+    return { row: tokens.hydrate(row, 0), user: users.hydrate(row, tokens.width) };
   };
 }
 

@@ -10,16 +10,23 @@ import type { DataSource, EntityMetadata, ObjectLiteral } from 'typeorm';
 export interface PlainSelect<T> {
   /** The escaped table path, e.g. `"public"."user"`. */
   readonly table: string;
-  /** `alias."col" AS "prefixcol", …` for every selectable column. */
+  /** How many columns `columns` selects. */
+  readonly width: number;
+  /** `alias."col" AS "prefixcol", …` for every selectable column, in a fixed order. */
   columns(alias: string, prefix: string): string;
+  /** The names `columns` gives the columns, in the same order. */
+  names(prefix: string): string[];
   /** `alias."primary"`. */
   primaryKey(alias: string): string;
   /** `alias."column"` of a property, escaped. */
   column(alias: string, propertyName: string): string;
   /** ` AND alias."deletedAt" IS NULL` for a soft-deletable entity (as `findOneBy`), else empty. */
   notDeleted(alias: string): string;
-  /** The entity from a result row, or null when the row's primary key is null (no row, or an outer join's miss). */
-  hydrate(row: Record<string, unknown> | undefined, prefix: string): T | null;
+  /**
+   * The entity from a result row's values (the columns from `offset` on, in `columns` order), or
+   * null when there is no row or its primary key is null (an outer join's miss).
+   */
+  hydrate(values: readonly unknown[] | undefined, offset: number): T | null;
 }
 
 /** `properties`: only these columns (the primary key always), for a caller that reads no others. */
@@ -27,6 +34,7 @@ export function plainSelect<T extends ObjectLiteral>(dataSource: DataSource, met
   const driver = dataSource.driver;
   const [primary] = metadata.primaryColumns;
   const columns = metadata.columns.filter((c) => c.isSelect && (!properties || c === primary || properties.includes(c.propertyName)));
+  const primaryIndex = columns.indexOf(primary);
   const deleteDate = metadata.deleteDateColumn;
   const qualified = (alias: string, databaseName: string) => `${driver.escape(alias)}.${driver.escape(databaseName)}`;
   return {
@@ -34,58 +42,62 @@ export function plainSelect<T extends ObjectLiteral>(dataSource: DataSource, met
       .split('.')
       .map((part) => driver.escape(part))
       .join('.'),
+    width: columns.length,
     columns: (alias, prefix) => columns.map((c) => `${qualified(alias, c.databaseName)} AS ${driver.escape(prefix + c.databaseName)}`).join(', '),
+    names: (prefix) => columns.map((c) => prefix + c.databaseName),
     primaryKey: (alias) => qualified(alias, primary.databaseName),
     column: (alias, propertyName) => qualified(alias, metadata.findColumnWithPropertyName(propertyName)!.databaseName),
     notDeleted: (alias) => (deleteDate ? ` AND ${qualified(alias, deleteDate.databaseName)} IS NULL` : ''),
-    hydrate(row, prefix) {
-      if (!row || row[prefix + primary.databaseName] == null) return null;
+    hydrate(values, offset) {
+      if (!values || values[offset + primaryIndex] == null) return null;
       const hydrated = metadata.create(undefined, { fromDeserializer: true }) as T;
-      for (const column of columns) {
-        const value = row[prefix + column.databaseName];
+      for (let i = 0; i < columns.length; i++) {
+        const value = values[offset + i];
         // As TypeORM's transformer: a column the row lacks stays unset.
         if (value === undefined) continue;
-        column.setEntityValue(hydrated, driver.prepareHydratedValue(value, column));
+        columns[i].setEntityValue(hydrated, driver.prepareHydratedValue(value, columns[i]));
       }
       return hydrated;
     },
   };
 }
 
-/** Runs one statement with positional parameters and answers its first row. */
-export type FirstRow = (...params: unknown[]) => Promise<Record<string, unknown> | undefined>;
+/** Runs one statement with positional parameters and answers its first row's values, in select-list order. */
+export type FirstRow = (...params: unknown[]) => Promise<unknown[] | undefined>;
 
 /**
- * A statement's runner on the request path. better-sqlite3 is synchronous and in-process: a
- * prepared statement of its own skips TypeORM's query runner, logger and broadcaster (about half
- * of a primary-key read's cost). Other drivers go through `DataSource.query` with unnamed
- * statements, so a pooler in transaction mode (PgBouncer) is never handed a named one.
+ * A statement's runner on the request path, answering rows as arrays (building an object per row,
+ * one property at a time, cost more than the rest of the read). better-sqlite3 is synchronous and
+ * in-process: a prepared statement of its own skips TypeORM's query runner, logger and
+ * broadcaster. PostgreSQL goes through pg's pool with an unnamed statement, so a pooler in
+ * transaction mode (PgBouncer) is never handed a named one. Other drivers: `DataSource.query`.
+ * `names`: the select list's column names, in order (to read the rows `DataSource.query` gives).
  */
-export function firstRowOf(dataSource: DataSource, sql: string): FirstRow {
+export function firstRowOf(dataSource: DataSource, sql: string, names: readonly string[]): FirstRow {
   if (dataSource.options.type === 'better-sqlite3') {
-    type Statement = { database: unknown; get(...params: unknown[]): unknown };
+    type Statement = { database: unknown; raw(on: boolean): Statement; get(...params: unknown[]): unknown };
     const sqlite = dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } };
     let statement: Statement | undefined;
     return async (...params) => {
       // Prepared again if the DataSource was re-initialised (a statement belongs to one connection).
-      if (statement?.database !== sqlite.databaseConnection) statement = sqlite.databaseConnection.prepare(sql);
-      return statement.get(...params) as Record<string, unknown> | undefined;
+      if (statement?.database !== sqlite.databaseConnection) statement = sqlite.databaseConnection.prepare(sql).raw(true);
+      return statement.get(...params) as unknown[] | undefined;
     };
   }
-  if (dataSource.options.type === 'postgres') {
-    // pg's pool runs the statement on a pooled client and releases it: what TypeORM's query
-    // runner does, without its per-query runner object, logger and broadcaster. Subscribers (the
-    // broadcaster's listeners) never reach here: an entity with any goes through `findOneBy`.
-    type Pool = { query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> };
-    const pool = () => (dataSource.driver as unknown as { master?: Pool }).master;
-    return async (...params) => {
-      const master = pool();
-      if (typeof master?.query !== 'function') return (await dataSource.query<Record<string, unknown>[]>(sql, params))[0];
-      return (await master.query(sql, params)).rows[0];
-    };
-  }
-  return async (...params) => {
-    const rows: Record<string, unknown>[] = await dataSource.query(sql, params);
-    return rows[0];
+  const viaTypeOrm = async (params: unknown[]) => {
+    const [row] = await dataSource.query<Record<string, unknown>[]>(sql, params);
+    return row && names.map((name) => row[name]);
   };
+  if (dataSource.options.type === 'postgres') {
+    // What TypeORM's query runner does (a pooled client, released after), without its per-query
+    // runner, logger and broadcaster. Subscribers (the broadcaster's listeners) never reach here:
+    // an entity with any goes through `findOneBy`.
+    type Pool = { query(config: { text: string; values: unknown[]; rowMode: 'array' }): Promise<{ rows: unknown[][] }> };
+    return async (...params) => {
+      const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+      if (typeof pool?.query !== 'function') return viaTypeOrm(params);
+      return (await pool.query({ text: sql, values: params, rowMode: 'array' })).rows[0];
+    };
+  }
+  return (...params) => viaTypeOrm(params);
 }

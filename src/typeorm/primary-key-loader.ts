@@ -65,6 +65,7 @@ function buildLoader<T extends ObjectLiteral>(dataSource: DataSource, entity: En
     dataSource,
     `SELECT ${select.columns('e', '')} FROM ${select.table} ${dataSource.driver.escape('e')} ` +
       `WHERE ${select.primaryKey('e')} = ${dataSource.driver.createParameter('id', 0)}${select.notDeleted('e')}`,
+    select.names(''),
   );
-  return async (id) => select.hydrate(await firstRow(id), '');
+  return async (id) => select.hydrate(await firstRow(id), 0);
 }
