@@ -7,8 +7,8 @@ import { planLoading } from '../typeorm/primary-key-loader';
 /** The token row (null: no such token) and its user (null: gone or soft-deleted), from one statement. */
 export type TokenRowWithUser<U> = (tokenHash: string) => Promise<{ row: AccessToken | null; user: U | null }>;
 
-const TOKEN = 't_';
-const USER = 'u_';
+const TOKEN = 't';
+const USER = 'u';
 const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /**

@@ -12,7 +12,7 @@ export interface PlainSelect<T> {
   readonly table: string;
   /** How many columns `columns` selects. */
   readonly width: number;
-  /** `alias."col" AS "prefixcol", …` for every selectable column, in a fixed order. */
+  /** `alias."col" AS "prefix0", …` for every selectable column, in a fixed order. */
   columns(alias: string, prefix: string): string;
   /** The names `columns` gives the columns, in the same order. */
   names(prefix: string): string[];
@@ -43,8 +43,9 @@ export function plainSelect<T extends ObjectLiteral>(dataSource: DataSource, met
       .map((part) => driver.escape(part))
       .join('.'),
     width: columns.length,
-    columns: (alias, prefix) => columns.map((c) => `${qualified(alias, c.databaseName)} AS ${driver.escape(prefix + c.databaseName)}`).join(', '),
-    names: (prefix) => columns.map((c) => prefix + c.databaseName),
+    // Short aliases (`u0`, `u1`, …): the statement is sent, and parsed, on every request.
+    columns: (alias, prefix) => columns.map((c, i) => `${qualified(alias, c.databaseName)} AS ${driver.escape(prefix + i)}`).join(', '),
+    names: (prefix) => columns.map((_, i) => prefix + i),
     primaryKey: (alias) => qualified(alias, primary.databaseName),
     column: (alias, propertyName) => qualified(alias, metadata.findColumnWithPropertyName(propertyName)!.databaseName),
     notDeleted: (alias) => (deleteDate ? ` AND ${qualified(alias, deleteDate.databaseName)} IS NULL` : ''),

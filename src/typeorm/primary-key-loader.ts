@@ -63,9 +63,9 @@ function buildLoader<T extends ObjectLiteral>(dataSource: DataSource, entity: En
   // As findOneBy: a soft-deleted row is no row.
   const firstRow = firstRowOf(
     dataSource,
-    `SELECT ${select.columns('e', '')} FROM ${select.table} ${dataSource.driver.escape('e')} ` +
+    `SELECT ${select.columns('e', 'c')} FROM ${select.table} ${dataSource.driver.escape('e')} ` +
       `WHERE ${select.primaryKey('e')} = ${dataSource.driver.createParameter('id', 0)}${select.notDeleted('e')}`,
-    select.names(''),
+    select.names('c'),
   );
   return async (id) => select.hydrate(await firstRow(id), 0);
 }
