@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
 import { Argon2PasswordHasher, checkPasswordPolicy, InvalidPasswordError, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../src';
+import { loadCommonPasswords } from '../src/users/password-policy';
 import { buildApp, User, type TestApp } from './support/app';
 import { login } from './support/http';
 
@@ -46,6 +47,20 @@ describe('password policy', () => {
     for (const password of ['password', '12345678', 'iloveyou', 'Password1', 'QWERTYUIOP', 'trustno1', 'sunshine']) {
       expect(refusal(password), password).to.equal('Password is too common.');
     }
+  });
+
+  it('reads the whole common-password list from its text, as the package splits it; entries never run together', () => {
+     
+    const { dictionary } = require('@zxcvbn-ts/language-common') as { dictionary: { passwords: string[] } };
+    const list = loadCommonPasswords().split(',');
+    expect(list).to.deep.equal(dictionary.passwords);
+    expect(list.length).to.be.above(40_000);
+    // Two entries joined by the separator are no entry.
+    expect(refusal('123456,password')).to.equal(null);
+    expect(refusal('password,123456')).to.equal(null);
+    const longEntries = list.filter((entry) => entry.length >= 8);
+    expect(refusal(longEntries[0])).to.equal('Password is too common.');
+    expect(refusal(longEntries[longEntries.length - 1])).to.equal('Password is too common.');
   });
 
   it('refuses the email, or its local part anywhere in the password, case-insensitively', () => {
