@@ -9,10 +9,18 @@ import { fixed, interval, type Report } from './report';
 import { formatTable, median, medianSpread } from './stats';
 import type { LoginStormSetup, LoopDelay } from './variant';
 import { LOGIN_STORM } from './variants';
-import { judge } from './verdict';
+import { judge, RERUN } from './verdict';
 
 /** Storm p99 ≤ this × idle p99 (GET /items at the same fixed rate). */
 export const STORM_P99_TARGET = 3;
+
+/**
+ * The idle rounds' p99 is this run's noise: when its interval spans more than this factor
+ * (high ÷ low), no storm/idle ratio is read (UNDECIDED, exit 2).
+ */
+export const IDLE_NOISE_LIMIT = 2;
+
+const CAPACITY_SECONDS = 3;
 
 export interface StormSettings {
   rounds: number;
@@ -31,7 +39,7 @@ export function stormSettings(duration: number, warmup: number, connections: num
     duration,
     warmup,
     connections,
-    loadPercent: positiveInt('BENCH_STORM_LOAD', 40),
+    loadPercent: positiveInt('BENCH_STORM_LOAD', 30),
     logins: positiveInt('BENCH_STORM_LOGINS', 8),
   };
 }
@@ -148,7 +156,12 @@ async function stormOnce(prefix: string[], settings: StormSettings, bound: strin
     await autocannon({ url: itemsUrl, headers, connections: settings.connections, duration: settings.warmup });
     warming = false;
     await warmLogins;
-    const capacity = (await autocannon({ url: itemsUrl, headers, connections: settings.connections, duration: settings.duration })).requests.average;
+    // Capacity: the median of three saturating runs, so one noisy moment does not set the rate.
+    const capacities: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      capacities.push((await autocannon({ url: itemsUrl, headers, connections: settings.connections, duration: CAPACITY_SECONDS })).requests.average);
+    }
+    const capacity = median(capacities);
     const rate = Math.max(1, Math.round((capacity * settings.loadPercent) / 100));
 
     const idle: Run[] = [];
@@ -223,10 +236,17 @@ function stormReport(setup: LoginStormSetup, capacity: number, rate: number, set
     row('storm', stormy),
   ];
   const ratio = medianSpread(stormy.map((s, r) => s.p99 / idle[r].p99));
-  const verdict = judge(ratio, STORM_P99_TARGET, 'at most');
+  const idleSpread = medianSpread(idle.map((r) => r.p99));
+  const idleNoisy = !(idleSpread.high / idleSpread.low <= IDLE_NOISE_LIMIT);
+  const verdict = idleNoisy
+    ? {
+        kind: 'UNDECIDED' as const,
+        text: `UNDECIDED (idle p99 alone spreads ${idleSpread.low.toFixed(1)}–${idleSpread.high.toFixed(1)} ms, more than ×${IDLE_NOISE_LIMIT}): ${RERUN}`,
+      }
+    : judge(ratio, STORM_P99_TARGET, 'at most');
   const lines = [
     `Login storm: ${LOGIN_STORM.label}; password hash concurrency ${setup.hashConcurrency}. GET /items at ${rate} req/s ` +
-      `(${settings.loadPercent} % of its ${capacity.toFixed(0)} req/s capacity), ${settings.rounds} rounds × ${settings.duration} s idle and with logins, ` +
+      `(${settings.loadPercent} % of its ${capacity.toFixed(0)} req/s capacity, median of 3 saturating runs), ${settings.rounds} rounds × ${settings.duration} s idle and with logins, ` +
       `alternating. Logins: ${settings.logins} in flight, ${MIX.right * 100} % right / ${MIX.wrong * 100} % wrong password over ${setup.accounts.length} accounts, ` +
       `${Math.round((1 - MIX.right - MIX.wrong) * 100)} % unknown emails, each from its own X-Forwarded-For address.`,
     '',

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'crypto';
+import { readdirSync, readFileSync } from 'fs';
+import { Worker } from 'worker_threads';
 import { Authorized, createExpressServer, CurrentUser, Get, JsonController, useContainer } from 'routing-controllers';
 import { Container } from 'typedi';
 import { DataSource, Entity } from 'typeorm';
@@ -50,6 +52,8 @@ class StormAuthController extends AuthController {
  * the storm reuses its 200 accounts for thousands of attempts; a 429 would be counted as a failure.
  */
 export async function start(): Promise<VariantServer> {
+  const poolNice = process.env.BENCH_STORM_POOL_NICE;
+  if (poolNice) await startThreadpoolAt(Number(poolNice));
   const file = tempSqliteFile();
   const dataSource = new DataSource({
     type: 'better-sqlite3',
@@ -99,10 +103,36 @@ export async function start(): Promise<VariantServer> {
     app,
     token: await auth.createToken(users[0]),
     expectedOwner: users[0].id,
-    login: { path: '/auth/storm/login', accounts, hashConcurrency: bound === 'unbounded' ? 'unbounded (libuv: 4)' : hasher.concurrency },
+    login: {
+      path: '/auth/storm/login',
+      accounts,
+      hashConcurrency:
+        `${bound === 'unbounded' ? 'unbounded (libuv: 4)' : hasher.concurrency}` +
+        (poolNice ? `, libuv threads at nice ${poolNice} (${threadsAtNice(Number(poolNice))} threads)` : ''),
+    },
     async close() {
       await dataSource.destroy();
       file.remove();
     },
   };
+}
+
+/**
+ * Experiment (`BENCH_STORM_POOL_NICE=19`): libuv's threadpool threads are created all at once by
+ * the first thread that queues work, and inherit that thread's nice value (Linux: nice is per
+ * thread). A worker thread that lowers its own priority and then queues the first work leaves
+ * every pool thread (argon2 included) at that nice value, the event loop untouched; no privilege
+ * is needed. Works only if nothing has used the threadpool yet.
+ */
+async function startThreadpoolAt(nice: number): Promise<void> {
+  const worker = new Worker(`require('os').setPriority(${nice}); require('fs').promises.stat('/').then(() => process.exit(0));`, { eval: true });
+  await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+}
+
+/** How many of this process's threads run at `nice` (Linux /proc; field 19 of stat). */
+function threadsAtNice(nice: number): number {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[16]) === nice;
+  }).length;
 }
