@@ -15,8 +15,8 @@ export interface Measured {
   /** One per round, in round order (rounds pair the variants: sample r of each ran in round r). */
   samples: Sample[];
   failures: string[];
-  /** After its load in the last round. */
-  memory?: Memory;
+  /** After its load, one per round (the table shows the last round's). */
+  memory: Memory[];
   refresh?: { samples: Sample[] };
 }
 
@@ -35,6 +35,7 @@ export interface Report {
 
 export const fixed = (n: number | undefined, digits: number): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '—');
 export const interval = (s: Spread | undefined): string => (s && Number.isFinite(s.low) ? `${s.low.toFixed(2)}–${s.high.toFixed(2)}` : '—');
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
 const shortName = (id: string) => VARIANTS.find((v) => v.id === id)?.label.split(' ')[0] ?? id;
 
 /**
@@ -50,13 +51,14 @@ export function report(servers: Measured[], skipped: string[], setup: string, se
     const b = byId.get(of);
     return a && b ? medianSpread(perRoundRatios(rps(a), rps(b))) : undefined;
   };
-  const bareRss = byId.get(BARE)?.memory?.rssMB;
+  const last = (s: Measured | undefined) => s?.memory[s.memory.length - 1];
+  const bareRss = last(byId.get(BARE))?.rssMB;
   const rows = [['variant', 'req/s', 'p99 ms', '×(a)', '×(a) spread', '×(b)', '×(b) spread', 'RSS MB', 'Δ RSS vs (a)', 'heap MB', 'rounds req/s']];
   for (const s of servers) {
     const id = s.descriptor.id;
     const toBare = ratio(id, BARE);
     const toHand = ratio(id, HANDWRITTEN);
-    const rss = s.memory?.rssMB;
+    const rss = last(s)?.rssMB;
     rows.push([
       s.descriptor.label,
       fixed(median(rps(s)), 0),
@@ -67,7 +69,7 @@ export function report(servers: Measured[], skipped: string[], setup: string, se
       interval(toHand),
       fixed(rss, 1),
       rss !== undefined && bareRss !== undefined ? `${rss - bareRss >= 0 ? '+' : ''}${(rss - bareRss).toFixed(1)}` : '—',
-      fixed(s.memory?.heapUsedMB, 1),
+      fixed(last(s)?.heapUsedMB, 1),
       rps(s)
         .map((x) => x.toFixed(0))
         .join(' '),
@@ -107,24 +109,32 @@ export function report(servers: Measured[], skipped: string[], setup: string, se
     if (target) {
       const got = ratio(s.descriptor.id, target.of);
       const head = `  ${shortName(s.descriptor.id)} ≥ ${target.ratio.toFixed(2)} × ${shortName(target.of)}:`;
-      if (!got) {
+      if (got) {
+        const verdict = judge(got, target.ratio, 'at least', floorHalfWidth);
+        undecided ||= verdict.kind === 'UNDECIDED';
+        lines.push(`${head} ${fixed(got.median, 2)} (${interval(got)}) — ${verdict.text}`);
+      } else {
         lines.push(`${head} not measured (${shortName(target.of)} did not run)`);
-        continue;
       }
-      const verdict = judge(got, target.ratio, 'at least', floorHalfWidth);
-      undecided ||= verdict.kind === 'UNDECIDED';
-      lines.push(`${head} ${fixed(got.median, 2)} (${interval(got)}) — ${verdict.text}`);
     }
     const memoryTarget = s.descriptor.memoryTarget;
     if (memoryTarget) {
-      const own = s.memory?.rssMB;
-      const ref = byId.get(memoryTarget.of)?.memory?.rssMB;
+      // Judged like the ratios: the per-round differences (variant − reference, both right after their load).
+      const ref = byId.get(memoryTarget.of);
       const head = `  ${shortName(s.descriptor.id)} RSS ≤ ${shortName(memoryTarget.of)} RSS + ${memoryTarget.extraMB} MB:`;
-      if (own === undefined || ref === undefined) lines.push(`${head} not measured`);
-      else
-        lines.push(
-          `${head} ${own.toFixed(1)} vs ${ref.toFixed(1)} MB (${own - ref >= 0 ? '+' : ''}${(own - ref).toFixed(1)}) — ${own <= ref + memoryTarget.extraMB ? 'met' : 'NOT met'}`,
-        );
+      const own = last(s)?.rssMB;
+      const theirs = last(ref)?.rssMB;
+      if (!ref || own === undefined || theirs === undefined) {
+        lines.push(`${head} not measured`);
+        continue; // the last check of this variant
+      }
+      const deltas = medianSpread(s.memory.map((m, r) => m.rssMB - (ref.memory[r]?.rssMB ?? NaN)));
+      const verdict = judge(deltas, memoryTarget.extraMB, 'at most');
+      undecided ||= verdict.kind === 'UNDECIDED';
+      lines.push(
+        `${head} last round ${own.toFixed(1)} vs ${theirs.toFixed(1)} MB; per-round Δ ${signed(deltas.median)} MB ` +
+          `(${signed(deltas.low)}–${signed(deltas.high)}) — ${verdict.text}`,
+      );
     }
   }
 

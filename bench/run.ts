@@ -53,6 +53,7 @@ async function startServer(descriptor: VariantDescriptor, prefix: string[]): Pro
     expectedOwner: ready.expectedOwner,
     samples: [],
     failures: [],
+    memory: [],
     refresh: ready.refresh ? { url: `http://127.0.0.1:${ready.port}${ready.refresh.path}`, seeds: [...ready.refresh.seeds], samples: [] } : undefined,
   };
 }
@@ -200,7 +201,7 @@ async function runBench(): Promise<void> {
   }
 }
 
-/** The GET /items table: every runnable variant, interleaved rounds, memory after the last. */
+/** The GET /items table: every runnable variant, interleaved rounds, memory after each variant's load. */
 async function runTable(runnable: VariantDescriptor[], prefix: string[], setup: string, skipped: string[]): Promise<Report> {
   const servers: Running[] = [];
   try {
@@ -219,7 +220,7 @@ async function runTable(runnable: VariantDescriptor[], prefix: string[], setup: 
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const s of order) {
         s.samples.push(await load(s, DURATION));
-        if (round === ROUNDS - 1) s.memory = await readMemory(s.child); // right after its load, before the next variant's
+        s.memory.push(await readMemory(s.child)); // right after its load, before the next variant's
       }
       // After every variant's GET run, so refresh load never overlaps (or warms) another's measurement.
       for (const s of order) if (s.refresh) s.refresh.samples.push(await loadRefresh(s, DURATION));
