@@ -58,6 +58,7 @@ async function startServer(descriptor: VariantDescriptor, prefix: string[]): Pro
   };
 }
 
+/** Proves the variant serves what it claims before measuring it: 200 with the owner, and 401 without a token. */
 async function preflight(server: Running): Promise<void> {
   const ok = await fetch(server.url, { headers: server.headers });
   const body = (await ok.json()) as { owner?: string };
