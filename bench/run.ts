@@ -1,75 +1,61 @@
 /**
  * `npm run bench`: the same `GET /items` served by each variant in bench/variants/index.ts,
  * one server process per variant pinned to one core, loaded with autocannon from this process
- * on another core. Variants are interleaved over several rounds (a slow minute on the machine
- * hits every variant alike); the table shows the median req/s and p99 of the rounds, the
- * ratios to (a) no auth and (b) the best hand-written checker, and DESIGN.md's targets.
- * Missed targets are printed, never fatal. Variants with refresh tokens on also get a second
- * table: `POST /refresh` per second, one refresh chain per connection. See docs/benchmark.md.
+ * on another core. Variants are interleaved over several rounds (the order rotates each round);
+ * the table (bench/report.ts) shows the median req/s and p99 of the rounds, the median of the
+ * per-round ratios to (a) no auth and (b) the best hand-written checker with their spread, the
+ * resident memory after load, and the targets. Variants with refresh tokens on also get a
+ * `POST /refresh` table; then the login-storm table (bench/login-storm.ts).
  *
- * Environment: BENCH_ROUNDS (5), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2),
- * BENCH_CONNECTIONS (10), BENCH_ONLY (comma-separated variant ids), BENCH_CLIENT_CPU / BENCH_SERVER_CPU.
+ * Exit code 2 when a target verdict cannot be told from noise or the floor is too noisy (see
+ * bench/verdict.ts): nobody should read such a run. A clearly missed target is printed, exit 0.
+ *
+ * Environment: BENCH_ROUNDS (7), BENCH_DURATION (seconds per run, 4), BENCH_WARMUP (seconds, 3),
+ * BENCH_CONNECTIONS (10), BENCH_ONLY (comma-separated variant ids), BENCH_CLIENT_CPU / BENCH_SERVER_CPU,
+ * BENCH_STORM=0 (no login storm), BENCH_STORM_* (bench/login-storm.ts).
  */
 import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { Agent, request as httpRequest } from 'http';
-import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { pinCores, raisePriority } from './cpu';
 import { positiveInt } from './env';
-import { formatTable, median } from './stats';
-import type { ServerMessage, VariantDescriptor } from './variant';
-import { BARE, HANDWRITTEN, VARIANTS } from './variants';
+import { runLoginStorm, stormSettings } from './login-storm';
+import { readMemory } from './memory';
+import { spawnServer, stopServer } from './processes';
+import { type Measured, type Report, report, type Sample } from './report';
+import type { VariantDescriptor } from './variant';
+import { LOGIN_STORM, VARIANTS } from './variants';
 
-const ROUNDS = positiveInt('BENCH_ROUNDS', 5);
-const DURATION = positiveInt('BENCH_DURATION', 3);
-const WARMUP = positiveInt('BENCH_WARMUP', 2);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 7);
+const DURATION = positiveInt('BENCH_DURATION', 4);
+const WARMUP = positiveInt('BENCH_WARMUP', 3);
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 10);
-const READY_TIMEOUT_MS = 60_000;
 
-interface Running {
-  descriptor: VariantDescriptor;
+interface Running extends Measured {
   child: ChildProcess;
   url: string;
   headers: Record<string, string>;
   expectedOwner: string;
-  samples: { requestsPerSecond: number; p99: number }[];
-  failures: string[];
   /** Variants with refresh on: the refresh route, unused refresh tokens, and its samples. */
-  refresh?: { url: string; seeds: string[]; samples: { requestsPerSecond: number; p99: number }[] };
+  refresh?: { url: string; seeds: string[]; samples: Sample[] };
 }
 
-function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<Running> {
-  const command = [...prefix, process.execPath, join(__dirname, 'server.js'), descriptor.id];
-  const child = spawn(command[0], command.slice(1), {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  return new Promise((resolve, reject) => {
-    const fail = (message: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL'); // it never became a server we track: do not leave it behind
-      reject(new Error(`${descriptor.id}: ${message}`));
-    };
-    const timer = setTimeout(() => fail(`server not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
-    child.once('exit', (code) => fail(`server exited (${code}) before it was ready`));
-    child.once('message', (message: ServerMessage) => {
-      if (message.type === 'error') return fail(message.message);
-      clearTimeout(timer);
-      resolve({
-        descriptor,
-        child,
-        url: `http://127.0.0.1:${message.port}/items`,
-        headers: message.token ? { authorization: `Bearer ${message.token}` } : {},
-        expectedOwner: message.expectedOwner,
-        samples: [],
-        failures: [],
-        refresh: message.refresh
-          ? { url: `http://127.0.0.1:${message.port}${message.refresh.path}`, seeds: [...message.refresh.seeds], samples: [] }
-          : undefined,
-      });
-    });
-  });
+async function startServer(descriptor: VariantDescriptor, prefix: string[]): Promise<Running> {
+  // The servers size their refresh chains from these: give them this run's values, defaults included.
+  const env = { BENCH_ROUNDS: String(ROUNDS), BENCH_CONNECTIONS: String(CONNECTIONS) };
+  const { child, ready } = await spawnServer(descriptor, prefix, env);
+  return {
+    descriptor,
+    child,
+    url: `http://127.0.0.1:${ready.port}/items`,
+    headers: ready.token ? { authorization: `Bearer ${ready.token}` } : {},
+    expectedOwner: ready.expectedOwner,
+    samples: [],
+    failures: [],
+    memory: [],
+    refresh: ready.refresh ? { url: `http://127.0.0.1:${ready.port}${ready.refresh.path}`, seeds: [...ready.refresh.seeds], samples: [] } : undefined,
+  };
 }
 
 /** Proves the variant serves what it claims before measuring it: 200 with the owner, and 401 without a token. */
@@ -151,78 +137,6 @@ function post(url: string, body: string, agent: Agent): Promise<{ status: number
   });
 }
 
-function stop(server: Running): Promise<void> {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve();
-    const kill = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
-    server.child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    server.child.kill('SIGTERM');
-  });
-}
-
-function report(servers: Running[], skipped: string[], setup: string): string {
-  const rps = new Map(servers.map((s) => [s.descriptor.id, median(s.samples.map((x) => x.requestsPerSecond))]));
-  const ratio = (id: string, of: string) => {
-    const a = rps.get(id);
-    const b = rps.get(of);
-    return a !== undefined && b !== undefined ? a / b : NaN;
-  };
-  const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
-  const rows = [['variant', 'req/s', 'p99 ms', '×(a)', '×(b)', 'rounds req/s']];
-  for (const s of servers) {
-    const id = s.descriptor.id;
-    rows.push([
-      s.descriptor.label,
-      fixed(rps.get(id)!, 0),
-      fixed(median(s.samples.map((x) => x.p99)), 1),
-      fixed(ratio(id, BARE), 2),
-      fixed(ratio(id, HANDWRITTEN), 2),
-      s.samples.map((x) => x.requestsPerSecond.toFixed(0)).join(' '),
-    ]);
-  }
-  const lines = [
-    `GET /items, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${DURATION} s after a ${WARMUP} s warm-up; medians. Node ${process.version}; ${setup}.`,
-    '',
-    formatTable(rows, [false, true, true, true, true, false]),
-  ];
-  const shortName = (id: string) => VARIANTS.find((v) => v.id === id)?.label.split(' ')[0] ?? id;
-  const targets = servers.filter((s) => s.descriptor.target);
-  if (targets.length) {
-    lines.push('', 'Targets (DESIGN.md):');
-    for (const s of targets) {
-      const { of, ratio: wanted } = s.descriptor.target!;
-      const got = ratio(s.descriptor.id, of);
-      const verdict = !Number.isFinite(got) ? `not measured (${shortName(of)} did not run)` : got >= wanted ? 'met' : 'NOT met';
-      lines.push(`  ${shortName(s.descriptor.id)} ≥ ${wanted.toFixed(2)} × ${shortName(of)}: ${fixed(got, 2)} — ${verdict}`);
-    }
-  }
-  const refreshing = servers.filter((s) => s.refresh?.samples.length);
-  if (refreshing.length) {
-    const refreshRows = [['variant', 'refreshes/s', 'p99 ms', 'rounds refreshes/s']];
-    for (const s of refreshing) {
-      const samples = s.refresh!.samples;
-      refreshRows.push([
-        s.descriptor.label,
-        fixed(median(samples.map((x) => x.requestsPerSecond)), 0),
-        fixed(median(samples.map((x) => x.p99)), 1),
-        samples.map((x) => x.requestsPerSecond.toFixed(0)).join(' '),
-      ]);
-    }
-    lines.push(
-      '',
-      `POST /refresh (rotation: one refresh chain per connection, a fresh session per chain and run):`,
-      '',
-      formatTable(refreshRows, [false, true, true, false]),
-    );
-  }
-  for (const s of servers) if (s.failures.length) lines.push(`WARNING ${s.descriptor.id}: ${s.failures.join('; ')} — its figures are not valid.`);
-  for (const line of skipped) lines.push(`Skipped ${line}`);
-  return lines.join('\n');
-}
-
 /**
  * PostgreSQL and Redis for (e) and (f): the test suite's private servers on loopback ports,
  * unless TEST_DATABASE_URL / TEST_REDIS_URL name servers already. Without the binaries those
@@ -261,13 +175,35 @@ async function runBench(): Promise<void> {
     if (reason) skipped.push(`${v.label}: ${reason}`);
     return !reason;
   });
-  if (runnable.length === 0) throw new Error('No variant to run (check BENCH_ONLY).');
+  const withStorm = process.env.BENCH_STORM !== '0' && (!only || only.includes(LOGIN_STORM.id));
+  if (runnable.length === 0 && !withStorm) throw new Error('No variant to run (check BENCH_ONLY).');
 
   const pinning = pinCores();
   // Servers get the same priority as this process: `nice` before exec covers all their threads.
   const raised = raisePriority();
   const prefix = [...(raised ? ['nice', '-n', '-7'] : []), ...pinning.serverPrefix];
   const setup = `${pinning.description}; ${raised ? 'raised priority (nice -7)' : 'normal priority'}`;
+  const started = performance.now();
+  let undecided = false;
+  if (runnable.length > 0) {
+    const table = await runTable(runnable, prefix, setup, skipped);
+    console.log(`\n${table.text}`);
+    undecided ||= table.undecided;
+  }
+  if (withStorm) {
+    const storm = await runLoginStorm(prefix, stormSettings(DURATION, WARMUP, CONNECTIONS));
+    console.log(`\n${storm.text}`);
+    undecided ||= storm.undecided;
+  }
+  console.log(`\nTook ${((performance.now() - started) / 60_000).toFixed(1)} min.`);
+  if (undecided) {
+    console.log('UNDECIDED: a verdict or the floor cannot be told apart from noise (see above); exit code 2.');
+    process.exitCode = 2;
+  }
+}
+
+/** The GET /items table: every runnable variant, interleaved rounds, memory after each variant's load. */
+async function runTable(runnable: VariantDescriptor[], prefix: string[], setup: string, skipped: string[]): Promise<Report> {
   const servers: Running[] = [];
   try {
     const started = await Promise.allSettled(runnable.map((descriptor) => startServer(descriptor, prefix)));
@@ -283,15 +219,18 @@ async function runBench(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round, so no variant always runs first or right after another.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
-      for (const s of order) s.samples.push(await load(s, DURATION));
+      for (const s of order) {
+        s.samples.push(await load(s, DURATION));
+        s.memory.push(await readMemory(s.child)); // right after its load, before the next variant's
+      }
       // After every variant's GET run, so refresh load never overlaps (or warms) another's measurement.
       for (const s of order) if (s.refresh) s.refresh.samples.push(await loadRefresh(s, DURATION));
       console.log(`round ${round + 1}/${ROUNDS} done`);
     }
   } finally {
-    await Promise.all(servers.map(stop));
+    await Promise.all(servers.map((s) => stopServer(s.child)));
   }
-  console.log(`\n${report(servers, skipped, setup)}`);
+  return report(servers, skipped, setup, { connections: CONNECTIONS, rounds: ROUNDS, duration: DURATION, warmup: WARMUP });
 }
 
 main().catch((error: Error) => {

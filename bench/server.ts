@@ -6,8 +6,9 @@
 import 'reflect-metadata';
 import { createServer } from 'http';
 import type { AddressInfo } from 'net';
-import type { ServerMessage, VariantServer } from './variant';
-import { VARIANTS } from './variants';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'perf_hooks';
+import type { RunnerRequest, ServerMessage, VariantServer } from './variant';
+import { LOGIN_STORM, VARIANTS } from './variants';
 
 function send(message: ServerMessage): void {
   process.send?.(message);
@@ -15,7 +16,7 @@ function send(message: ServerMessage): void {
 
 async function main(): Promise<void> {
   const id = process.argv[2];
-  const descriptor = VARIANTS.find((v) => v.id === id);
+  const descriptor = [...VARIANTS, LOGIN_STORM].find((v) => v.id === id);
   if (!descriptor) throw new Error(`No benchmark variant "${id}".`);
   // Only this variant's module is loaded, so no other variant's code runs in this process.
 
@@ -37,7 +38,38 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop()); // Ctrl-C reaches the whole process group: still clean up
   process.once('disconnect', () => void stop()); // the runner died: do not linger
 
-  send({ type: 'ready', port: (server.address() as AddressInfo).port, token: variant.token, expectedOwner: variant.expectedOwner, refresh: variant.refresh });
+  process.on('message', answer);
+  send({
+    type: 'ready',
+    port: (server.address() as AddressInfo).port,
+    token: variant.token,
+    expectedOwner: variant.expectedOwner,
+    refresh: variant.refresh,
+    login: variant.login,
+  });
+}
+
+let loopDelay: IntervalHistogram | undefined;
+
+/**
+ * The runner's questions: resident memory as it is (no forced GC), and event-loop delay over a
+ * run. The delay monitor runs only between `eld-start` and `eld-read`, so it costs nothing elsewhere.
+ */
+function answer(request: RunnerRequest): void {
+  if (request.type === 'memory') {
+    const { rss, heapUsed } = process.memoryUsage();
+    send({ type: 'memory', rss, heapUsed });
+  } else if (request.type === 'eld-start') {
+    loopDelay?.disable();
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+  } else if (request.type === 'eld-read') {
+    const h = loopDelay;
+    h?.disable();
+    loopDelay = undefined;
+    const ms = (ns: number | undefined) => (ns === undefined || !Number.isFinite(ns) ? NaN : ns / 1e6);
+    send({ type: 'eld', p50: ms(h?.percentile(50)), p99: ms(h?.percentile(99)), max: ms(h?.max) });
+  }
 }
 
 main().catch((error: Error) => {

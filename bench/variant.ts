@@ -13,8 +13,13 @@ export interface VariantDescriptor {
   module: string;
   /** Why this variant cannot run here (e.g. `TEST_REDIS_URL` is not set); undefined to run it. */
   skipReason?: () => string | undefined;
-  /** A DESIGN.md target: req/s ≥ `ratio` × the req/s of variant `of`. Printed, never enforced. */
+  /**
+   * A DESIGN.md target: req/s ≥ `ratio` × the req/s of variant `of`, in the same round. Printed as
+   * met / NOT met, or UNDECIDED (exit code 2) when the rounds' spread cannot tell; see bench/verdict.ts.
+   */
   target?: { of: string; ratio: number };
+  /** A resident-memory target: RSS after load ≤ the RSS of variant `of` + `extraMB`. */
+  memoryTarget?: { of: string; extraMB: number };
 }
 
 /** What a variant's `start()` gives its server process. */
@@ -27,9 +32,31 @@ export interface VariantServer {
   expectedOwner: string;
   /** Backends with refresh on: where `POST /refresh` is served, and one fresh refresh token per chain the runner will run. */
   refresh?: { path: string; seeds: string[] };
+  /** The login-storm variant: its login route and the accounts it may log in to (sent over IPC, never printed). */
+  login?: LoginStormSetup;
   close?(): Promise<void>;
+}
+
+export interface LoginStormSetup {
+  path: string;
+  accounts: { username: string; password: string }[];
+  /** The hasher's concurrency bound in this server (for the report). */
+  hashConcurrency: number | string;
+}
+
+/** What the runner asks a server process over IPC after it is ready. */
+export type RunnerRequest = { type: 'memory' } | { type: 'eld-start' } | { type: 'eld-read' };
+
+/** Event-loop delay over a run, in ms (perf_hooks.monitorEventLoopDelay, 1 ms resolution). */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /** The messages a server process sends the runner over IPC. */
 export type ServerMessage =
-  { type: 'ready'; port: number; token?: string; expectedOwner: string; refresh?: { path: string; seeds: string[] } } | { type: 'error'; message: string };
+  | { type: 'ready'; port: number; token?: string; expectedOwner: string; refresh?: { path: string; seeds: string[] }; login?: LoginStormSetup }
+  | { type: 'error'; message: string }
+  | { type: 'memory'; rss: number; heapUsed: number }
+  | ({ type: 'eld' } & LoopDelay);

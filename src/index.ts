@@ -52,7 +52,7 @@ export {
   type OperationOptions,
 } from './users/user-manager';
 export { type UserStore, type UserTable, TypeOrmUserStore } from './users/user-store';
-export { type PasswordHasher, Argon2PasswordHasher } from './users/password';
+export { type PasswordHasher, type Argon2HasherOptions, Argon2PasswordHasher } from './users/password';
 export { checkPasswordPolicy, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './users/password-policy';
 export { SUPERUSER_SCOPE, grantScopes, parseScopeParameter } from './users/scopes';
 
