@@ -55,7 +55,6 @@ async function strategyFor(): Promise<{ strategy: Strategy; close(): Promise<voi
   if (kind === 'database') return { strategy: new DatabaseStrategy(), close: async () => undefined };
   if (kind === 'redis') {
     if (!process.env.TEST_REDIS_URL) throw new Error('Set TEST_REDIS_URL for the Redis row.');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createClient } = require('redis') as typeof import('redis');
     const redis = createClient({ url: process.env.TEST_REDIS_URL });
     await redis.connect();
@@ -67,7 +66,8 @@ async function strategyFor(): Promise<{ strategy: Strategy; close(): Promise<voi
 async function main(): Promise<void> {
   const file = join(tmpdir(), `rcauth-library-work-${process.pid}.sqlite`);
   const dataSource = new DataSource(connection(file));
-  const { strategy, close } = await strategyFor();
+  const backendStore = await strategyFor();
+  const strategy = backendStore.strategy;
   const auth = Auth.configure<WorkUser>({
     dataSource,
     userEntity: WorkUser,
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   } finally {
     await auth.userManager.delete(user);
     await dataSource.destroy();
-    await close();
+    await backendStore.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
 }

@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import type { ChildProcess } from 'child_process';
 import { Agent, request as httpRequest } from 'http';
 import { performance } from 'perf_hooks';
-import { pinCores, raisePriority } from './cpu';
+import { type Pinning, pinCores, raisePriority } from './cpu';
 import { positiveInt } from './env';
 import { runLoginStorm, stormSettings } from './login-storm';
 import { readMemory } from './memory';
@@ -156,15 +156,18 @@ async function startServices(): Promise<(() => Promise<void>) | undefined> {
 }
 
 async function main(): Promise<void> {
+  // Pinned before the services start: PostgreSQL and Redis inherit the load generator's core, so the
+  // database's own work is not counted against the server measured (in production it is another machine).
+  const pinning = pinCores();
   const stopServices = process.env.BENCH_SERVICES === '0' ? undefined : await startServices();
   try {
-    await runBench();
+    await runBench(pinning, Boolean(stopServices));
   } finally {
     await stopServices?.();
   }
 }
 
-async function runBench(): Promise<void> {
+async function runBench(pinning: Pinning, ownServices: boolean): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -178,11 +181,11 @@ async function runBench(): Promise<void> {
   const withStorm = process.env.BENCH_STORM !== '0' && (!only || only.includes(LOGIN_STORM.id));
   if (runnable.length === 0 && !withStorm) throw new Error('No variant to run (check BENCH_ONLY).');
 
-  const pinning = pinCores();
   // Servers get the same priority as this process: `nice` before exec covers all their threads.
   const raised = raisePriority();
   const prefix = [...(raised ? ['nice', '-n', '-7'] : []), ...pinning.serverPrefix];
-  const setup = `${pinning.description}; ${raised ? 'raised priority (nice -7)' : 'normal priority'}`;
+  const services = ownServices && pinning.serverPrefix.length > 0 ? "; PostgreSQL and Redis on the load generator's CPU" : '';
+  const setup = `${pinning.description}${services}; ${raised ? 'raised priority (nice -7)' : 'normal priority'}`;
   const started = performance.now();
   let undecided = false;
   if (runnable.length > 0) {
