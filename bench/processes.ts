@@ -8,10 +8,16 @@ export type Ready = Extract<ServerMessage, { type: 'ready' }>;
 
 /**
  * Starts `dist/bench/server.js <id>` behind `prefix` (taskset, nice) and waits for its `ready`
- * message. `env` is added to this process's environment (the servers run with NODE_ENV=production).
+ * message. `env` is added to this process's environment (the servers run with NODE_ENV=production);
+ * `nodeArgs` go to node before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
  */
-export function spawnServer(descriptor: VariantDescriptor, prefix: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; ready: Ready }> {
-  const command = [...prefix, process.execPath, join(__dirname, 'server.js'), descriptor.id];
+export function spawnServer(
+  descriptor: VariantDescriptor,
+  prefix: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; ready: Ready }> {
+  const command = [...prefix, process.execPath, ...nodeArgs, join(__dirname, 'server.js'), descriptor.id];
   const child = spawn(command[0], command.slice(1), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },

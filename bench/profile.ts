@@ -30,7 +30,7 @@ async function profileVariant(id: string, prefix: string[]): Promise<PerRequestC
   if (!descriptor) throw new Error(`No benchmark variant "${id}" (see bench/variants/index.ts).`);
   const dir = mkdtempSync(join(tmpdir(), `rcauth-profile-${id}-`));
   try {
-    const { child, ready } = await spawnServer(descriptor, prefix, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+    const { child, ready } = await spawnServer(descriptor, prefix, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const url = `http://127.0.0.1:${ready.port}/items`;
     const headers = ready.token ? { authorization: `Bearer ${ready.token}` } : {};
     let result: autocannon.Result;
