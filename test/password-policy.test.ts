@@ -50,7 +50,6 @@ describe('password policy', () => {
   });
 
   it('reads the whole common-password list from its text, as the package splits it; entries never run together', () => {
-     
     const { dictionary } = require('@zxcvbn-ts/language-common') as { dictionary: { passwords: string[] } };
     const list = loadCommonPasswords().split(',');
     expect(list).to.deep.equal(dictionary.passwords);
