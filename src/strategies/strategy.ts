@@ -67,7 +67,8 @@ export interface Strategy {
    * that says where its users live (`UserStore.table()`). It must answer exactly what `read`
    * followed by `UserStore.findById` would. Undefined when it cannot (e.g. another DataSource):
    * the authenticator then reads the token and asks the user store, as it does for any strategy
-   * without this method. Asked once per strategy, on the first request.
+   * without this method. Asked on each request until it answers a reader (a DataSource
+   * initialised late is joined then), so answering undefined must be cheap.
    */
   readWithUser?<U extends BaseUser>(users: UserTable<U>): TokenAndUserReader<U> | undefined;
   read(token: string): Promise<TokenGrant | TokenRejection | null>;

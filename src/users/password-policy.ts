@@ -24,8 +24,12 @@ function isCommonPassword(password: string): boolean {
  * different version of the package) falls back to the module's array.
  */
 export function loadCommonPasswords(): string {
-  const file = join(dirname(require.resolve('@zxcvbn-ts/language-common')), 'passwords.json.js');
-  const source = readFileSync(file, 'utf8');
+  let source = '';
+  try {
+    source = readFileSync(join(dirname(require.resolve('@zxcvbn-ts/language-common')), 'passwords.json.js'), 'utf8');
+  } catch {
+    // Another layout of the package: its module below.
+  }
   const first = source.indexOf('"');
   const last = source.lastIndexOf('"');
   const list = first >= 0 && last > first ? source.slice(first + 1, last) : '';
