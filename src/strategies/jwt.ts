@@ -155,9 +155,9 @@ export class JwtStrategy implements Strategy {
   inspect(token: string): TokenGrant | TokenRejection {
     if (token.length > MAX_TOKEN_LENGTH) return { rejected: 'malformed' };
     // The shape is checked before verifying, not before the cache look-up: a remembered token had it.
-    if (this.verified) return this.verified.verifyOnce(token, () => (JWT_SHAPE.test(token) ? this.verifySignatureAndClaims(token) : { rejected: 'malformed' }));
-    if (!JWT_SHAPE.test(token)) return { rejected: 'malformed' };
-    const result = this.verifySignatureAndClaims(token);
+    const verify = (): Verification => (JWT_SHAPE.test(token) ? this.verifySignatureAndClaims(token) : { rejected: 'malformed' });
+    if (this.verified) return this.verified.verifyOnce(token, verify);
+    const result = verify();
     return 'rejected' in result ? result : result.grant;
   }
 
