@@ -3,13 +3,13 @@ import type { BaseUser } from '../entities/base-user';
 import { AccessToken } from '../entities/access-token';
 import { firstRowOf, plainSelect } from '../typeorm/plain-select';
 import { planLoading } from '../typeorm/primary-key-loader';
+import { UUID } from '../users/user-store';
 
 /** The token row (null: no such token) and its user (null: gone or soft-deleted), from one statement. */
 export type TokenRowWithUser<U> = (tokenHash: string) => Promise<{ row: AccessToken | null; user: U | null }>;
 
 const TOKEN = 't';
 const USER = 'u';
-const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /**
  * One statement for what `DatabaseStrategy.read` and the default user store's `findById` read in
@@ -50,7 +50,8 @@ function userKeyMatching(dataSource: DataSource, userMetadata: EntityMetadata, t
   const type = String(userMetadata.primaryColumns[0].type);
   const textual = ['varchar', 'character varying', 'text', 'nvarchar'].includes(type);
   if (dataSource.options.type === 'postgres') {
-    if (type === 'uuid') return `(CASE WHEN ${tokenUserId} ~ '${UUID_TEXT}' THEN CAST(${tokenUserId} AS uuid) END)`;
+    // `~*`: case-insensitive, as `isUuid` (the pattern is `findById`'s own, its `i` flag included).
+    if (type === 'uuid') return `(CASE WHEN ${tokenUserId} ~* '${UUID.source}' THEN CAST(${tokenUserId} AS uuid) END)`;
     return textual ? tokenUserId : undefined;
   }
   // SQLite keeps uuids as text.

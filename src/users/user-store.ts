@@ -40,7 +40,8 @@ export interface UserTable<U extends BaseUser> {
   entity: EntityTarget<U>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The text of a uuid, any case (also matched in SQL by the one-statement token read). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for the strings the uuid primary key can hold; anything else is "no such user". */
 export function isUuid(id: unknown): id is string {
