@@ -6,13 +6,14 @@
  * These tests stop their OWN redis-server and PostgreSQL, never the shared test services.
  */
 import { expect } from 'chai';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccessToken, AuthenticationBackend, BearerTransport, DatabaseStrategy, JwtStrategy, RedisStrategy } from '../src';
 import { buildApp, createUser, PASSWORD, SECRET, User, type TestApp } from './support/app';
 import { PostgresServer, RedisServer } from './support/services';
 import { eventually } from './support/eventually';
+import { connectOutageReadyClient } from './support/redis-client';
 
 /** No request may take longer than this: a hang fails the test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 3000;
@@ -69,14 +70,7 @@ describe('faults: Redis goes away while requests flow', () => {
   before(async () => {
     // Persistent, so the token issued before the outage is still there after it.
     server = await RedisServer.start({ persistent: true });
-    // The client options docs/scale-out.md recommends.
-    client = createClient({
-      url: server.url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    client = await connectOutageReadyClient(server.url);
     t = await buildApp({
       backends: [
         jwtBackend(),

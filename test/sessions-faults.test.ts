@@ -5,13 +5,14 @@
  * This test stops its OWN redis-server, never the shared one.
  */
 import { expect } from 'chai';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { JsonController } from 'routing-controllers';
 import request from 'supertest';
 import { AuthenticationBackend, BearerTransport, RedisStrategy, SessionsController } from '../src';
 import { buildApp, createUser, PASSWORD, type TestApp, User } from './support/app';
 import { RedisServer } from './support/services';
 import { eventually } from './support/eventually';
+import { connectOutageReadyClient } from './support/redis-client';
 
 const REQUEST_TIMEOUT_MS = 3000;
 
@@ -24,13 +25,7 @@ describe('faults: the Redis holding sessions goes away', () => {
 
   before(async () => {
     server = await RedisServer.start({ persistent: true });
-    client = createClient({
-      url: server.url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    client = await connectOutageReadyClient(server.url);
     @JsonController('/auth/sessions')
     class Sessions extends SessionsController<User> {}
     t = await buildApp({
