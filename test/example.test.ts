@@ -71,6 +71,10 @@ describe('example app (examples/app.ts)', () => {
     url = baseUrl(example.server);
   });
 
+  /** What the page's same-origin fetch sends to log in with the cookie backend: a form body and the page's own Origin. */
+  const cookieLogin = () =>
+    request(url).post('/auth/cookie/login').set('Origin', url).type('form').send({ username: DEMO_USER.email, password: DEMO_USER.password });
+
   after(async () => {
     await example?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -153,13 +157,8 @@ describe('example app (examples/app.ts)', () => {
   });
 
   it('logs the demo user in with the cookie backend as the page does, then out', async () => {
-    // What the page's same-origin fetch sends: a form body and the page's own Origin.
     const origin = url;
-    const login = await request(url)
-      .post('/auth/cookie/login')
-      .set('Origin', origin)
-      .type('form')
-      .send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const login = await cookieLogin();
     expect(login.status, JSON.stringify(login.body)).to.equal(204);
     const setCookie = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth='))!;
     expect(setCookie).to.match(/HttpOnly/i);
@@ -183,11 +182,7 @@ describe('example app (examples/app.ts)', () => {
     expect(renewed.status, JSON.stringify(renewed.body)).to.equal(200);
 
     const origin = url;
-    const login = await request(url)
-      .post('/auth/cookie/login')
-      .set('Origin', origin)
-      .type('form')
-      .send({ username: DEMO_USER.email, password: DEMO_USER.password });
+    const login = await cookieLogin();
     const cookie = cookieFrom(login)!;
     const refreshCookie = cookieFrom(login, 'rcauth_refresh')!;
     expect((login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('rcauth_refresh='))).to.contain('Path=/auth/cookie/refresh');
