@@ -4,7 +4,9 @@ import type { DataSource, EntityTarget } from 'typeorm';
 import { Authenticator, type Principal, type Resolution } from './authenticator';
 import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
-import { AuthConfigurationError, InsufficientScopeError, TooManyRequestsError, UnauthorizedError } from './errors';
+import { AuthConfigurationError, InsufficientScopeError, ReauthenticationRequiredError, TooManyRequestsError, UnauthorizedError } from './errors';
+import { type AccessRequirement, accessRequirementOf, isRecentSignIn } from './security/access-requirement';
+import type { TokenRequest } from './strategies/strategy';
 import { type AuthEvent, AuthEvents } from './security/events';
 import { attachDefaultSessionStores } from './sessions/default-stores';
 import { Sessions } from './sessions/sessions';
@@ -20,6 +22,9 @@ import { UserManager, type UserManagerContext } from './users/user-manager';
 import { TypeOrmUserStore, type UserStore } from './users/user-store';
 import { UserTokens } from './users/user-tokens';
 import { assertRoutingPatchesApplied } from './routing/patch-problems';
+
+/** Five minutes, as Keycloak's default maximum age of authentication for sensitive actions. */
+const DEFAULT_RECENT_SIGN_IN_SECONDS = 300;
 
 export interface AuthOptions<U extends BaseUser> {
   /** Holds the users (and `AccessToken`s for the database strategy). Optional with a custom `userStore`. */
@@ -63,6 +68,11 @@ export interface AuthOptions<U extends BaseUser> {
    * `superuser` is the library's and always declared.
    */
   scopes?: Record<string, string>;
+  /**
+   * How recent a sign-in proves the user is at the keyboard, for an account without a usable
+   * password (social sign-in only) changing its email or password. Default 300 s (5 minutes).
+   */
+  recentSignInMaxAgeSeconds?: number;
 }
 
 /**
@@ -86,6 +96,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly events = new AuthEvents();
   /** Sessions of the backends with refresh tokens: list, end, purge. */
   readonly sessions: Sessions;
+  /** Seconds a sign-in stands in for the current password (accounts without one). */
+  readonly recentSignInMaxAgeSeconds: number;
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
@@ -123,6 +135,9 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.enumerationSafeRegistration = options.enumerationSafeRegistration ?? false;
+    this.recentSignInMaxAgeSeconds = options.recentSignInMaxAgeSeconds ?? DEFAULT_RECENT_SIGN_IN_SECONDS;
+    if (!Number.isInteger(this.recentSignInMaxAgeSeconds) || this.recentSignInMaxAgeSeconds < 0)
+      throw new AuthConfigurationError('Auth.configure: recentSignInMaxAgeSeconds must be a whole number of seconds ≥ 0.');
     this.onUnauthenticated = options.onUnauthenticated;
     this.rateLimits = options.rateLimits === false ? undefined : new RateLimits(options.rateLimits, this.events);
     if (options.onEvent) this.events.on('event', options.onEvent);
@@ -209,10 +224,11 @@ export class Auth<U extends BaseUser = BaseUser> {
 
   /**
    * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
-   * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes.
+   * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes, 401
+   * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old.
    */
-  readonly authorizationChecker = (action: Action, scopes: string[] = []): boolean | Promise<boolean> =>
-    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, scopes));
+  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> =>
+    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, accessRequirementOf(roles)));
 
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
   readonly currentUserChecker = (action: Action): U | null | Promise<U | null> =>
@@ -270,11 +286,36 @@ export class Auth<U extends BaseUser = BaseUser> {
    * given are granted as they are. Defaults: the first backend, all the user's scopes, the
    * strategy's lifetime.
    */
-  async createToken(user: U, options: { backend?: string; scopes?: string[]; lifetimeSeconds?: number | null } = {}): Promise<string> {
+  async createToken(
+    user: U,
+    options: { backend?: string; scopes?: string[]; lifetimeSeconds?: number | null; authTime?: Date; amr?: string[] } = {},
+  ): Promise<string> {
     const backend = options.backend ? this.getBackend(options.backend) : this.backends[0];
     const scopes = options.scopes ?? (await this.userManager.getScopes(user));
     const lifetimeSeconds = options.lifetimeSeconds === undefined ? backend.strategy.lifetimeSeconds : options.lifetimeSeconds;
-    return backend.strategy.write({ userId: user.id, scopes: [...scopes], lifetimeSeconds });
+    const request: TokenRequest = { userId: user.id, scopes: [...scopes], lifetimeSeconds };
+    // Without `authTime` the token stands for no sign-in: it never passes a step-up check.
+    if (options.authTime !== undefined) request.authTime = options.authTime;
+    if (options.amr !== undefined) request.amr = [...options.amr];
+    return backend.strategy.write(request);
+  }
+
+  /**
+   * Throws 401 `REAUTHENTICATION_REQUIRED` (RFC 9470 challenge with `max_age`) unless the
+   * principal's sign-in is at most `maxAgeSeconds` old.
+   */
+  requireRecentSignIn(principal: Principal<U>, maxAgeSeconds: number = this.recentSignInMaxAgeSeconds): void {
+    if (isRecentSignIn(principal.grant.authTime, maxAgeSeconds)) return;
+    throw this.reauthenticationError(maxAgeSeconds);
+  }
+
+  private reauthenticationError(maxAgeSeconds: number): ReauthenticationRequiredError {
+    const headers: Record<string, string> = this.hasBearerBackend
+      ? {
+          'WWW-Authenticate': `Bearer error="insufficient_user_authentication", error_description="A more recent sign-in is required", max_age=${maxAgeSeconds}`,
+        }
+      : {};
+    return new ReauthenticationRequiredError(maxAgeSeconds, headers);
   }
 
   /** Counts an attempt at a limited route; throws 429 `TOO_MANY_REQUESTS` when a budget is spent. */
@@ -311,15 +352,17 @@ export class Auth<U extends BaseUser = BaseUser> {
   }
 
   /** True when the resolution lets the request through with these scopes; throws the 401/403/refusal otherwise. */
-  private authorize(resolution: Resolution<U>, action: Action, scopes: string[]): true {
+  private authorize(resolution: Resolution<U>, action: Action, requirement: AccessRequirement): true {
     const principal = principalOf(resolution);
     if (!principal) throw this.unauthenticatedError(action, resolution);
+    const { scopes, maxAgeSeconds } = requirement;
     if (!hasAllScopes(principal.scopes, scopes)) {
       const headers: Record<string, string> = this.hasBearerBackend
         ? { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` }
         : {};
       throw new InsufficientScopeError(scopes, headers);
     }
+    if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
     return true;
   }
 }

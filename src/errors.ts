@@ -37,6 +37,8 @@ export const ErrorCode = {
   OAUTH_ACCOUNT_ALREADY_LINKED: 'OAUTH_ACCOUNT_ALREADY_LINKED',
   OAUTH_PROVIDER_ERROR: 'OAUTH_PROVIDER_ERROR',
   REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
+  CURRENT_PASSWORD_INVALID: 'CURRENT_PASSWORD_INVALID',
+  REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -91,6 +93,26 @@ export class UnauthorizedError extends AuthHttpError {
 export class InsufficientScopeError extends AuthHttpError {
   constructor(required: string[], headers: Record<string, string> = {}) {
     super(403, ErrorCode.INSUFFICIENT_SCOPE, `This route needs the scope(s): ${required.join(' ')}.`, undefined, headers);
+  }
+}
+
+/**
+ * 401 for a request whose sign-in is older than the route allows (RFC 9470 step-up): the client
+ * signs in again (password, provider, …) and retries with the new token.
+ */
+export class ReauthenticationRequiredError extends AuthHttpError {
+  constructor(
+    readonly maxAgeSeconds: number,
+    headers: Record<string, string> = {},
+  ) {
+    super(401, ErrorCode.REAUTHENTICATION_REQUIRED, `This needs a sign-in within the last ${maxAgeSeconds} s: sign in again.`, { maxAgeSeconds }, headers);
+  }
+}
+
+/** 400 for a password or email change whose `currentPassword` is missing or wrong. */
+export class CurrentPasswordInvalidError extends AuthHttpError {
+  constructor(message = 'The current password is missing or wrong.') {
+    super(400, ErrorCode.CURRENT_PASSWORD_INVALID, message);
   }
 }
 

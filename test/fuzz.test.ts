@@ -264,7 +264,8 @@ describe('limits: bodies, tokens and passwords are capped before any expensive w
       '/auth/cookie/login': [400, 'VALIDATION_ERROR'],
       '/auth/register': [400, 'REGISTER_INVALID_PASSWORD'],
       '/auth/reset-password': [400, 'RESET_PASSWORD_INVALID_PASSWORD'],
-      '/users/me': [400, 'UPDATE_USER_INVALID_PASSWORD'],
+      // Without its currentPassword the change is refused first, still before any hashing.
+      '/users/me': [400, 'CURRENT_PASSWORD_INVALID'],
     };
     for (const route of passwordRoutes(overPolicy).map((r, i) => (i < 2 ? passwordRoutes(overLogin)[i] : r))) {
       const agent = request(t.app) as any;

@@ -329,8 +329,17 @@ describe('auth.openApi(): the OpenAPI document', () => {
     expect(document.components!.schemas.ResetPasswordDto.required).to.have.members(['token', 'password']);
 
     const updateMe = document.paths['/oa/users/me'].patch;
-    expect(updateMe.requestBody.content['application/json'].schema.$ref).to.equal('#/components/schemas/UserUpdateDto');
-    expect(codes(updateMe, 400)).to.have.members(['UPDATE_USER_EMAIL_ALREADY_EXISTS', 'UPDATE_USER_INVALID_PASSWORD', 'VALIDATION_ERROR']);
+    expect(updateMe.requestBody.content['application/json'].schema.allOf.map((s: { $ref: string }) => s.$ref)).to.deep.equal([
+      '#/components/schemas/UserUpdateDto',
+      '#/components/schemas/CurrentPasswordDto',
+    ]);
+    expect(codes(updateMe, 400)).to.have.members([
+      'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+      'UPDATE_USER_INVALID_PASSWORD',
+      'CURRENT_PASSWORD_INVALID',
+      'VALIDATION_ERROR',
+    ]);
+    expect(codes(updateMe, 401)).to.have.members(['UNAUTHORIZED', 'REAUTHENTICATION_REQUIRED']);
     expect(codes(updateMe, 403), 'an unsafe route the cookie authenticates').to.deep.equal(['CSRF_FAILED']);
     const updateUser = document.paths['/oa/users/{id}'].patch;
     expect(updateUser.requestBody.content['application/json'].schema.allOf.map((s: any) => s.$ref)).to.deep.equal([

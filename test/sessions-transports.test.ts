@@ -227,7 +227,10 @@ for (const revocationKind of ['database', 'redis', 'none'] as const) {
     it('a password change through PATCH /me keeps the current session (its refresh token renews access)', async () => {
       const current = await loginPair(t.app, 'j', email);
       const other = await loginPair(t.app, 'j', email);
-      const res = await request(t.app).patch('/users/me').set('Authorization', `Bearer ${current.access}`).send({ password: 'a changed passphrase 2026' });
+      const res = await request(t.app)
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${current.access}`)
+        .send({ password: 'a changed passphrase 2026', currentPassword: PASSWORD });
       expect(res.status).to.equal(200);
       expect((await refreshWith(t.app, 'j', other.refresh)).status).to.equal(400);
       const renewed = await refreshWith(t.app, 'j', current.refresh);

@@ -346,7 +346,10 @@ for (const storeCase of CASES) {
     it('(i) a password change through PATCH /me ends every other session and keeps this one', async () => {
       const current = await loginPair(t.app, 'r', email);
       const other = await loginPair(t.app, 'ri', email);
-      const res = await request(t.app).patch('/users/me').set('Authorization', `Bearer ${current.access}`).send({ password: 'another fine passphrase 31' });
+      const res = await request(t.app)
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${current.access}`)
+        .send({ password: 'another fine passphrase 31', currentPassword: PASSWORD });
       expect(res.status).to.equal(200);
       expect(await accessStatus(t.app, other.access)).to.equal(401);
       expect((await refreshWith(t.app, 'ri', other.refresh)).status).to.equal(400);

@@ -67,7 +67,7 @@ describe('UsersController', () => {
   describe('PATCH /me', () => {
     it('changes the email (lower-cased), resets isVerified, and calls onAfterUpdate with the changes', async () => {
       const { user, token } = await member('mover@example.com', { isVerified: true });
-      const res = await as(token).patch('/users/me', { email: 'Moved@Example.com' });
+      const res = await as(token).patch('/users/me', { email: 'Moved@Example.com', currentPassword: PASSWORD });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body).to.include({ id: user.id, email: 'moved@example.com', isVerified: false });
       expect(await stored(user.id)).to.include({ email: 'moved@example.com', isVerified: false });
@@ -88,7 +88,7 @@ describe('UsersController', () => {
       const { user, token } = await member('wants@example.com');
       await createUser(t.auth, { email: 'owned@example.com' });
       manager.reset();
-      const res = await as(token).patch('/users/me', { email: 'OWNED@example.com' });
+      const res = await as(token).patch('/users/me', { email: 'OWNED@example.com', currentPassword: PASSWORD });
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ code: 'UPDATE_USER_EMAIL_ALREADY_EXISTS', message: 'A user with this email already exists.' });
       expect((await stored(user.id))!.email).to.equal('wants@example.com');
@@ -99,8 +99,8 @@ describe('UsersController', () => {
       const a = await member('race-a@example.com');
       const b = await member('race-b@example.com');
       const responses = await Promise.all([
-        as(a.token).patch('/users/me', { email: 'prize@example.com' }),
-        as(b.token).patch('/users/me', { email: 'PRIZE@example.com' }),
+        as(a.token).patch('/users/me', { email: 'prize@example.com', currentPassword: PASSWORD }),
+        as(b.token).patch('/users/me', { email: 'PRIZE@example.com', currentPassword: PASSWORD }),
       ]);
       expect(responses.map((r) => r.status).sort()).to.deep.equal([200, 400]);
       expect(responses.find((r) => r.status === 400)!.body.code).to.equal('UPDATE_USER_EMAIL_ALREADY_EXISTS');
@@ -110,7 +110,7 @@ describe('UsersController', () => {
     it('changes the password (re-validated, re-hashed) and revokes every token of the user', async () => {
       const { user, token } = await member('rekey@example.com');
       const dbToken = await bearerToken(t.app, 'db', 'rekey@example.com');
-      const res = await as(token).patch('/users/me', { password: NEW_PASSWORD });
+      const res = await as(token).patch('/users/me', { password: NEW_PASSWORD, currentPassword: PASSWORD });
       expect(res.status).to.equal(200);
       expect((await login(t.app, 'jwt', 'rekey@example.com', NEW_PASSWORD)).status).to.equal(200);
       expect((await login(t.app, 'jwt', 'rekey@example.com', PASSWORD)).status).to.equal(400);
@@ -132,7 +132,7 @@ describe('UsersController', () => {
         [{ email: 'brandnew@example.com', password: 'brandnew-secret-99' }, 'Password must not contain the part of the email address before the "@".'],
       ];
       for (const [body, reason] of cases) {
-        const res = await as(token).patch('/users/me', body);
+        const res = await as(token).patch('/users/me', { ...body, currentPassword: PASSWORD });
         expect(res.status, JSON.stringify(body)).to.equal(400);
         expect(res.body).to.deep.equal({ code: 'UPDATE_USER_INVALID_PASSWORD', message: reason });
       }

@@ -1,5 +1,6 @@
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { MAX_TOKEN_LENGTH } from '../strategies/strategy';
+import { MAX_PASSWORD_LENGTH } from '../users/password-policy';
 
 /**
  * The request bodies of the user-management routes (class-validator; undeclared fields are
@@ -45,6 +46,17 @@ export class UserUpdateDto {
   @Given()
   @IsString()
   password?: string;
+}
+
+/**
+ * `PATCH /users/me`'s proof that the account holder is at the keyboard: a password or email change
+ * needs the current password in the same body (a stolen access token alone must not take the account).
+ */
+export class CurrentPasswordDto {
+  @Given()
+  @IsString()
+  @MaxLength(MAX_PASSWORD_LENGTH)
+  currentPassword?: string;
 }
 
 /** The privileged columns only a superuser may set, on `PATCH /users/:id`. */

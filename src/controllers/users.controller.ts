@@ -1,12 +1,14 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Patch, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
-import { BadRequestError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
+import type { Principal } from '../authenticator';
+import { BadRequestError, CurrentPasswordInvalidError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
 import { readBody } from '../http/body';
-import { exchangeFromParams } from '../http/request';
+import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
 import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { UserUpdate } from '../users/user-manager';
-import { type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
+import { normaliseEmail } from '../users/emails';
+import { CurrentPasswordDto, type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
 import { AuthRoutes } from './auth-routes';
 
 /**
@@ -45,9 +47,33 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
   @Patch('/me')
   async updateMe(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
-    const update = await validateBody(this.updateDto, await readBody(exchange, 'json'));
-    const currentSessionId = (await this.auth.principalFor(exchange))?.grant.sessionId;
-    return this.serializeUser(await this.applyUpdate(user, givenFields(update), true, exchange.request, currentSessionId));
+    const body = await readBody(exchange, 'json');
+    const fields = givenFields(await validateBody(this.updateDto, body));
+    const principal = await this.auth.principalFor(exchange);
+    if (!principal) throw this.auth.unauthenticatedError(undefined, { bearerRejected: false });
+    if (changesCredentials(user, fields)) {
+      const { currentPassword } = await validateBody(CurrentPasswordDto, body);
+      await this.confirmAccountHolder(user, currentPassword, principal, exchange);
+    }
+    return this.serializeUser(await this.applyUpdate(user, fields, true, exchange.request, principal.grant.sessionId));
+  }
+
+  /**
+   * A stolen access token alone must not change the password or the email (either hands the
+   * account over for good). The current password proves the holder is at the keyboard; each
+   * attempt counts in the account's login budget, so this is no way around login's rate limit.
+   * An account without a password of its own (social sign-in) proves it by a recent sign-in.
+   */
+  protected async confirmAccountHolder(user: U, currentPassword: string | undefined, principal: Principal<U>, exchange: HttpExchange): Promise<void> {
+    const auth = this.auth;
+    if (!auth.userManager.hasUsablePassword(user)) {
+      auth.requireRecentSignIn(principal);
+      return;
+    }
+    await auth.limitAttempt('login', exchange, user.email);
+    if (currentPassword === undefined) throw new CurrentPasswordInvalidError('Changing the password or the email needs `currentPassword`.');
+    if (!(await auth.userManager.verifyPassword(user, currentPassword))) throw new CurrentPasswordInvalidError('The current password is wrong.');
+    await auth.rateLimits?.reset('login', user.email);
   }
 
   /** `GET /:id` (superuser) — 200 the user; 404 `NOT_FOUND` for unknown and malformed ids. */
@@ -102,4 +128,10 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
       throw error;
     }
   }
+}
+
+/** True when the update sets a password or moves the account to another email address. */
+function changesCredentials(user: BaseUser, fields: Record<string, unknown>): boolean {
+  if (fields.password !== undefined) return true;
+  return typeof fields.email === 'string' && normaliseEmail(fields.email) !== user.email;
 }

@@ -31,4 +31,12 @@ export class AccessToken {
   @Index()
   @Column({ type: 'varchar', length: 36, nullable: true })
   sessionId!: string | null;
+
+  /** When the user last really signed in for this token (kept across refreshes); null: no sign-in. */
+  @Column({ type: 'bigint', nullable: true, transformer: epochMilliseconds })
+  authTime!: Date | null;
+
+  /** How that sign-in was made (`pwd`, `fed`, …); null with `authTime`. */
+  @Column({ type: 'simple-json', nullable: true })
+  amr!: string[] | null;
 }

@@ -52,4 +52,12 @@ export class AuthSession {
   /** When `previousTokenHash` was rotated. */
   @Column({ type: 'bigint', nullable: true, transformer: epochMilliseconds })
   rotatedAt!: Date | null;
+
+  /** When the user last really signed in for this session; refreshes keep it. Null for sessions older than the column. */
+  @Column({ type: 'bigint', nullable: true, transformer: epochMilliseconds })
+  authTime!: Date | null;
+
+  /** How that sign-in was made (`pwd`, `fed`, …). */
+  @Column({ type: 'simple-json', nullable: true })
+  amr!: string[] | null;
 }

@@ -152,7 +152,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
     if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
-    const body = await logUserIn(auth, backend, user, exchange, grantScopes(await auth.userManager.getScopes(user), undefined));
+    const body = await logUserIn(auth, backend, user, exchange, grantScopes(await auth.userManager.getScopes(user), undefined), { amr: ['fed'] });
     return this.redirectUrl ? this.redirect(exchange) : body;
   }
 

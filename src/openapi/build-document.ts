@@ -17,7 +17,7 @@ import {
 import { LIBRARY_SCHEMAS } from './library-schemas';
 import { libraryRoute, type LibraryRouteContext } from './library-routes';
 import { keepReferencedSchemas } from './referenced-schemas';
-import { authorizedScopes, LIBRARY_SCOPES, reportUndeclaredScopes, type UndeclaredScopeUse } from './route-scopes';
+import { authorizedRequirement, authorizedScopes, LIBRARY_SCOPES, reportUndeclaredScopes, type UndeclaredScopeUse } from './route-scopes';
 import { securityRequirement, securitySchemes } from './security';
 
 /** Options of `auth.openApi()`. */
@@ -112,11 +112,19 @@ export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = 
       if (described.backend && schemes[described.backend]) routeSchemes = { [described.backend]: schemes[described.backend] };
     }
 
-    const required = authorizedScopes(route);
-    if (required !== undefined) {
+    const requirement = authorizedRequirement(route);
+    if (requirement !== undefined) {
+      const required = requirement.scopes;
       operation.security ??= securityRequirement(routeSchemes, required);
       errors.add(401, [ErrorCode.UNAUTHORIZED], challenge);
       if (required.length > 0) errors.add(403, [ErrorCode.INSUFFICIENT_SCOPE], challenge);
+      if (requirement.maxAgeSeconds !== undefined) {
+        // Step-up (RFC 9470): the client must have signed in within this many seconds.
+        errors.add(401, [ErrorCode.REAUTHENTICATION_REQUIRED], challenge);
+        operation['x-max-age-seconds'] = requirement.maxAgeSeconds;
+        const note = `Needs a sign-in within the last ${requirement.maxAgeSeconds} s (else 401 \`REAUTHENTICATION_REQUIRED\`).`;
+        operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+      }
       if (hasCookie && UNSAFE_METHODS.has(route.action.type)) errors.add(403, [ErrorCode.CSRF_FAILED]);
       errors.add(503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]);
     }

@@ -3,7 +3,7 @@ import { AuthController } from '../controllers/auth.controller';
 import { RegisterController } from '../controllers/register.controller';
 import { SessionsController } from '../controllers/sessions.controller';
 import { ResetPasswordController } from '../controllers/reset-password.controller';
-import { EmailDto, ResetPasswordDto, TokenDto, UserAdminFieldsDto, UserCreateDto, UserUpdateDto } from '../controllers/user-dto';
+import { CurrentPasswordDto, EmailDto, ResetPasswordDto, TokenDto, UserAdminFieldsDto, UserCreateDto, UserUpdateDto } from '../controllers/user-dto';
 import { UsersController } from '../controllers/users.controller';
 import { VerifyController } from '../controllers/verify.controller';
 import { ErrorCode } from '../errors';
@@ -228,11 +228,16 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
         updateMe: (context) => ({
           summary: 'Update the current user',
           description:
-            'A new email resets `isVerified`; a new password revokes every token of the user. `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored.',
-          requestBody: jsonBody(context.schema(dtoOf(context, 'updateDto', UserUpdateDto))),
+            'A new email resets `isVerified`; a new password revokes every token of the user. `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored. ' +
+            "Changing the password or the email needs `currentPassword` (each try counts in the account's login budget); an account without a password of its own needs a recent sign-in instead (else 401 `REAUTHENTICATION_REQUIRED`).",
+          requestBody: jsonBody({ allOf: [context.schema(dtoOf(context, 'updateDto', UserUpdateDto)), context.schema(CurrentPasswordDto)] }),
           responses: { '200': userAnswer('The updated user.') },
-          errors: [[400, [ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS, ErrorCode.UPDATE_USER_INVALID_PASSWORD]]],
+          errors: [
+            [400, [ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS, ErrorCode.UPDATE_USER_INVALID_PASSWORD, ErrorCode.CURRENT_PASSWORD_INVALID]],
+            [401, [ErrorCode.REAUTHENTICATION_REQUIRED]],
+          ],
           readsBody: true,
+          rateLimited: true,
         }),
         getUser: () => ({
           summary: 'A user (superuser)',

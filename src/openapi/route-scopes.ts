@@ -1,16 +1,23 @@
 import { AuthConfigurationError } from '../errors';
+import { type AccessRequirement, accessRequirementOf } from '../security/access-requirement';
 import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { ControllerRoute } from './controller-routes';
 
 /** The scope the library itself requires (user administration), declared for every app. */
 export const LIBRARY_SCOPES: Record<string, string> = { [SUPERUSER_SCOPE]: 'Administer users (every superuser has it).' };
 
-/** The scopes `@Authorized(...)` asks of this route, or undefined when the route is not protected. */
-export function authorizedScopes(route: ControllerRoute): string[] | undefined {
+/** What `@Authorized(...)` asks of this route (scopes, step-up age), or undefined when the route is not protected. */
+export function authorizedRequirement(route: ControllerRoute): AccessRequirement | undefined {
   const handler = route.responseHandlers.find((h) => h.type === 'authorized');
   if (!handler) return undefined;
-  const value = handler.value as string | string[] | undefined;
-  return value === undefined ? [] : Array.isArray(value) ? [...value] : [value];
+  const value = handler.value as unknown;
+  return accessRequirementOf(value === undefined ? [] : Array.isArray(value) ? value : [value]);
+}
+
+/** The scopes `@Authorized(...)` asks of this route, or undefined when the route is not protected. */
+export function authorizedScopes(route: ControllerRoute): string[] | undefined {
+  const requirement = authorizedRequirement(route);
+  return requirement && [...requirement.scopes];
 }
 
 /** A route and the scopes it needs that `Auth.configure({ scopes })` does not declare. */

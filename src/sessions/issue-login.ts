@@ -4,7 +4,7 @@ import type { BaseUser } from '../entities/base-user';
 import type { HttpExchange } from '../http/request';
 import { storeCall } from '../request-failures';
 import type { LoginResponseBody } from '../transports/transport';
-import type { Rotation } from './sessions';
+import type { Rotation, SignIn } from './sessions';
 
 export interface LogInOptions {
   /**
@@ -12,6 +12,8 @@ export interface LogInOptions {
    * directory + `/refresh` (right for `AuthController`'s own routes).
    */
   refreshCookiePath?: string;
+  /** How the user signed in (RFC 8176 `amr`). Default `['pwd']`; social login gives `['fed']`. */
+  amr?: string[];
 }
 
 /**
@@ -28,12 +30,17 @@ export async function logUserIn<U extends BaseUser>(
   scopes: string[],
   options: LogInOptions = {},
 ): Promise<LoginResponseBody> {
+  // The sign-in the token (and its session) will carry: step-up checks (`maxAgeSeconds`) read it.
+  const signIn: SignIn = { authTime: new Date(), amr: options.amr ?? ['pwd'] };
   let answer: () => LoginResponseBody;
   if (!backend.refresh) {
-    const token = await storeCall(() => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds }), 'login');
+    const token = await storeCall(
+      () => backend.strategy.write({ userId: user.id, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds, ...signIn }),
+      'login',
+    );
     answer = () => backend.transport.loginResponse(token, exchange);
   } else {
-    const rotation = await storeCall(() => auth.sessions.start(backend, user.id, scopes, exchange));
+    const rotation = await storeCall(() => auth.sessions.start(backend, user.id, scopes, exchange, signIn));
     const accessToken = await issueSessionAccessToken(auth, backend, rotation, scopes);
     answer = () => respondWithTokens(backend, exchange, accessToken, rotation, options);
   }
@@ -56,7 +63,15 @@ export async function issueSessionAccessToken<U extends BaseUser>(
 ): Promise<string> {
   const { session } = rotation;
   const token = await storeCall(() =>
-    backend.strategy.write({ userId: session.userId, scopes, lifetimeSeconds: backend.strategy.lifetimeSeconds, sessionId: session.id }),
+    backend.strategy.write({
+      userId: session.userId,
+      scopes,
+      lifetimeSeconds: backend.strategy.lifetimeSeconds,
+      sessionId: session.id,
+      // The session's sign-in, never the refresh's: refreshing does not make a sign-in recent.
+      authTime: session.authTime ?? undefined,
+      amr: session.authTime ? session.amr : undefined,
+    }),
   );
   if (!(await storeCall(() => auth.sessions.isLive(backend, session.id)))) await storeCall(() => auth.sessions.destroyAccessTokens(session));
   return token;

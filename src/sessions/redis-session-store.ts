@@ -104,6 +104,8 @@ export class RedisSessionStore implements SessionStore {
       expiresAt: String(session.expiresAt.getTime()),
       userAgent: session.userAgent ?? '',
       ip: session.ip ?? '',
+      authTime: session.authTime ? String(session.authTime.getTime()) : '',
+      amr: JSON.stringify(session.amr),
       current: session.currentDigest,
     };
     await this.redis.eval(CREATE_SCRIPT, { keys: [this.sessionKey(session.id)], arguments: [String(ttl), ...Object.entries(fields).flat()] });
@@ -236,6 +238,14 @@ function stateOf(id: string, raw: unknown): SessionState | null {
   }
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return null;
   const rotatedAt = text('rotatedAt');
+  const authTime = Number(text('authTime') || NaN);
+  let amr: unknown;
+  try {
+    amr = JSON.parse(text('amr') || '[]');
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')) return null;
   return {
     id,
     userId,
@@ -246,6 +256,8 @@ function stateOf(id: string, raw: unknown): SessionState | null {
     expiresAt: new Date(expiresAt),
     userAgent: text('userAgent') || null,
     ip: text('ip') || null,
+    authTime: Number.isFinite(authTime) ? new Date(authTime) : null,
+    amr,
     currentDigest: current,
     previousDigest: text('previous') ?? null,
     rotatedAt: rotatedAt ? new Date(Number(rotatedAt)) : null,

@@ -12,6 +12,10 @@ export interface SessionInfo {
   expiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  /** When the user last really signed in for this session (the login; later a step-up). Refresh never changes it. */
+  authTime: Date | null;
+  /** How that sign-in was made (`pwd`, `fed`, …). */
+  amr: string[];
 }
 
 /** A session with its rotation state, as the refresh logic needs it. */
@@ -71,5 +75,7 @@ export function sessionInfoOf(state: SessionInfo): SessionInfo {
     expiresAt: state.expiresAt,
     userAgent: state.userAgent,
     ip: state.ip,
+    authTime: state.authTime,
+    amr: [...state.amr],
   };
 }

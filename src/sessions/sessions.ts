@@ -12,6 +12,12 @@ export interface Rotation {
   refreshToken: string;
 }
 
+/** A real sign-in: when, and by which methods (RFC 8176 `amr`: `pwd`, `fed`, …). */
+export interface SignIn {
+  authTime: Date;
+  amr: string[];
+}
+
 /** What a refresh with reuse detected must also do: end the session and say so. */
 export type ReuseHandler = (session: SessionState) => Promise<void>;
 
@@ -43,8 +49,14 @@ export class Sessions {
     return store;
   }
 
-  /** A new session for a login, with its first refresh token. */
-  async start(backend: AuthenticationBackend, userId: string, scopes: string[], exchange: HttpExchange): Promise<Rotation> {
+  /** A new session for a login (the sign-in `signIn` describes; default: now, methods unknown), with its first refresh token. */
+  async start(
+    backend: AuthenticationBackend,
+    userId: string,
+    scopes: string[],
+    exchange: HttpExchange,
+    signIn: SignIn = { authTime: new Date(), amr: [] },
+  ): Promise<Rotation> {
     const refreshToken = generateOpaqueToken();
     const now = new Date();
     const session: SessionState = {
@@ -57,6 +69,8 @@ export class Sessions {
       expiresAt: new Date(now.getTime() + backend.refresh!.lifetimeSeconds * 1000),
       userAgent: exchange.header('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH) || null,
       ip: exchange.ip?.slice(0, 64) || null,
+      authTime: signIn.authTime,
+      amr: [...signIn.amr],
       currentDigest: digestToken(refreshToken),
       previousDigest: null,
       rotatedAt: null,

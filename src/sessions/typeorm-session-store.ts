@@ -151,6 +151,8 @@ function rowOf(session: NewSession): Omit<AuthSession, 'previousTokenHash' | 'ro
     expiresAt: session.expiresAt,
     userAgent: session.userAgent,
     ip: session.ip,
+    authTime: session.authTime,
+    amr: session.amr,
     refreshTokenHash: session.currentDigest,
   };
 }
@@ -166,6 +168,8 @@ function stateOf(row: AuthSession): SessionState {
     expiresAt: row.expiresAt,
     userAgent: row.userAgent,
     ip: row.ip,
+    authTime: row.authTime,
+    amr: row.amr ?? [],
     currentDigest: row.refreshTokenHash,
     previousDigest: row.previousTokenHash,
     rotatedAt: row.rotatedAt,

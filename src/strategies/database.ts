@@ -54,6 +54,8 @@ export class DatabaseStrategy implements Strategy {
       userId: request.userId,
       scopes: request.scopes,
       sessionId: request.sessionId ?? null,
+      authTime: request.authTime ?? null,
+      amr: request.amr ?? null,
       expiresAt: request.lifetimeSeconds === null ? null : new Date(Date.now() + request.lifetimeSeconds * 1000),
     });
     await this.repository.insert(row);
@@ -122,5 +124,9 @@ export class DatabaseStrategy implements Strategy {
 function grantOf(row: AccessToken | null): TokenGrant | TokenRejection {
   if (!row) return { rejected: 'unknown' };
   if (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) return { rejected: 'expired' };
-  return row.sessionId ? { userId: row.userId, scopes: row.scopes, sessionId: row.sessionId } : { userId: row.userId, scopes: row.scopes };
+  const grant: TokenGrant = { userId: row.userId, scopes: row.scopes };
+  if (row.sessionId) grant.sessionId = row.sessionId;
+  if (row.authTime) grant.authTime = row.authTime;
+  if (row.amr) grant.amr = row.amr;
+  return grant;
 }

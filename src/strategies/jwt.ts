@@ -126,6 +126,9 @@ export class JwtStrategy implements Strategy {
       jti: randomBytes(16).toString('base64url'),
     };
     if (request.sessionId !== undefined) claims.sid = request.sessionId;
+    // OpenID Connect's claims for the sign-in behind the token: whole seconds, and RFC 8176 methods.
+    if (request.authTime !== undefined) claims.auth_time = Math.floor(request.authTime.getTime() / 1000);
+    if (request.amr !== undefined) claims.amr = [...request.amr];
     if (this.issuer) claims.iss = this.issuer;
     const header: Record<string, unknown> = { alg: this.algorithm, typ: ACCESS_TOKEN_TYPE };
     if (this.kid !== undefined) header.kid = this.kid;
@@ -185,6 +188,10 @@ export class JwtStrategy implements Strategy {
     const sid = (claims as { sid?: unknown }).sid;
     if (sid !== undefined && typeof sid !== 'string') return invalidClaims;
     if (this.revocation && (typeof claims.jti !== 'string' || typeof claims.iat !== 'number')) return invalidClaims;
+    const authTime = (claims as { auth_time?: unknown }).auth_time;
+    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) return invalidClaims;
+    const amr = (claims as { amr?: unknown }).amr;
+    if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) return invalidClaims;
     const grant: TokenGrant = {
       userId: claims.sub,
       scopes: scope ? scope.split(' ').filter(Boolean) : [],
@@ -193,6 +200,8 @@ export class JwtStrategy implements Strategy {
       expiresAt: new Date(claims.exp * 1000),
     };
     if (sid !== undefined) grant.sessionId = sid;
+    if (authTime !== undefined) grant.authTime = new Date(authTime * 1000);
+    if (amr !== undefined) grant.amr = amr;
     // A token with `nbf` is not remembered: a cache hit re-checks only `exp` (this library never writes `nbf`).
     return { grant, cacheable: claims.nbf === undefined };
   }

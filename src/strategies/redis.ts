@@ -134,11 +134,7 @@ export class RedisStrategy implements Strategy {
 
     const digest = digestToken(token);
     const key = this.tokenKey(digest);
-    const value = JSON.stringify(
-      request.sessionId === undefined
-        ? { userId: request.userId, scopes: request.scopes }
-        : { userId: request.userId, scopes: request.scopes, sessionId: request.sessionId },
-    );
+    const value = JSON.stringify(storedGrantOf(request));
     const setOptions = lifetimeMs === null ? undefined : { PX: lifetimeMs };
     const index = { keys: [this.indexKey(request.userId)], arguments: [digest, String(lifetimeMs ?? -1)] };
 
@@ -260,6 +256,15 @@ export class RedisStrategy implements Strategy {
   }
 }
 
+/** What the token's key holds: the grant, the sign-in time as epoch ms. */
+function storedGrantOf(request: TokenRequest): Record<string, unknown> {
+  const value: Record<string, unknown> = { userId: request.userId, scopes: request.scopes };
+  if (request.sessionId !== undefined) value.sessionId = request.sessionId;
+  if (request.authTime !== undefined) value.authTime = request.authTime.getTime();
+  if (request.amr !== undefined) value.amr = request.amr;
+  return value;
+}
+
 /** A stored value we did not write (or a corrupt one) is no grant. */
 function parseGrant(raw: string): TokenGrant | null {
   let value: unknown;
@@ -268,8 +273,24 @@ function parseGrant(raw: string): TokenGrant | null {
   } catch {
     return null;
   }
-  const { userId, scopes, sessionId } = (value ?? {}) as { userId?: unknown; scopes?: unknown; sessionId?: unknown };
-  if (typeof userId !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return null;
-  if (sessionId === undefined) return { userId, scopes };
-  return typeof sessionId === 'string' ? { userId, scopes, sessionId } : null;
+  const { userId, scopes, sessionId, authTime, amr } = (value ?? {}) as Record<string, unknown>;
+  if (typeof userId !== 'string' || !isStringArray(scopes)) return null;
+  const grant: TokenGrant = { userId, scopes };
+  if (sessionId !== undefined) {
+    if (typeof sessionId !== 'string') return null;
+    grant.sessionId = sessionId;
+  }
+  if (authTime !== undefined) {
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
+    grant.authTime = new Date(authTime);
+  }
+  if (amr !== undefined) {
+    if (!isStringArray(amr)) return null;
+    grant.amr = amr;
+  }
+  return grant;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

@@ -14,6 +14,14 @@ export interface TokenGrant {
   expiresAt?: Date;
   /** The session (one login with refresh tokens) the token belongs to, if any. */
   sessionId?: string;
+  /**
+   * When the user last really signed in (password, provider, …) for this token; a refresh keeps
+   * it. Absent for tokens made without a sign-in (`createToken` without `authTime`): they never
+   * pass a step-up check (`@Authorized({ maxAgeSeconds })`).
+   */
+  authTime?: Date;
+  /** How that sign-in was made (RFC 8176 `amr` values: `pwd`, `fed`, …). */
+  amr?: string[];
 }
 
 /** `read`'s answer for a token it refuses, saying why (for auth events); `null` means "unknown". */
@@ -28,6 +36,9 @@ export interface TokenRequest {
   lifetimeSeconds: number | null;
   /** The session the token belongs to (a login with refresh tokens); revoking it revokes the token. */
   sessionId?: string;
+  /** The sign-in the token comes from (kept across refreshes): when, and how (`amr`). */
+  authTime?: Date;
+  amr?: string[];
 }
 
 /** What `TokenAndUserReader` answers for a token it accepts: the grant and its user (null when there is none). */

@@ -22,7 +22,7 @@ export function joinTokenWithUser<U extends BaseUser>(dataSource: DataSource, us
   const tokenMetadata = dataSource.getMetadata(AccessToken);
   if (planLoading(dataSource, tokenMetadata).path !== 'plain-sql' || planLoading(dataSource, userMetadata).path !== 'plain-sql') return undefined;
   // The columns a grant is made of; the user's row is whole, as findById gives it.
-  const tokens = plainSelect<AccessToken>(dataSource, tokenMetadata, ['userId', 'scopes', 'expiresAt', 'sessionId']);
+  const tokens = plainSelect<AccessToken>(dataSource, tokenMetadata, ['userId', 'scopes', 'expiresAt', 'sessionId', 'authTime', 'amr']);
   const users = plainSelect<U>(dataSource, userMetadata);
   const userKey = userKeyMatching(dataSource, userMetadata, tokens.column('t', 'userId'));
   if (!userKey) return undefined;

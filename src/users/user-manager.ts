@@ -223,6 +223,23 @@ export class UserManager<U extends BaseUser = BaseUser> {
     return user;
   }
 
+  /** False for an account without a password of its own (made by a social sign-in, never reset). */
+  hasUsablePassword(user: U): boolean {
+    return !isUnusablePasswordHash(user.hashedPassword);
+  }
+
+  /**
+   * True when `password` is the user's current password (re-authentication before a sensitive
+   * change). An account without a usable password costs a verification too, and answers false.
+   */
+  async verifyPassword(user: U, password: string): Promise<boolean> {
+    if (isUnusablePasswordHash(user.hashedPassword)) {
+      await this.context.hasher.burn(password);
+      return false;
+    }
+    return (await this.context.hasher.verify(password, user.hashedPassword)).valid;
+  }
+
   /**
    * Updates a user. A new email is normalised, checked for uniqueness and resets `isVerified`
    * (unless trusted code sets it in the same update); a new password is validated and hashed.
