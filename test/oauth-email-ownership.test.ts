@@ -3,6 +3,8 @@ import { JsonController } from 'routing-controllers';
 import { DataSource } from 'typeorm';
 import {
   AccessToken,
+  Auth,
+  AuthConfigurationError,
   AuthenticationBackend,
   AuthSession,
   BearerTransport,
@@ -19,7 +21,10 @@ import {
   UserManager,
   VerifyController,
   type AuthEvent,
+  type OAuthAccountLink,
+  type OAuthAccountStore,
   type OAuthControllerOptions,
+  TypeOrmOAuthAccountStore,
   type OAuthUnlinkReason,
 } from '../src';
 import { buildApp, PASSWORD, SECRET, type DataSourceKind, type TestApp, User } from './support/app';
@@ -336,3 +341,90 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+/** Links in memory: an app's own store, known to the library only through Auth.configure. */
+class MemoryAccountStore implements OAuthAccountStore {
+  readonly links: OAuthAccount[] = [];
+  async find(providerName: string, accountId: string) {
+    return this.links.find((l) => l.providerName === providerName && l.accountId === accountId) ?? null;
+  }
+  async link(link: OAuthAccountLink) {
+    if (await this.find(link.providerName, link.accountId)) return false;
+    this.links.push(Object.assign(new OAuthAccount(), link, { id: `${this.links.length + 1}`, createdAt: new Date() }));
+    return true;
+  }
+  async updateEmail(account: OAuthAccount, accountEmail: string | null) {
+    account.accountEmail = accountEmail;
+  }
+  async unlink(account: OAuthAccount) {
+    this.links.splice(this.links.indexOf(account), 1);
+  }
+  async unlinkUnverified(userId: string) {
+    const removed = this.links.filter((l) => l.userId === userId && !l.emailVerified);
+    for (const link of removed) await this.unlink(link);
+    return removed;
+  }
+}
+
+describe('Where verification and reset find the provider links', () => {
+  let dataSource: DataSource;
+  beforeEach(async () => {
+    dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, AccessToken, OAuthAccount],
+      synchronize: true,
+    }).initialize();
+  });
+  afterEach(() => dataSource.destroy());
+
+  const configure = (oauthAccounts?: OAuthAccountStore, on = dataSource) =>
+    new Auth<User>({
+      dataSource: on,
+      userEntity: User,
+      secret: SECRET,
+      oauthAccounts,
+      backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/login' }), strategy: new DatabaseStrategy() })],
+    });
+  const link = (userId: string, accountId: string, emailVerified: boolean) => ({ providerName: 'p', accountId, accountEmail: null, userId, emailVerified });
+
+  it("Auth.configure's oauthAccounts: verification removes the unverified links from that store, and only those", async () => {
+    const store = new MemoryAccountStore();
+    const auth = configure(store);
+    const user = await auth.userManager.create({ email: 'mem@example.com', password: PASSWORD });
+    await store.link(link(user.id, 'unproven', false));
+    await store.link(link(user.id, 'proven', true));
+    await store.link(link('someone-else', 'other', false));
+    await auth.userManager.verify((await auth.userManager.requestVerify(user))!);
+    expect(store.links.map((l) => l.accountId)).to.deep.equal(['proven', 'other']);
+    expect(auth.oauthAccounts.default).to.equal(store);
+  });
+
+  it("by default, the DataSource's OAuthAccount entity; a DataSource without it has no links to remove", async () => {
+    const auth = configure();
+    const user = await auth.userManager.create({ email: 'db@example.com', password: PASSWORD });
+    const store = auth.oauthAccounts.default;
+    await store.link(link(user.id, 'unproven', false));
+    const token = (await auth.userManager.forgotPassword(user))!;
+    await auth.userManager.resetPassword(token, OWNER_PASSWORD);
+    expect(await dataSource.getRepository(OAuthAccount).count()).to.equal(0);
+
+    const bare = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, AccessToken], synchronize: true }).initialize();
+    try {
+      const plain = configure(undefined, bare);
+      const someone = await plain.userManager.create({ email: 'plain@example.com', password: PASSWORD });
+      const verified = await plain.userManager.verify((await plain.userManager.requestVerify(someone))!);
+      expect(verified.isVerified).to.equal(true);
+    } finally {
+      await bare.destroy();
+    }
+  });
+
+  it("a controller's own `accounts` store must be given to Auth.configure too (else verification could not reach its links)", () => {
+    const known = new MemoryAccountStore();
+    const auth = configure(known);
+    expect(() => auth.oauthAccounts.assertKnown(known)).to.not.throw();
+    expect(() => auth.oauthAccounts.assertKnown(new MemoryAccountStore())).to.throw(AuthConfigurationError, /Auth\.configure\(\{ oauthAccounts \}\)/);
+    expect(() => configure().oauthAccounts.assertKnown(new TypeOrmOAuthAccountStore(dataSource))).to.throw(AuthConfigurationError);
+  });
+});
