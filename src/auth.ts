@@ -21,6 +21,8 @@ import { hasAllScopes } from './users/scopes';
 import { UserManager, type UserManagerContext } from './users/user-manager';
 import { TypeOrmUserStore, type UserStore } from './users/user-store';
 import { UserTokens } from './users/user-tokens';
+import type { OAuthAccountStore } from './oauth/account-store';
+import { OAuthAccountStores } from './oauth/account-stores';
 import { assertRoutingPatchesApplied } from './routing/patch-problems';
 
 /** Five minutes, as Keycloak's default maximum age of authentication for sensitive actions. */
@@ -73,6 +75,12 @@ export interface AuthOptions<U extends BaseUser> {
    * password (social sign-in only) changing its email or password. Default 300 s (5 minutes).
    */
   recentSignInMaxAgeSeconds?: number;
+  /**
+   * Where social login keeps its provider-account links (every store, when controllers use
+   * several). Email verification and password reset remove from them the links made without
+   * proof of the email. Default: the `OAuthAccount` entity in `dataSource`, when registered there.
+   */
+  oauthAccounts?: OAuthAccountStore | OAuthAccountStore[];
 }
 
 /**
@@ -86,6 +94,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   readonly userStore: UserStore<U>;
   /** The DataSource given to `configure`, if any (social login keeps its account links there). */
   readonly dataSource: DataSource | undefined;
+  /** The stores of social-login account links (`oauthAccounts`, or the DataSource's `OAuthAccount` entity). */
+  readonly oauthAccounts: OAuthAccountStores;
   readonly requireVerification: boolean;
   readonly enumerationSafeRegistration: boolean;
   /** Undefined when `rateLimits: false`. */
@@ -132,6 +142,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     this.backends = [...options.backends];
     this.scopes = Object.freeze(checkDeclaredScopes(options.scopes ?? {}));
     this.dataSource = options.dataSource;
+    this.oauthAccounts = new OAuthAccountStores(options.oauthAccounts, options.dataSource);
     this.hasBearerBackend = this.backends.some((b) => b.transport.scheme === 'bearer');
     this.requireVerification = options.requireVerification ?? false;
     this.enumerationSafeRegistration = options.enumerationSafeRegistration ?? false;
@@ -153,6 +164,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       tokens: new UserTokens(options.secret, options.verifyTokenLifetimeSeconds, options.resetTokenLifetimeSeconds),
       revokeAllTokens: (userId, revokeOptions) => this.revokeAllTokens(userId, revokeOptions),
       events: this.events,
+      unlinkUnverifiedOAuthAccounts: (userId) => this.oauthAccounts.unlinkUnverified(userId),
     };
     const ManagerClass = options.userManager ?? UserManager;
     this.userManager = new ManagerClass(context);

@@ -21,7 +21,7 @@ export { BearerTransport, type BearerTransportOptions } from './transports/beare
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
 export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
-export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason } from './security/events';
+export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason, type OAuthUnlinkReason } from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
 export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
 export { DatabaseRevocationStore } from './strategies/revocation/database';
@@ -102,6 +102,7 @@ export { OpenIdProvider, type OpenIdProviderOptions } from './oauth/openid-provi
 export { GitHubProvider, type GitHubProviderOptions } from './oauth/github-provider';
 export { OAuthAccount } from './entities/oauth-account';
 export { type OAuthAccountStore, type OAuthAccountLink, TypeOrmOAuthAccountStore } from './oauth/account-store';
+export type { OAuthAccountStores } from './oauth/account-stores';
 export {
   type OAuthStateStore,
   type OAuthStateRecord,

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'child_process';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy } from '../src';
+import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, OAuthAccount } from '../src';
 import { exampleDataSourceOptions } from '../examples/data-source';
 import { User } from '../examples/user';
 import { digestToken } from '../src/strategies/opaque-token';
@@ -136,6 +136,27 @@ describe('migrations (ormconfig.ts + migrations/)', () => {
     expect(rows).to.have.length(1);
     expect(rows[0].tokenHash).to.equal(digestToken(token));
     expect(JSON.stringify(rows), 'only the digest is stored').not.to.contain(token);
+  });
+
+  it('a provider link made before OAuthAccount.emailVerified existed becomes false (it lasts until the email is next proven)', async () => {
+    const folder = join(DIST, 'migrations');
+    const all = readdirSync(folder)
+      .filter((file) => file.endsWith('.js'))
+      .sort()
+      .map((file) => join(folder, file));
+    const before = all.filter((file) => !file.includes('OAuthAccountEmailVerified'));
+    expect(before.length, 'the column comes in a migration of its own').to.equal(all.length - 1);
+    const old = await open('links.sqlite', { migrations: before });
+    await old.runMigrations();
+    await old.query(
+      `INSERT INTO "oauth_account" ("id", "providerName", "accountId", "accountEmail", "userId") VALUES ('00000000-0000-4000-8000-000000000001', 'google', 'sub-1', 'a@example.com', 'u1')`,
+    );
+    await old.destroy();
+
+    const upgraded = await open('links.sqlite', { migrations: all });
+    expect((await upgraded.runMigrations()).map((m) => m.name)).to.deep.equal(['OAuthAccountEmailVerified1796397934507']);
+    const [link] = await upgraded.getRepository(OAuthAccount).find();
+    expect(link).to.include({ accountId: 'sub-1', userId: 'u1', emailVerified: false });
   });
 
   it('the TypeORM CLI runs the migrations through dist/ormconfig.js', async function () {

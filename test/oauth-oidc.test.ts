@@ -387,7 +387,7 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
   describe('an existing email', () => {
     before(async () => {
       await createUser(t.auth, { email: 'owner1@example.com' });
-      await createUser(t.auth, { email: 'owner2@example.com' });
+      await createUser(t.auth, { email: 'owner2@example.com', isVerified: true });
       await createUser(t.auth, { email: 'owner3@example.com' });
     });
 
@@ -407,14 +407,14 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
       expect(await links().countBy({ accountId: 'taken-unverified' })).to.equal(0);
     });
 
-    it('associateByEmail on, email verified by the provider → linked, and the existing user is signed in (email matched case-insensitively)', async () => {
+    it('associateByEmail on, email verified by the provider, account verified → linked, and the existing user is signed in (email matched case-insensitively)', async () => {
       const owner = (await users().findOneBy({ email: 'owner2@example.com' }))!;
       const res = await signIn(new Browser(), 'taken-verified', '/auth/oidc-link');
       expect(res.status, res.text).to.equal(200);
       expect((await links().findOneBy({ accountId: 'taken-verified' }))!.userId).to.equal(owner.id);
       const me = await new Browser({ authorization: `Bearer ${res.json.access_token}` }).get(`${appUrl}/items/`);
       expect(me.json.owner).to.equal('owner2@example.com');
-      // Linking does not touch the password: the owner still logs in with it.
+      // Linking to a verified account does not touch the password: the owner still logs in with it.
       expect((await new Browser().postForm(`${appUrl}/auth/jwt/login`, { username: 'owner2@example.com', password: PASSWORD })).status).to.equal(200);
     });
 

@@ -29,4 +29,13 @@ export class OAuthAccount {
 
   @CreateDateColumn()
   createdAt!: Date;
+
+  /**
+   * True when the link was made on proof of the user's email: the provider verified the email
+   * the user has, or the user's email was verified when they linked it. A false link lasts only
+   * until someone proves the address (email verification or password reset removes it). Links
+   * made before this column existed are false: nothing tells how they were made.
+   */
+  @Column({ type: 'boolean', default: false })
+  emailVerified!: boolean;
 }

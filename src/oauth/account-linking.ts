@@ -1,6 +1,7 @@
 import type { BaseUser } from '../entities/base-user';
 import type { OAuthAccount } from '../entities/oauth-account';
 import { BadRequestError, ErrorCode, UserAlreadyExistsError } from '../errors';
+import { normaliseEmail } from '../users/emails';
 import type { UserManager } from '../users/user-manager';
 import type { OAuthAccountStore } from './account-store';
 import type { OAuthProfile } from './provider';
@@ -23,7 +24,8 @@ const userExists = (message: string) => new BadRequestError(ErrorCode.OAUTH_USER
 
 /**
  * The user a social login signs in: the one the provider account is linked to; else, with
- * `associateByEmail` and an email the provider verified, the user with that email (now linked);
+ * `associateByEmail` and an email the provider verified, the user with that email (now linked;
+ * an account whose email nobody had proven is claimed first, see `UserManager.claimForVerifiedEmail`);
  * else a new user (no usable password) linked to it. Never a user found by email alone.
  */
 export async function userForSignIn<U extends BaseUser>(
@@ -42,7 +44,8 @@ export async function userForSignIn<U extends BaseUser>(
   if (existing) {
     if (!options.associateByEmail) throw userExists('An account with this email already exists. Sign in and link this provider to it.');
     if (!profile.emailVerified) throw userExists('An account with this email already exists, and the provider has not verified the email.');
-    return { user: existing, account: await link(accounts, providerName, profile, existing.id), created: false };
+    const owned = existing.isVerified ? existing : await users.claimForVerifiedEmail(existing, providerName, request);
+    return { user: owned, account: await link(accounts, providerName, profile, owned.id, true), created: false };
   }
 
   let user: U;
@@ -56,7 +59,7 @@ export async function userForSignIn<U extends BaseUser>(
   }
   let account: OAuthAccount;
   try {
-    account = await link(accounts, providerName, profile, user.id);
+    account = await link(accounts, providerName, profile, user.id, profile.emailVerified);
   } catch (error) {
     // Nothing half-made: a user whose link failed (a concurrent first sign-in won) is removed.
     await users.discardUnannounced(user).catch(() => undefined);
@@ -82,7 +85,9 @@ export async function linkToUser<U extends BaseUser>(
     if (linked.user.id !== user.id) throw alreadyLinked();
     return linked.account;
   }
-  return link(accounts, providerName, profile, user.id);
+  // Proof of the email: the user had verified it, or the provider verified this very address.
+  const sameVerifiedEmail = profile.emailVerified && !!profile.email && normaliseEmail(profile.email) === user.email;
+  return link(accounts, providerName, profile, user.id, user.isVerified || sameVerifiedEmail);
 }
 
 /** The user the provider account is linked to; a link whose user was deleted is dropped. */
@@ -103,8 +108,9 @@ async function linkedUser<U extends BaseUser>(
   return { user, account };
 }
 
-async function link(accounts: OAuthAccountStore, providerName: string, profile: OAuthProfile, userId: string): Promise<OAuthAccount> {
-  const values = { providerName, accountId: profile.accountId, accountEmail: profile.email ?? null, userId };
+/** `emailVerified`: the link is made on proof of the user's email (see `OAuthAccount.emailVerified`). */
+async function link(accounts: OAuthAccountStore, providerName: string, profile: OAuthProfile, userId: string, emailVerified: boolean): Promise<OAuthAccount> {
+  const values = { providerName, accountId: profile.accountId, accountEmail: profile.email ?? null, userId, emailVerified };
   if (!(await accounts.link(values))) throw alreadyLinked();
   const account = await accounts.find(providerName, profile.accountId);
   if (!account) throw alreadyLinked();

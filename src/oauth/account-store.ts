@@ -10,6 +10,8 @@ export interface OAuthAccountLink {
   accountId: string;
   accountEmail: string | null;
   userId: string;
+  /** Made on proof of the user's email (see `OAuthAccount.emailVerified`). */
+  emailVerified: boolean;
 }
 
 /** Where the links between provider accounts and users live. */
@@ -21,6 +23,11 @@ export interface OAuthAccountStore {
   updateEmail(account: OAuthAccount, accountEmail: string | null): Promise<void>;
   /** Removes one link (a link whose user is gone). */
   unlink(account: OAuthAccount): Promise<void>;
+  /**
+   * Removes every link of the user not made on proof of their email (`emailVerified` false) and
+   * returns them: someone just proved the address, and whoever made those links may not own it.
+   */
+  unlinkUnverified(userId: string): Promise<OAuthAccount[]>;
 }
 
 /** The links in the app's DataSource, which must register the `OAuthAccount` entity. */
@@ -54,6 +61,13 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
 
   async unlink(account: OAuthAccount): Promise<void> {
     await guarded(() => this.repository.delete({ id: account.id }));
+  }
+
+  async unlinkUnverified(userId: string): Promise<OAuthAccount[]> {
+    const unverified = await guarded(() => this.repository.findBy({ userId, emailVerified: false }));
+    // By the condition, not by the ids read: a link made meanwhile goes too.
+    if (unverified.length > 0) await guarded(() => this.repository.delete({ userId, emailVerified: false }));
+    return unverified;
   }
 }
 

@@ -7,7 +7,7 @@ import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } fro
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { grantScopes } from '../users/scopes';
 import { linkToUser, userForSignIn } from './account-linking';
-import { type OAuthAccountStore, TypeOrmOAuthAccountStore } from './account-store';
+import type { OAuthAccountStore } from './account-store';
 import { OAuthFlows } from './flow';
 import type { AuthorizationCallback, OAuthProvider } from './provider';
 import { providerFailure } from './provider-failure';
@@ -35,7 +35,11 @@ export interface OAuthControllerOptions<U extends BaseUser = BaseUser> {
   stateCookieName?: string;
   /** Default true. Turn off only for plain-http development on a host browsers do not treat as secure. */
   stateCookieSecure?: boolean;
-  /** Where account links live. Default: the `OAuthAccount` entity in the DataSource given to `Auth.configure`. */
+  /**
+   * Where account links live; give it to `Auth.configure({ oauthAccounts })` too (verification and
+   * reset must reach it). Default: `Auth.configure`'s `oauthAccounts`, else the `OAuthAccount`
+   * entity in its DataSource.
+   */
   accounts?: OAuthAccountStore;
   /** The `Auth` to use; default: the one `Auth.configure` registered in typedi. */
   auth?: Auth<U>;
@@ -101,10 +105,10 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   }
 
   protected get accounts(): OAuthAccountStore {
-    if (this.accountStore) return this.accountStore;
-    const dataSource = this.auth.dataSource;
-    if (!dataSource) throw new AuthConfigurationError('OAuthController: give `accounts`, or a `dataSource` to Auth.configure.');
-    return new TypeOrmOAuthAccountStore(dataSource);
+    const stores = this.auth.oauthAccounts;
+    if (!this.accountStore) return stores.default;
+    stores.assertKnown(this.accountStore);
+    return this.accountStore;
   }
 
   /** `GET /authorize` — 200 `{authorization_url}` and the flow's state cookie. */

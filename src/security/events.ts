@@ -21,7 +21,20 @@ export type AuthEvent =
   | { type: 'internal.error'; where: string; error: unknown; ip?: string }
   /** The app's Redis client reported an error (a lost connection, a failed reconnect, …). */
   | { type: 'store.error'; store: 'redis'; error: unknown }
-  | { type: 'oauth.failed'; provider: string; flow: 'login' | 'associate'; code: string; ip?: string };
+  | { type: 'oauth.failed'; provider: string; flow: 'login' | 'associate'; code: string; ip?: string }
+  /**
+   * Someone proved the user's email (verification, password reset, or a provider that verified it
+   * signing in to the account): the provider links made without that proof were removed.
+   */
+  | { type: 'oauth.unlinked'; userId: string; reason: OAuthUnlinkReason; links: { provider: string; accountId: string }[] }
+  /**
+   * A provider that verified the email signed in, by `associateByEmail`, to an account whose email
+   * nobody had proven: its password, sessions and tokens were ended first, then it was marked verified.
+   */
+  | { type: 'oauth.account_claimed'; userId: string; provider: string };
+
+/** What proved the email when provider links made without proof were removed. */
+export type OAuthUnlinkReason = 'email_verified' | 'password_reset' | 'email_claimed';
 
 export type AuthEventType = AuthEvent['type'];
 

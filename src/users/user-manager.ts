@@ -1,7 +1,7 @@
 import { InvalidResetTokenError, InvalidVerifyTokenError, UserAlreadyExistsError, UserAlreadyVerifiedError, UserHookError } from '../errors';
 import type { BaseUser } from '../entities/base-user';
 import type { OAuthAccount } from '../entities/oauth-account';
-import type { AuthEvents } from '../security/events';
+import type { AuthEvents, OAuthUnlinkReason } from '../security/events';
 import type { SessionInfo } from '../sessions/session-store';
 import { normaliseEmail } from './emails';
 import { isUnusablePasswordHash, unusablePasswordHash } from './unusable-password';
@@ -46,6 +46,8 @@ export interface UserManagerContext<U extends BaseUser> {
   revokeAllTokens(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
   /** Where auth events go (`password.reset`). */
   events?: AuthEvents;
+  /** Removes the user's provider links made without proof of their email, in every store; returns them. */
+  unlinkUnverifiedOAuthAccounts?(userId: string): Promise<OAuthAccount[]>;
 }
 
 type AfterHook =
@@ -58,6 +60,7 @@ type AfterHook =
   | 'onAfterDelete'
   | 'onAfterOAuthRegister'
   | 'onAfterOAuthLogin'
+  | 'onAfterOAuthUnlinked'
   | 'onAfterRefresh'
   | 'onAfterSessionRevoked';
 
@@ -112,6 +115,12 @@ export class UserManager<U extends BaseUser = BaseUser> {
   onAfterOAuthRegister(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
   /** After a social login found (or created) the user, before the token is sent. */
   onAfterOAuthLogin(_user: U, _account: OAuthAccount, _request?: unknown): void | Promise<void> {}
+  /**
+   * After someone proved the user's email (`reason`: verification, password reset, or a provider
+   * that verified it claiming an unverified account) and the provider links made without that
+   * proof were removed (the user's sessions and tokens already ended). Called only when some were.
+   */
+  onAfterOAuthUnlinked(_user: U, _accounts: OAuthAccount[], _reason: OAuthUnlinkReason, _request?: unknown): void | Promise<void> {}
   /** After a refresh token was rotated, before the new tokens are sent. */
   onAfterRefresh(_user: U, _session: SessionInfo, _request?: unknown): void | Promise<void> {}
   /** After a session was ended (logout, the session list, reuse detected), its tokens already revoked. */
@@ -191,6 +200,25 @@ export class UserManager<U extends BaseUser = BaseUser> {
   async runOAuthRegisterHooks(user: U, account: OAuthAccount, request?: unknown): Promise<void> {
     await this.after('onAfterRegister', () => this.onAfterRegister(user, request));
     await this.after('onAfterOAuthRegister', () => this.onAfterOAuthRegister(user, account, request));
+  }
+
+  /**
+   * Hands an account whose email nobody has proven to whoever a provider just verified that email
+   * for (`associateByEmail`): whoever made the account may not own the address, so first its
+   * password becomes unusable, its provider links made without proof of the email go, and every
+   * session and token of it ends; then it is marked verified. Returns the user as it now is.
+   */
+  async claimForVerifiedEmail(user: U, providerName: string, request?: unknown): Promise<U> {
+    const removed = await this.unlinkUnverified(user, 'email_claimed');
+    const hashedPassword = unusablePasswordHash();
+    await this.context.store.update(user, { hashedPassword } as Partial<U>);
+    user.hashedPassword = hashedPassword;
+    await this.context.revokeAllTokens(user.id);
+    // Verified last: a failure before leaves the account unverified, so the next sign-in claims it again.
+    const claimed = await this.context.store.update(user, { isVerified: true } as Partial<U>);
+    this.context.events?.publish({ type: 'oauth.account_claimed', userId: user.id, provider: providerName });
+    await this.afterUnlinked(claimed, removed, 'email_claimed', request);
+    return claimed;
   }
 
   /** `onAfterOAuthLogin`, for every social login. */
@@ -317,8 +345,12 @@ export class UserManager<U extends BaseUser = BaseUser> {
     // The token names the address it was mailed to: once the email changes, it proves nothing.
     if (!user || !user.isActive || user.email !== claims.email) throw bad();
     if (user.isVerified) throw new UserAlreadyVerifiedError();
+    // The owner of the address is here: links made without proof of it, and what they opened, end.
+    const removed = await this.unlinkUnverified(user, 'email_verified');
+    if (removed.length > 0) await this.context.revokeAllTokens(user.id);
     const verified = await this.context.store.update(user, { isVerified: true } as Partial<U>);
     await this.after('onAfterVerify', () => this.onAfterVerify(verified, request));
+    await this.afterUnlinked(verified, removed, 'email_verified', request);
     return verified;
   }
 
@@ -349,9 +381,12 @@ export class UserManager<U extends BaseUser = BaseUser> {
     const newHash = await this.context.hasher.hash(password);
     if (!(await this.context.store.replacePasswordHash(user.id, user.hashedPassword, newHash))) throw bad();
     user.hashedPassword = newHash;
+    // Before the tokens end, so a session opened through such a link meanwhile ends with them.
+    const removed = await this.unlinkUnverified(user, 'password_reset');
     await this.context.revokeAllTokens(user.id);
     this.context.events?.publish({ type: 'password.reset', userId: user.id });
     await this.after('onAfterResetPassword', () => this.onAfterResetPassword(user, request));
+    await this.afterUnlinked(user, removed, 'password_reset', request);
     return user;
   }
 
@@ -363,6 +398,20 @@ export class UserManager<U extends BaseUser = BaseUser> {
   /** Runs `onAfterSessionRevoked` as an after-hook. */
   async notifySessionRevoked(user: U, session: SessionInfo, request?: unknown): Promise<void> {
     await this.after('onAfterSessionRevoked', () => this.onAfterSessionRevoked(user, session, request));
+  }
+
+  /** Removes the user's provider links made without proof of the email, publishing `oauth.unlinked`. */
+  private async unlinkUnverified(user: U, reason: OAuthUnlinkReason): Promise<OAuthAccount[]> {
+    const removed = (await this.context.unlinkUnverifiedOAuthAccounts?.(user.id)) ?? [];
+    if (removed.length > 0) {
+      const links = removed.map((account) => ({ provider: account.providerName, accountId: account.accountId }));
+      this.context.events?.publish({ type: 'oauth.unlinked', userId: user.id, reason, links });
+    }
+    return removed;
+  }
+
+  private async afterUnlinked(user: U, removed: OAuthAccount[], reason: OAuthUnlinkReason, request: unknown): Promise<void> {
+    if (removed.length > 0) await this.after('onAfterOAuthUnlinked', () => this.onAfterOAuthUnlinked(user, removed, reason, request));
   }
 
   /** Runs an after-hook: the change is saved already, so its failure is reported, not undone. */
