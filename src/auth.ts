@@ -330,11 +330,14 @@ export class Auth<U extends BaseUser = BaseUser> {
     return new ReauthenticationRequiredError(maxAgeSeconds, headers);
   }
 
-  /** Counts an attempt at a limited route; throws 429 `TOO_MANY_REQUESTS` when a budget is spent. */
-  async limitAttempt(action: RateLimitedAction, exchange: HttpExchange, account?: string): Promise<void> {
+  /**
+   * Counts an attempt at a limited route; throws 429 `TOO_MANY_REQUESTS` when a budget is spent.
+   * `perIp: false` counts only the account (its client's attempt was counted already).
+   */
+  async limitAttempt(action: RateLimitedAction, exchange: HttpExchange, account?: string, options: { perIp?: boolean } = {}): Promise<void> {
     if (!this.rateLimits) return;
     try {
-      await this.rateLimits.consume(action, { ip: exchange.ip, account });
+      await this.rateLimits.consume(action, { ip: options.perIp === false ? undefined : exchange.ip, account });
     } catch (error) {
       if (error instanceof TooManyRequestsError) {
         this.events.publish({ type: 'rate.limited', action, retryAfterSeconds: error.retryAfterSeconds, ip: exchange.ip });

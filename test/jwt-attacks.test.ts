@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHmac, generateKeyPairSync } from 'crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { JwtStrategy } from '../src';
+import { AuthConfigurationError, JwtStrategy, type AuthEvent } from '../src';
 import { buildApp, createUser, SECRET, type TestApp, type User } from './support/app';
 import { bearerToken } from './support/http';
 
@@ -79,6 +79,40 @@ describe('JWT strategy: attacks on /items (401 UNAUTHORIZED, invalid_token)', ()
     await expectRejected(forge({ alg: 'HS256' }, goodPayload()));
     await expectRejected(forge(header, { ...goodPayload(), sub: 42 }));
     await expectRejected(forge(header, { ...goodPayload(), scope: ['items:write'] }));
+  });
+
+  it('refuses an iat more than 30 s in the future (reason invalid_claims), every time, and accepts one within the leeway', async () => {
+    const reasons: string[] = [];
+    const listener = (e: AuthEvent) => e.type === 'token.rejected' && e.backend === 'jwt' && reasons.push(e.reason);
+    t.auth.events.on('event', listener);
+    try {
+      const future = forge(header, { ...goodPayload(), iat: now() + 120, exp: now() + 600 });
+      // Twice: a refusal is not remembered by the verified-token cache, nor turned into an acceptance.
+      await expectRejected(future);
+      await expectRejected(future);
+      expect(reasons).to.deep.equal(['invalid_claims', 'invalid_claims']);
+      await expectRejected(forge(header, { ...goodPayload(), iat: 'soon' }));
+      const skewed = forge(header, { ...goodPayload(), iat: now() + 20 });
+      expect((await request(t.app).get('/items').set('Authorization', `Bearer ${skewed}`)).status).to.equal(200);
+    } finally {
+      t.auth.events.off('event', listener);
+    }
+  });
+
+  it('issuedAtLeewaySeconds: the leeway is configurable, cache on or off, and must be a number ≥ 0', () => {
+    const payload = (iat: number) => ({ sub: 'u1', aud: 'routing-controllers-auth:auth', iat, exp: now() + 600, scope: '' });
+    for (const verifiedTokenCacheSize of [0, 100]) {
+      const strict = new JwtStrategy({ secret: SECRET, issuedAtLeewaySeconds: 5, verifiedTokenCacheSize });
+      expect(strict.inspect(forge(header, payload(now() + 60)))).to.deep.equal({ rejected: 'invalid_claims' });
+      expect(strict.inspect(forge(header, payload(now() + 60)))).to.deep.equal({ rejected: 'invalid_claims' });
+      expect(strict.verify(forge(header, payload(now() + 2)))?.userId).to.equal('u1');
+      const loose = new JwtStrategy({ secret: SECRET, issuedAtLeewaySeconds: 120, verifiedTokenCacheSize });
+      expect(loose.verify(forge(header, payload(now() + 60)))?.userId).to.equal('u1');
+    }
+    expect(new JwtStrategy({ secret: SECRET }).issuedAtLeewaySeconds).to.equal(30);
+    for (const bad of [-1, Number.NaN, Infinity]) {
+      expect(() => new JwtStrategy({ secret: SECRET, issuedAtLeewaySeconds: bad })).to.throw(AuthConfigurationError, /issuedAtLeewaySeconds/);
+    }
   });
 
   it('refuses a token signed with another secret', async () => {

@@ -264,6 +264,106 @@ describe('Social login with a real OpenID provider (oidc-provider)', function ()
     });
   });
 
+  describe('login CSRF through the social sign-in (a cookie backend)', () => {
+    const EVIL = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
+
+    it('GET /authorize from a foreign page → 403 CSRF_FAILED and no state cookie; from the app itself → 200', async () => {
+      const browser = new Browser();
+      const res = await browser.get(`${appUrl}/auth/oidc-cookie/authorize`, { ...EVIL, referer: 'https://evil.example/' });
+      expect(res.status).to.equal(403);
+      expect(res.json.code).to.equal('CSRF_FAILED');
+      expect(res.headers.getSetCookie()).to.deep.equal([]);
+      const own = await browser.get(`${appUrl}/auth/oidc-cookie/authorize`, { 'sec-fetch-site': 'same-origin', referer: `${appUrl}/` });
+      expect(own.status).to.equal(200);
+      expect(browser.cookie('rcauth_oauth_state')).to.not.equal(undefined);
+    });
+
+    it('a bearer backend’s /authorize answers a foreign page (its sign-in ends in a response body, not in a cookie of the browser)', async () => {
+      const res = await new Browser().get(`${appUrl}/auth/oidc/authorize`, EVIL);
+      expect(res.status).to.equal(200);
+    });
+
+    it('the callback arrives cross-site, as after every real provider redirect, and signs in: the browser-bound state stands in for the origin check', async () => {
+      const browser = new Browser();
+      idp.accounts.set('csrf-owner', { email: 'csrf-owner@example.com', emailVerified: true });
+      const url = await callbackUrl(browser, 'csrf-owner', '/auth/oidc-cookie');
+      const res = await browser.get(url, { 'sec-fetch-site': 'cross-site', referer: `${idp.issuer}/` });
+      expect(res.status, res.text).to.equal(303);
+      expect(browser.cookie('rcauth')).to.not.equal(undefined);
+    });
+
+    for (const victimHasAFlow of [false, true]) {
+      it(`the attacker's own callback URL (valid code and state) opened in the victim's browser${victimHasAFlow ? ', which has a sign-in of its own under way' : ''} → 400 OAUTH_INVALID_STATE, no session cookie`, async () => {
+        idp.accounts.set('csrf-attacker', { email: 'csrf-attacker@example.com', emailVerified: true });
+        const attacker = new Browser();
+        const url = await callbackUrl(attacker, 'csrf-attacker', '/auth/oidc-cookie');
+        const victim = new Browser();
+        if (victimHasAFlow) await authorizationUrl(victim, '/auth/oidc-cookie');
+        const res = await victim.get(url, { 'sec-fetch-site': 'cross-site', referer: 'https://evil.example/' });
+        expect(res.status).to.equal(400);
+        expect(res.json.code).to.equal('OAUTH_INVALID_STATE');
+        expect(victim.cookie('rcauth')).to.equal(undefined);
+        expect(res.headers.getSetCookie().filter((c) => c.startsWith('rcauth='))).to.deep.equal([]);
+      });
+    }
+
+    it('GET /associate/authorize with the session cookie from a foreign page → 403 CSRF_FAILED, no state cookie', async () => {
+      const browser = new Browser();
+      await createUser(t.auth, { email: 'csrf-associate@example.com' });
+      const login = await browser.postForm(`${appUrl}/auth/cookie/login`, { username: 'csrf-associate@example.com', password: PASSWORD });
+      expect(login.status).to.equal(204);
+      const res = await browser.get(`${appUrl}/auth/oidc-cookie/associate/authorize`, {
+        'sec-fetch-site': 'same-site',
+        referer: 'http://evil.127.0.0.1.nip.io/',
+      });
+      expect(res.status).to.equal(403);
+      expect(res.json.code).to.equal('CSRF_FAILED');
+      expect(res.headers.getSetCookie()).to.deep.equal([]);
+      const own = await browser.get(`${appUrl}/auth/oidc-cookie/associate/authorize`);
+      expect(own.status).to.equal(200);
+      expect(browser.cookie('rcauth_oauth_state_associate')).to.not.equal(undefined);
+    });
+  });
+
+  describe('the ID token’s authorized party (azp)', () => {
+    afterEach(() => {
+      idp.rewriteIdToken = undefined;
+    });
+
+    async function signInWithIdToken(login: string, rewrite: (claims: Record<string, unknown>) => Record<string, unknown>) {
+      idp.accounts.set(login, { email: `${login}@example.com`, emailVerified: true });
+      const browser = new Browser();
+      const url = await callbackUrl(browser, login);
+      idp.rewriteIdToken = rewrite;
+      return browser.get(url);
+    }
+
+    it('control: an ID token re-signed by the provider with azp = this client signs in (200)', async () => {
+      const res = await signInWithIdToken('azp-own', (claims) => ({ ...claims, azp: CLIENT.clientId }));
+      expect(res.status, res.text).to.equal(200);
+      expect(await users().countBy({ email: 'azp-own@example.com' })).to.equal(1);
+    });
+
+    it('azp naming another client (aud this client alone) → 502 OAUTH_PROVIDER_ERROR, nothing created (openid-client alone accepted it)', async () => {
+      const res = await signInWithIdToken('azp-other', (claims) => ({ ...claims, azp: 'another-client' }));
+      expect(res.status).to.equal(502);
+      expect(res.json.code).to.equal('OAUTH_PROVIDER_ERROR');
+      expect(await users().countBy({ email: 'azp-other@example.com' })).to.equal(0);
+      expect(await links().countBy({ accountId: 'azp-other' })).to.equal(0);
+    });
+
+    it('several audiences with azp another client, or without azp → 502 (openid-client refuses these itself)', async () => {
+      for (const [login, extra] of [
+        ['azp-multi', { azp: 'another-client' }],
+        ['azp-missing', {}],
+      ] as const) {
+        const res = await signInWithIdToken(login, (claims) => ({ ...claims, ...extra, aud: [CLIENT.clientId, 'another-client'] }));
+        expect(res.status, login).to.equal(502);
+        expect(await users().countBy({ email: `${login}@example.com` })).to.equal(0);
+      }
+    });
+  });
+
   describe('the state', () => {
     const expectInvalidState = (res: { status: number; json: any }) => {
       expect(res.status).to.equal(400);

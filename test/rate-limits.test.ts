@@ -3,7 +3,18 @@ import { randomBytes } from 'crypto';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { JsonController } from 'routing-controllers';
-import { Argon2PasswordHasher, RateLimits, RegisterController, ResetPasswordController, type RateLimitOptions } from '../src';
+import {
+  Argon2PasswordHasher,
+  AuthenticationBackend,
+  BearerTransport,
+  DatabaseStrategy,
+  DEFAULT_RATE_LIMITS,
+  RateLimits,
+  RegisterController,
+  ResetPasswordController,
+  type AuthEvent,
+  type RateLimitOptions,
+} from '../src';
 import { buildApp, createUser, PASSWORD, type TestApp } from './support/app';
 import { login } from './support/http';
 
@@ -85,6 +96,74 @@ describe('rate limits (429 TOO_MANY_REQUESTS with Retry-After)', () => {
       expect(third.status).to.equal(429);
       expect(third.body).to.deep.equal({ code: 'TOO_MANY_REQUESTS', message: third.body.message });
     }
+  });
+});
+
+describe('rate limits on POST /refresh: per session and per client IP', () => {
+  let t: TestApp;
+  const events: AuthEvent[] = [];
+
+  before(async () => {
+    t = await buildApp({
+      rateLimits: { limits: { refresh: { perIp: { points: 6, durationSeconds: 60 }, perAccount: { points: 3, durationSeconds: 2 } } } },
+      backends: [
+        new AuthenticationBackend({
+          name: 'r',
+          transport: new BearerTransport({ tokenUrl: '/auth/r/login' }),
+          strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+          refresh: { lifetimeSeconds: 3600 },
+        }),
+      ],
+    });
+    t.setTrustProxy(true);
+    t.auth.events.on('event', (e: AuthEvent) => events.push(e));
+    await createUser(t.auth, { email: 'refresher@example.com' });
+  });
+  after(() => t.close());
+
+  const refresh = (ip: string, token: string) =>
+    request(t.app).post('/auth/r/refresh').set('X-Forwarded-For', ip).type('form').send({ grant_type: 'refresh_token', refresh_token: token });
+  const loginFrom = async (ip: string) => {
+    const res = await request(t.app)
+      .post('/auth/r/login')
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ username: 'refresher@example.com', password: PASSWORD });
+    expect(res.status).to.equal(200);
+    return res.body.refresh_token as string;
+  };
+
+  it('a session refreshing past its budget → 429 + Retry-After, its token not used up; another session of the same client goes on', async () => {
+    let token = await loginFrom('203.0.113.10');
+    for (let i = 0; i < 3; i++) {
+      const res = await refresh('203.0.113.10', token);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      token = res.body.refresh_token; // every rotation hands out a new token: the budget is the session's
+    }
+    const refused = await refresh('203.0.113.10', token);
+    expect(refused.status).to.equal(429);
+    expect(refused.body.code).to.equal('TOO_MANY_REQUESTS');
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 2);
+    expect(events.some((e) => e.type === 'rate.limited' && e.action === 'refresh')).to.equal(true);
+
+    const other = await loginFrom('203.0.113.10');
+    expect((await refresh('203.0.113.10', other)).status).to.equal(200);
+
+    await sleep(2100);
+    expect((await refresh('203.0.113.10', token)).status, 'the refused token still rotates once the window has passed').to.equal(200);
+  });
+
+  it('a client sending refresh tokens past its IP budget → 429 before any look-up, unknown and valid tokens alike; other clients go on', async () => {
+    for (let i = 0; i < 6; i++) expect((await refresh('203.0.113.20', `unknown-${i}-${'x'.repeat(40)}`)).status).to.equal(400);
+    const token = await loginFrom('203.0.113.21');
+    const refused = await refresh('203.0.113.20', token);
+    expect(refused.status).to.equal(429);
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    expect((await refresh('203.0.113.21', token)).status).to.equal(200);
+  });
+
+  it('defaults: 1000 per 15 minutes per IP, 30 per 15 minutes per session', () => {
+    expect(DEFAULT_RATE_LIMITS.refresh).to.deep.equal({ perIp: { points: 1000, durationSeconds: 900 }, perAccount: { points: 30, durationSeconds: 900 } });
   });
 });
 

@@ -8,7 +8,7 @@ import { validateBody } from '../http/validate';
 import { storeCall } from '../request-failures';
 import { logUserIn, refreshCookiePath } from '../sessions/issue-login';
 import { refreshSession } from '../sessions/refresh';
-import type { LoginResponseBody } from '../transports/transport';
+import { checkIssuingRequest, type LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
 import { LoginCredentials, RefreshRequest, requireUsername } from './dto';
@@ -58,7 +58,7 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     const auth = this.auth;
     const backend = this.backend;
     const exchange = exchangeFromParams(request, response);
-    backend.transport.checkLoginRequest?.(exchange);
+    checkIssuingRequest(backend.transport, exchange);
     const fields = await readBody(exchange, 'json-or-form');
     requireUsername(fields);
     const credentials = await validateBody(LoginCredentials, fields);
@@ -85,7 +85,8 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
    * `{grant_type: "refresh_token", refresh_token, scope?}`, or the refresh cookie of a cookie
    * transport. Answers like login, with a new refresh token; the one presented is used up.
    * 400 `REFRESH_TOKEN_INVALID` for unknown, expired, used or revoked tokens (a used one also
-   * ends its session) and for inactive or deleted users.
+   * ends its session) and for inactive or deleted users. Cookie backends: 403 `CSRF_FAILED` from
+   * a foreign origin, wherever the token is. 429 once the client's or the session's budget is spent.
    */
   @Post('/refresh')
   async refresh(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
@@ -93,13 +94,12 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     const backend = this.backend;
     if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
     const exchange = exchangeFromParams(request, response);
+    // Whether the token comes in the body or in the refresh cookie: the answer sets the cookies.
+    checkIssuingRequest(backend.transport, exchange);
+    await auth.limitAttempt('refresh', exchange);
     const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
     // class-validator's @IsOptional lets null through: a null token is no token.
-    let token = typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
-    if (token === undefined) {
-      token = backend.transport.readRefreshToken?.(exchange);
-      if (token !== undefined) backend.transport.checkRefreshRequest?.(exchange);
-    }
+    const token = typeof body.refresh_token === 'string' ? body.refresh_token : backend.transport.readRefreshToken?.(exchange);
     if (token === undefined) throw new BadRequestError(ErrorCode.REFRESH_TOKEN_INVALID, 'No refresh token was given.');
     return refreshSession(auth, backend, token, parseScopeParameter(body.scope), exchange);
   }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { parse as parseCookies, serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import { BadRequestError, ErrorCode } from '../errors';
 import { appendHeader, type HttpExchange } from '../http/request';
+import { checkCookiePrefix } from '../transports/cookie-prefixes';
 import type { OAuthStateRecord, OAuthStateStore } from './state-store';
 
 /** How long a started sign-in may wait for its callback. */
@@ -36,7 +37,12 @@ export class OAuthFlows {
   constructor(
     private readonly store: OAuthStateStore,
     private readonly cookie: FlowCookieOptions,
-  ) {}
+  ) {
+    // Path is the controller's route: a __Host- name (Path=/ only) would be dropped by browsers.
+    for (const purpose of ['login', 'associate'] as const) {
+      checkCookiePrefix(this.cookieName(purpose), { path: cookie.path, secure: cookie.secure }, 'OAuthController stateCookieName');
+    }
+  }
 
   /** Draws a new flow's secrets; nothing is stored or sent until `begin`. */
   create(purpose: OAuthStateRecord['purpose'], userId?: string): StartedFlow {

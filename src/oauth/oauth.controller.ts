@@ -5,6 +5,8 @@ import { toPublicUser } from '../controllers/public-user';
 import type { BaseUser } from '../entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
+import { vouchForOrigin } from '../transports/csrf';
+import { checkIssuingRequest } from '../transports/transport';
 import { grantScopes } from '../users/scopes';
 import { linkToUser, userForSignIn } from './account-linking';
 import type { OAuthAccountStore } from './account-store';
@@ -111,10 +113,14 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     return this.accountStore;
   }
 
-  /** `GET /authorize` — 200 `{authorization_url}` and the flow's state cookie. */
+  /**
+   * `GET /authorize` — 200 `{authorization_url}` and the flow's state cookie. With a cookie
+   * backend, 403 `CSRF_FAILED` from a foreign origin: the callback trusts a flow only this way.
+   */
   @Get('/authorize')
   async authorize(@Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
     const exchange = exchangeFromParams(request, response);
+    this.checkIssuingRequest(exchange);
     return { authorization_url: await this.startFlow(exchange, 'login', this.redirectUri) };
   }
 
@@ -144,6 +150,11 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     }
     const query = queryOf(exchange);
     const record = await this.flows.finish(exchange, query.get('state'), 'login');
+    // The provider's redirect arrives cross-site in every browser, so the login origin check
+    // cannot apply here. The state stands in for it: single-use, bound to this browser by a
+    // cookie that only an origin-checked /authorize sets. An attacker's callback URL opened in
+    // the victim's browser has no such cookie and was refused above.
+    vouchForOrigin(exchange);
     const profile = await this.profile(query, record, this.redirectUri);
     const { user, account } = await userForSignIn(
       auth.userManager,
@@ -165,7 +176,13 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   @Get('/associate/authorize')
   async associateAuthorize(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
     const exchange = exchangeFromParams(request, response);
+    this.checkIssuingRequest(exchange);
     return { authorization_url: await this.startFlow(exchange, 'associate', this.associateUri(), user.id) };
+  }
+
+  /** A flow's start sets the library's state cookie: it passes the backend transport's login origin check. */
+  private checkIssuingRequest(exchange: HttpExchange): void {
+    checkIssuingRequest(this.auth.getBackend(this.backendName).transport, exchange);
   }
 
   /**

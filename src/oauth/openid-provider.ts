@@ -21,7 +21,7 @@ export interface OpenIdProviderOptions {
 /**
  * Any OpenID Connect issuer (Google, Microsoft, Okta, Keycloak, …), through `openid-client`:
  * discovery, authorization code flow with PKCE S256 and `nonce`, ID token validation (signature
- * against the issuer's published keys, issuer, audience, expiry, nonce), and the userinfo endpoint
+ * against the issuer's published keys, issuer, audience, authorized party, expiry, nonce), and the userinfo endpoint
  * when the ID token carries no email.
  */
 export class OpenIdProvider implements OAuthProvider {
@@ -82,6 +82,9 @@ export class OpenIdProvider implements OAuthProvider {
       );
       const claims = tokens.claims();
       if (!claims) throw new Error('no ID token');
+      // openid-client checks `azp` only when `aud` lists several clients; OpenID Connect Core
+      // §3.1.3.7 has the client refuse any `azp` that is not its own: the token was issued to another.
+      if (claims.azp !== undefined && claims.azp !== this.clientId) throw new Error('the ID token was issued to another client (azp)');
       let email = typeof claims.email === 'string' ? claims.email : undefined;
       let verified = isTrue(claims.email_verified);
       if (!email) {

@@ -75,6 +75,14 @@ export function loginAnswers(context: LibraryRouteContext, backendName: string |
   return answers;
 }
 
+/** A social sign-in's start through a cookie backend passes the login origin check (unknown backend: it may). */
+function flowStartCsrf(context: LibraryRouteContext): Array<[number, ErrorCode[]]> {
+  const name = context.controller?.backendName;
+  const backend = typeof name === 'string' ? context.auth.backends.find((b) => b.name === name) : undefined;
+  const cookie = backend ? backend.transport.scheme === 'cookie' : context.auth.backends.some((b) => b.transport.scheme === 'cookie');
+  return cookie ? [[403, [ErrorCode.CSRF_FAILED]]] : [];
+}
+
 /** The controller's backend, when it has refresh tokens. */
 function refreshOf(context: LibraryRouteContext) {
   const name = context.controller?.backendName;
@@ -146,6 +154,7 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
                   [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
                 ],
                 readsBody: true,
+                rateLimited: true,
               },
         logout: (context) => ({
           summary: 'Log out',
@@ -292,10 +301,10 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
     [
       OAuthController,
       {
-        authorize: () => ({
+        authorize: (context) => ({
           summary: 'Start signing in with the provider',
           responses: AUTHORIZATION_URL,
-          errors: [[502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
+          errors: [...flowStartCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
         }),
         callback: (context) => ({
           summary: "The provider's callback: signs in, creating the user on first sign-in",
@@ -307,10 +316,10 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
             [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
           ],
         }),
-        associateAuthorize: () => ({
+        associateAuthorize: (context) => ({
           summary: 'Start linking a provider account to the current user',
           responses: AUTHORIZATION_URL,
-          errors: [[502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
+          errors: [...flowStartCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
         }),
         associateCallback: () => ({
           summary: "The provider's callback for linking: links the account to the current user",

@@ -7,7 +7,7 @@ import { watchRedisErrors } from '../stores/redis-errors';
 import { assertRedisOpen } from '../stores/redis-ready';
 
 /** The routes that are limited; each has a per-client-IP and a per-account budget. */
-export type RateLimitedAction = 'login' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
+export type RateLimitedAction = 'login' | 'refresh' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
 
 /** `points` attempts per `durationSeconds`; `false` turns that budget off. */
 export interface Limit {
@@ -17,7 +17,10 @@ export interface Limit {
 
 export interface ActionLimits {
   perIp?: Limit | false;
-  /** Keyed by the (normalised) email the request names, whether or not it has an account. */
+  /**
+   * Keyed by the (normalised) email the request names, whether or not it has an account;
+   * for `refresh`, by the session the refresh token belongs to.
+   */
   perAccount?: Limit | false;
 }
 
@@ -39,6 +42,8 @@ const HOUR = 3600;
  */
 export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, Required<ActionLimits>> = {
   login: { perIp: { points: 100, durationSeconds: 15 * MINUTE }, perAccount: { points: 10, durationSeconds: 15 * MINUTE } },
+  // Every client refreshes once per access-token lifetime: a NAT of many clients shares the IP budget.
+  refresh: { perIp: { points: 1000, durationSeconds: 15 * MINUTE }, perAccount: { points: 30, durationSeconds: 15 * MINUTE } },
   register: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: false },
   forgotPassword: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },
   requestVerify: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },

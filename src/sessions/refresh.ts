@@ -21,6 +21,8 @@ export async function refreshSession<U extends BaseUser>(
   exchange: HttpExchange,
 ): Promise<LoginResponseBody> {
   const found = await storeCall(() => auth.sessions.find(backend, presented));
+  // Per session, not per token: rotation hands out a new token each time, the session id stays.
+  await auth.limitAttempt('refresh', exchange, found.id, { perIp: false });
   const user = await storeCall(() => auth.userManager.get(found.userId));
   if (!user || !user.isActive) {
     await storeCall(() => auth.sessions.end(found.id));

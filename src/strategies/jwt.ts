@@ -11,6 +11,8 @@ import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, typ
 import { lifetimeOption } from '../options';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
+/** How far in the future a JWT's `iat` may lie (clock skew between servers). */
+export const DEFAULT_ISSUED_AT_LEEWAY_SECONDS = 30;
 
 /** A key that still verifies tokens signed before a rotation, selected by the token's `kid`. */
 export interface JwtVerificationKey {
@@ -45,6 +47,12 @@ export interface JwtStrategyOptions {
    */
   revocation?: RevocationStore;
   /**
+   * Seconds a token's `iat` may lie in the future (clocks of the servers that sign and verify
+   * differ a little); a token issued later than that is refused as forged or mis-signed. Default 30.
+   * Unlike jsonwebtoken's `clockTolerance`, it never lengthens `exp`.
+   */
+  issuedAtLeewaySeconds?: number;
+  /**
    * How many verified tokens to remember (default 10,000), so a token sent on every request is
    * verified once, not per request; `exp` and revocation are still checked every time. 0 turns it off.
    */
@@ -72,6 +80,7 @@ export class JwtStrategy implements Strategy {
   readonly issuer: string | undefined;
   readonly kid: string | undefined;
   readonly revocation: RevocationStore | undefined;
+  readonly issuedAtLeewaySeconds: number;
   private readonly current: NamedKey;
   private readonly keysById = new Map<string, NamedKey>();
   private readonly verified: VerifiedTokenCache | undefined;
@@ -94,6 +103,10 @@ export class JwtStrategy implements Strategy {
     this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
     this.issuer = options.issuer;
     this.revocation = options.revocation;
+    this.issuedAtLeewaySeconds = options.issuedAtLeewaySeconds ?? DEFAULT_ISSUED_AT_LEEWAY_SECONDS;
+    if (!Number.isFinite(this.issuedAtLeewaySeconds) || this.issuedAtLeewaySeconds < 0) {
+      throw new AuthConfigurationError('JwtStrategy: issuedAtLeewaySeconds must be a number ≥ 0.');
+    }
     const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) {
       throw new AuthConfigurationError('JwtStrategy: verifiedTokenCacheSize must be a whole number ≥ 0.');
@@ -192,6 +205,7 @@ export class JwtStrategy implements Strategy {
     if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) return invalidClaims;
     const amr = (claims as { amr?: unknown }).amr;
     if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) return invalidClaims;
+    if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + this.issuedAtLeewaySeconds)) return invalidClaims;
     const grant: TokenGrant = {
       userId: claims.sub,
       scopes: scope ? scope.split(' ').filter(Boolean) : [],
@@ -203,6 +217,7 @@ export class JwtStrategy implements Strategy {
     if (authTime !== undefined) grant.authTime = new Date(authTime * 1000);
     if (amr !== undefined) grant.amr = amr;
     // A token with `nbf` is not remembered: a cache hit re-checks only `exp` (this library never writes `nbf`).
+    // `iat` needs no re-check: a token not too far in the future now never is later, and refusals are not remembered.
     return { grant, cacheable: claims.nbf === undefined };
   }
 

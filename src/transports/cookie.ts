@@ -1,7 +1,8 @@
 import { parse as parseCookies, serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import { AuthConfigurationError } from '../errors';
 import { appendHeader, type HttpExchange } from '../http/request';
-import { checkSameOrigin, DoubleSubmitTokens, isUnsafeMethod, normaliseOrigins } from './csrf';
+import { checkCookiePrefix, ownPathCookieName } from './cookie-prefixes';
+import { checkSameOrigin, DoubleSubmitTokens, isOriginVouchedFor, isUnsafeMethod, normaliseOrigins, vouchForOrigin } from './csrf';
 import type { LoginResponseBody, RefreshHandout, Transport } from './transport';
 import { lifetimeOption } from '../options';
 
@@ -57,12 +58,11 @@ export class CookieTransport implements Transport {
     if (this.attributes.sameSite === 'none' && !this.attributes.secure) {
       throw new AuthConfigurationError('CookieTransport: SameSite=None cookies must be Secure.');
     }
-    if (this.cookieName.startsWith('__Host-') && (this.attributes.domain || this.attributes.path !== '/' || !this.attributes.secure)) {
-      throw new AuthConfigurationError('CookieTransport: a __Host- cookie must be Secure, have Path=/ and no Domain.');
-    }
-    if (this.cookieName.startsWith('__Secure-') && !this.attributes.secure) {
-      throw new AuthConfigurationError('CookieTransport: a __Secure- cookie must be Secure.');
-    }
+    const prefixed = { path: this.attributes.path!, domain: this.attributes.domain, secure: this.attributes.secure! };
+    checkCookiePrefix(this.cookieName, prefixed, 'CookieTransport cookieName');
+    // The other cookies share these attributes; the refresh cookie's own path is allowed by its name.
+    checkCookiePrefix(this.refreshCookieName, { ...prefixed, path: '/' }, 'CookieTransport refresh cookie');
+    checkCookiePrefix(this.csrfCookieName, prefixed, 'CookieTransport csrfToken cookie');
     this.trustedOrigins = normaliseOrigins(options.trustedOrigins ?? []);
     this.doubleSubmit = options.csrfToken ? new DoubleSubmitTokens(options.csrfToken.secret, options.csrfToken.headerName) : undefined;
   }
@@ -71,18 +71,33 @@ export class CookieTransport implements Transport {
     return this.readCookie(exchange, this.cookieName);
   }
 
-  /** The refresh cookie's name: `<cookieName>_refresh`. */
+  /**
+   * The refresh cookie's name: `<cookieName>_refresh`. It lives on the refresh route's path, so a
+   * `__Host-` name (which requires `Path=/`) becomes `__Secure-`: `__Host-rc` → `__Secure-rc_refresh`.
+   */
   get refreshCookieName(): string {
-    return `${this.cookieName}_refresh`;
+    return ownPathCookieName(this.cookieName, '_refresh');
+  }
+
+  /** The double-submit cookie's name (with `csrfToken`): `<cookieName>_csrf`. */
+  get csrfCookieName(): string {
+    return `${this.cookieName}_csrf`;
   }
 
   readRefreshToken(exchange: HttpExchange): string | undefined {
     return this.readCookie(exchange, this.refreshCookieName);
   }
 
-  /** The refresh cookie is `SameSite=Strict`, and the origin rule applies as to every unsafe request. */
-  checkRefreshRequest(exchange: HttpExchange): void {
-    checkSameOrigin(exchange, this.trustedOrigins);
+  /**
+   * Login CSRF: a foreign page must not sign the browser in as someone else, whatever carries the
+   * credential (a password, a refresh token in the body or in the cookie). Every response that
+   * sets this transport's session cookies passes it: `loginResponse` checks again when its caller
+   * did not (a request a social sign-in's browser-bound state vouched for passes).
+   */
+  checkIssuingRequest(exchange: HttpExchange): void {
+    if (isOriginVouchedFor(exchange)) return;
+    checkSameOrigin(exchange, this.trustedOrigins, 'login');
+    vouchForOrigin(exchange);
   }
 
   private readCookie(exchange: HttpExchange, name: string): string | undefined {
@@ -97,6 +112,7 @@ export class CookieTransport implements Transport {
   }
 
   loginResponse(token: string, exchange: HttpExchange, refresh?: RefreshHandout): LoginResponseBody {
+    this.checkIssuingRequest(exchange);
     if (refresh) {
       // Sent only to the refresh route, never cross-site: `HttpOnly; Secure; SameSite=Strict`.
       const maxAge = Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000));
@@ -119,7 +135,7 @@ export class CookieTransport implements Transport {
       const csrf = this.doubleSubmit.issue(token);
       exchange.rawResponse.setHeader('X-CSRF-Token', csrf);
       // Readable by the page's scripts on purpose: it proves same-site script access, not identity.
-      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(`${this.cookieName}_csrf`, csrf, { ...this.attributes, httpOnly: false, maxAge }));
+      appendHeader(exchange.rawResponse, 'Set-Cookie', serializeCookie(this.csrfCookieName, csrf, { ...this.attributes, httpOnly: false, maxAge }));
     }
     return null;
   }
@@ -134,7 +150,7 @@ export class CookieTransport implements Transport {
       appendHeader(
         exchange.rawResponse,
         'Set-Cookie',
-        serializeCookie(`${this.cookieName}_csrf`, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }),
+        serializeCookie(this.csrfCookieName, '', { ...this.attributes, httpOnly: false, maxAge: 0, expires: new Date(0) }),
       );
     }
   }
@@ -146,10 +162,5 @@ export class CookieTransport implements Transport {
       if (token !== undefined && this.doubleSubmit.verify(token, exchange)) return;
     }
     checkSameOrigin(exchange, this.trustedOrigins);
-  }
-
-  /** Login CSRF: a foreign page must not log the browser into the attacker's account. */
-  checkLoginRequest(exchange: HttpExchange): void {
-    checkSameOrigin(exchange, this.trustedOrigins, 'login');
   }
 }

@@ -58,6 +58,23 @@ function refusal(purpose: CsrfPurpose, refusedOrigin: string | undefined, why: s
   );
 }
 
+/** Requests whose right to receive session cookies is established (by the origin check, or a social sign-in's state). */
+const vouchedFor = new WeakSet<object>();
+
+/**
+ * Marks this request as allowed to receive the session cookies: it passed the login origin check,
+ * or it is a social sign-in callback whose single-use state cookie, bound to this browser, was set
+ * by an authorization request that passed that check (the provider's redirect itself arrives
+ * `Sec-Fetch-Site: cross-site`).
+ */
+export function vouchForOrigin(exchange: HttpExchange): void {
+  vouchedFor.add(exchange.raw);
+}
+
+export function isOriginVouchedFor(exchange: HttpExchange): boolean {
+  return vouchedFor.has(exchange.raw);
+}
+
 /** Normalises configured origins (`https://app.example.com/` → `https://app.example.com`). */
 export function normaliseOrigins(origins: readonly string[]): Set<string> {
   return new Set(

@@ -29,13 +29,31 @@ export interface Transport {
   logoutResponse(exchange: HttpExchange, refreshCookiePath?: string): void;
   /** A refresh token the transport carries itself (the refresh cookie), or undefined. Must not throw. */
   readRefreshToken?(exchange: HttpExchange): string | undefined;
-  /** Checks a refresh request that presents `readRefreshToken`'s token (CSRF for cookies). */
-  checkRefreshRequest?(exchange: HttpExchange): void;
   /**
    * Refuses a request that this transport authenticated but must not accept (the cookie's
    * CSRF rule). Throws the error to answer with.
    */
   checkRequest?(exchange: HttpExchange): void;
-  /** Checks a login request before credentials are read (login CSRF for cookies). */
+  /**
+   * Checks a request that will hand the client new credentials through this transport — login,
+   * refresh, the start of a social sign-in — before anything is read or written, whatever carries
+   * the credential it presents (login CSRF for cookies: a foreign page must not sign the browser
+   * in as someone else). Throws the error to answer with.
+   */
+  checkIssuingRequest?(exchange: HttpExchange): void;
+  /**
+   * @deprecated Implement `checkIssuingRequest`, which also guards refresh and the start of a social
+   * sign-in. Still called (for every request that issues credentials) when a transport has only this.
+   */
   checkLoginRequest?(exchange: HttpExchange): void;
+}
+
+/**
+ * Runs the transport's check of a request that will issue credentials: `checkIssuingRequest`, or
+ * the deprecated `checkLoginRequest` of a transport written before it, so such a transport keeps
+ * its login CSRF defence (now on every issuing route) instead of silently losing it.
+ */
+export function checkIssuingRequest(transport: Transport, exchange: HttpExchange): void {
+  if (transport.checkIssuingRequest) transport.checkIssuingRequest(exchange);
+  else transport.checkLoginRequest?.(exchange);
 }

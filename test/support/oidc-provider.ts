@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign } from 'crypto';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { Browser, type BrowserResponse } from './browser';
@@ -28,6 +29,13 @@ export class TestOpenIdProvider {
    * account does not have (its signature no longer matches).
    */
   tamperIdToken = false;
+  /**
+   * When set, the token endpoint's ID token claims are rewritten and the token signed again with
+   * the provider's own key: a token the provider really issued, with the claims a test chooses.
+   */
+  rewriteIdToken: ((claims: Record<string, unknown>) => Record<string, unknown>) | undefined;
+  /** The provider's signing key (RS256), so tests can issue ID tokens it would. */
+  private readonly signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   /** Requests the userinfo endpoint answered. */
   userinfoCalls = 0;
   /** Accounts by `sub`; tests may add and change them while running. */
@@ -77,6 +85,7 @@ export class TestOpenIdProvider {
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
       conformIdTokenClaims: options.idTokenClaims !== 'all',
       cookies: { keys: ['test-oidc-cookie-key-0123456789abcdef'] },
+      jwks: { keys: [{ ...this.signingKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' }] },
       pkce: { required: () => true },
       features: { devInteractions: { enabled: true } },
       // Consent is asked once per browser session; no refresh tokens are wanted here.
@@ -92,6 +101,12 @@ export class TestOpenIdProvider {
         claims.email = 'victim@example.com';
         claims.email_verified = true;
         ctx.body = { ...ctx.body, id_token: [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.') };
+      }
+      if (this.rewriteIdToken && ctx.path === '/token' && ctx.body && typeof ctx.body.id_token === 'string') {
+        const [header, payload] = ctx.body.id_token.split('.');
+        const claims = this.rewriteIdToken(JSON.parse(Buffer.from(payload, 'base64url').toString()));
+        const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+        ctx.body = { ...ctx.body, id_token: `${input}.${sign('sha256', Buffer.from(input), this.signingKey).toString('base64url')}` };
       }
     });
     this.server.on('request', this.provider.callback());
