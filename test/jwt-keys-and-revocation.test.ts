@@ -164,10 +164,11 @@ function revocationSuite(
     });
 
     it('keeps a deny-list entry only until the token expires (purgeExpired / TTL)', async () => {
-      const short = await t.auth.createToken(user, { lifetimeSeconds: 1 });
+      // Three seconds (`exp` is whole seconds, so one could be gone before the logout arrives on a busy machine).
+      const short = await t.auth.createToken(user, { lifetimeSeconds: 3 });
       expect((await request(t.app).post('/auth/jwt/logout').set('Authorization', `Bearer ${short}`)).status).to.equal(204);
       expect((await get(short)).status).to.equal(401);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 4100));
       const store = (t.auth.getBackend('jwt').strategy as JwtStrategy).revocation;
       if (store instanceof DatabaseRevocationStore) expect(await store.purgeExpired()).to.be.greaterThan(0);
       expect((await get(short)).status).to.equal(401);
