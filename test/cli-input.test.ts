@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import ts from 'typescript';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { DataSource } from 'typeorm';
 import { cliDataSourceOptions, User } from './support/cli/entities';
 import { ADMIN_PASSWORD, DATA_SOURCE, expectRefused, FIXTURES, runCli, runInTerminal } from './support/cli/run';
@@ -104,6 +105,40 @@ describe('command-line tool: input and errors that need no schema', function () 
       run,
       "no such table: user: the database lacks the library's tables; create them with `routing-controllers-auth migrations` and your migration runner.",
     );
+  });
+
+  it('create-superuser refuses an address that is no email, before asking for a password', async () => {
+    expectRefused(
+      await runCli(['create-superuser', 'root', '-d', DATA_SOURCE, '--user-entity', 'User'], env, 'an admin passphrase\n'),
+      '"root" is not an email address.',
+    );
+  });
+
+  it('migrations without --write: prints a TypeScript migration for an empty database that type-checks under strict', async () => {
+    const run = await runCli(['migrations', '-d', DATA_SOURCE], { ...env, CLI_DB: join(dir, 'empty-for-migration.sqlite'), CLI_ENTITIES: 'all' });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(
+      /^\/\/ routing-controllers-auth's tables \(user, access_token, auth_session, refresh_token, jwt_revocation\) for better-sqlite3/,
+    );
+    expect(run.stdout).to.match(/export class RoutingControllersAuth\d{13} implements MigrationInterface/);
+    // Beside the compiled tests, so `typeorm` resolves from this repository's node_modules.
+    const folder = mkdtempSync(join(resolve(__dirname), 'cli-migration-'));
+    try {
+      const file = join(folder, 'migration.ts');
+      writeFileSync(file, run.stdout);
+      const program = ts.createProgram([file], {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+        skipLibCheck: true,
+        types: [],
+      });
+      const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(problems).to.deep.equal([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('usage errors (no --data-source, an unknown command) exit with 2; --help with 0', async () => {
