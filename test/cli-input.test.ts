@@ -141,6 +141,15 @@ describe('command-line tool: input and errors that need no schema', function () 
     }
   });
 
+  it("migrations for a user entity related to the app's other entities: the whole DataSource's migration, and a note saying so", async () => {
+    const run = await runCli(['migrations', '-d', DATA_SOURCE], { ...env, CLI_DB: join(dir, 'related.sqlite'), CLI_ENTITIES: 'related-user' });
+    expect(run.code, run.stderr).to.equal(0);
+    for (const table of ['member', 'note', 'access_token']) expect(run.stdout).to.contain(`CREATE TABLE "${table}"`);
+    expect(run.stderr).to.match(
+      /^Note: the user entity cannot be described without the app's other entities \(.+\): this migration holds every pending change of the DataSource, the app's own tables too\.\n$/,
+    );
+  });
+
   it('usage errors (no --data-source, an unknown command) exit with 2; --help with 0', async () => {
     const noDataSource = await runCli(['purge-expired'], env);
     expect([noDataSource.code, noDataSource.stderr]).to.deep.equal([2, "error: required option '-d, --data-source <path>' not specified\n"]);

@@ -1,4 +1,4 @@
-import { DataSource, Entity, type DataSourceOptions } from 'typeorm';
+import { DataSource, Entity, ManyToOne, OneToMany, PrimaryGeneratedColumn, type DataSourceOptions } from 'typeorm';
 import { AccessToken, AuthSession, BaseUser, JwtRevocation, RefreshToken } from '../../../src';
 import { User } from '../app';
 
@@ -8,10 +8,26 @@ export { User };
 @Entity('admin')
 export class Admin extends BaseUser {}
 
+/** A user entity related to another entity of the app: it cannot be described without it. */
+@Entity('member')
+export class Member extends BaseUser {
+  @OneToMany(() => Note, (note) => note.author)
+  notes!: Note[];
+}
+
+@Entity('note')
+export class Note {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @ManyToOne(() => Member, (member) => member.notes)
+  author!: Member;
+}
+
 /**
  * The app's DataSource as the command-line tests give it to the tool, from the environment:
  * `CLI_DB_TYPE` (sqlite or postgres), `CLI_DB` (a file or a URL), `CLI_ENTITIES` (which entities
- * it registers: all, no-user, users-only, two-users).
+ * it registers: all, no-user, users-only, two-users, related-user).
  */
 export function cliDataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
   const tokens = [AccessToken, AuthSession, RefreshToken, JwtRevocation];
@@ -20,6 +36,7 @@ export function cliDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Data
     'no-user': tokens,
     'users-only': [User],
     'two-users': [User, Admin, ...tokens],
+    'related-user': [Member, Note, AccessToken],
   }[env.CLI_ENTITIES ?? 'all'];
   if (!entities) throw new Error(`CLI_ENTITIES=${env.CLI_ENTITIES} is not a fixture`);
   if (!env.CLI_DB) throw new Error('CLI_DB is not set');
