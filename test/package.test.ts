@@ -63,7 +63,15 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     const out = npm(['pack', '--pack-destination', dir, '--json'], ROOT);
     const [packed] = JSON.parse(out.slice(out.indexOf('[')));
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
-    expect(files).to.include.members(['dist/src/index.js', 'dist/src/index.d.ts', 'README.md', 'package.json', 'docs/scale-out.md']);
+    expect(files).to.include.members([
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/cli/main.js',
+      'README.md',
+      'package.json',
+      'docs/scale-out.md',
+      'docs/cli.md',
+    ]);
     expect(
       files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts|js\.map)$|^README\.md$|^SECURITY\.md$|^package\.json$|^docs\/[\w-]+\.(md|png)$/.test(f)),
     ).to.deep.equal([]);
@@ -138,6 +146,12 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     const body = (await me.json()) as Record<string, unknown>;
     expect(body.email).to.equal('root@example.com');
     expect(body).not.to.have.property('hashedPassword');
+  });
+
+  it('links the command-line tool: `npx routing-controllers-auth secret` prints a fresh 256-bit secret', () => {
+    const secret = execFileSync('npx', ['--no', 'routing-controllers-auth', 'secret'], { cwd: dir, encoding: 'utf8' });
+    expect(secret).to.match(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(Buffer.from(secret.trim(), 'base64url')).to.have.length(32);
   });
 
   it("the README's quick start, as it stands in README.md: compiles under strict, runs, registers, logs in, serves the protected route", async () => {

@@ -133,10 +133,16 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async purgeExpired(now: Date = new Date()): Promise<number> {
+    const { sessions, refreshTokens } = await this.purgeExpiredByKind(now);
+    return sessions + refreshTokens;
+  }
+
+  /** `purgeExpired`, counted per table (the command-line tool reports each). */
+  async purgeExpiredByKind(now: Date = new Date()): Promise<{ sessions: number; refreshTokens: number }> {
     const before = LessThan(now.getTime() as unknown as Date);
     const sessions = await this.sessions.delete({ expiresAt: before });
     const tokens = await this.tokens.delete({ expiresAt: before });
-    return (sessions.affected ?? 0) + (tokens.affected ?? 0);
+    return { sessions: sessions.affected ?? 0, refreshTokens: tokens.affected ?? 0 };
   }
 }
 
