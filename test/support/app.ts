@@ -41,7 +41,7 @@ export class User extends BaseUser {
   displayName?: string | null;
 }
 
-export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const PASSWORD = 'correct horse battery staple';
 
 export type DataSourceKind = 'sqlite' | 'postgres';
