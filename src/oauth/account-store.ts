@@ -3,6 +3,7 @@ import { BackendUnavailableError } from '../errors';
 import { OAuthAccount } from '../entities/oauth-account';
 import { isStoreOutage } from '../stores/outage';
 import { isUniqueViolation } from '../users/user-store';
+import { assertEntityUsable } from '../typeorm/entity-check';
 
 /** What a link records about a provider account. */
 export interface OAuthAccountLink {
@@ -21,6 +22,8 @@ export interface OAuthAccountStore {
   updateEmail(account: OAuthAccount, accountEmail: string | null): Promise<void>;
   /** Removes one link (a link whose user is gone). */
   unlink(account: OAuthAccount): Promise<void>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }
 
 /** The links in the app's DataSource, which must register the `OAuthAccount` entity. */
@@ -28,7 +31,12 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
   constructor(private readonly dataSource: DataSource) {}
 
   private get repository(): Repository<OAuthAccount> {
+    assertEntityUsable(this.dataSource, OAuthAccount, 'OAuthController (social login)');
     return this.dataSource.getRepository(OAuthAccount);
+  }
+
+  async ready(): Promise<void> {
+    void this.repository;
   }
 
   find(providerName: string, accountId: string): Promise<OAuthAccount | null> {
@@ -41,7 +49,7 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
-      if (isStoreOutage(error)) throw new BackendUnavailableError();
+      if (isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
       throw error;
     }
   }
@@ -61,7 +69,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isStoreOutage(error)) throw new BackendUnavailableError();
+    if (isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
     throw error;
   }
 }
