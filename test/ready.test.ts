@@ -186,7 +186,7 @@ const provider: OAuthProvider = {
   fetchProfile: async () => {
     throw new Error('not called');
   },
-} as unknown as OAuthProvider;
+};
 
 function oauthController(auth: () => Auth<any>, backend: string, options: Record<string, unknown> = {}, route = '/auth/github'): Function {
   @JsonController(route)
@@ -229,7 +229,7 @@ describe('auth.ready(): what the controllers and backends need', () => {
       oauthController(() => auth, 'jwtt'),
       oauthController(() => auth, 'jwt', { redirectUrl: '/account' }),
       oauthController(() => auth, 'cookie'),
-      oauthController(() => auth, 'jwt', { stateStore: new RedisOAuthStateStore({ redis: redis as any }) }),
+      oauthController(() => auth, 'jwt', { stateStore: new RedisOAuthStateStore({ redis }) }),
     ];
     const lines = (await readinessError(auth, { controllers })).split('\n');
     expect(lines[0]).to.equal('Auth is not ready:');
@@ -266,9 +266,8 @@ describe('auth.ready(): what the controllers and backends need', () => {
     afterEach(() => t?.close());
 
     it('/authorize answers 500 AUTH_MISCONFIGURED before sending the browser to the provider; the fix is logged once', async () => {
-      let auth: Auth<any> | undefined;
-      t = await buildApp({ dataSource: sqlite([User, AccessToken]), extraControllers: [oauthController(() => auth!, 'jwt', {}, '/auth/forgotten')] });
-      auth = t.auth;
+      // The controller serves the Auth routing-controllers' app was built with (Auth.current()).
+      t = await buildApp({ dataSource: sqlite([User, AccessToken]), extraControllers: [oauthController(() => Auth.current(), 'jwt', {}, '/auth/forgotten')] });
       const logged = await captureConsoleErrors(async () => {
         for (let i = 0; i < 3; i++) {
           const res = await request(t.app).get('/auth/forgotten/authorize');
