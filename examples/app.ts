@@ -29,7 +29,7 @@ import {
 } from '../src';
 import { createClient } from 'redis';
 import { apiControllers, EXAMPLE_SCOPES, exampleControllers } from './controllers';
-import { OPENAPI_DOCUMENT } from './docs';
+import { docsController } from './docs';
 import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
 import { consoleMailer, MAILER, type Mailer } from './mailer';
 import { startDemoProvider } from './oidc-demo';
@@ -149,20 +149,10 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
 
   useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
   // GET /openapi.json, shown by Swagger UI at GET /docs. Built once: the routes do not change.
-  Container.set(
-    OPENAPI_DOCUMENT,
-    auth.openApi({
-      controllers: demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers,
-      info: {
-        title: 'routing-controllers-auth example',
-        version: '1.0.0',
-        description: `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`,
-      },
-      undeclaredScopes: 'error',
-    }),
-  );
+  const documented = demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers;
+  const docs = docsController(auth, documented, `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`);
   const app = createExpressServer({
-    controllers: demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers,
+    controllers: [...(demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers), docs],
     // Listed explicitly because this app lists its middlewares; with no `middlewares` option
     // (the quick start) routing-controllers registers every @Middleware class, this one included.
     middlewares: [AuthErrorHandler],

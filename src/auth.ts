@@ -13,6 +13,7 @@ import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExch
 import { type FailureReporter, logFailure, reportRouteFailuresTo } from './request-failures';
 import type { OpenApiOptions } from './openapi/build-document';
 import type { OpenApiDocument } from './openapi/document-types';
+import type { SwaggerUiOptions } from './openapi/swagger-ui';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
@@ -221,6 +222,20 @@ export class Auth<U extends BaseUser = BaseUser> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildOpenApiDocument } = require('./openapi/build-document') as typeof import('./openapi/build-document');
     return buildOpenApiDocument(this, options);
+  }
+
+  /**
+   * A controller to add to routing-controllers' `controllers` (Express or Koa): Swagger UI at
+   * `/docs`, served from the bundled swagger-ui-dist files (no CDN, a strict Content-Security-Policy),
+   * and this app's document (`auth.openApi(options.openApi)`, built at its first request) at
+   * `/openapi.json`. Its own routes stay out of the document.
+   */
+  swaggerUi(options: SwaggerUiOptions = {}): Function {
+    // Loaded here, as for openApi(): an app without a docs page never reads these modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { swaggerUiController } = require('./openapi/swagger-ui') as typeof import('./openapi/swagger-ui');
+    let document = options.document;
+    return swaggerUiController(() => (document ??= this.openApi(options.openApi)), options);
   }
 
   getBackend(name: string): AuthenticationBackend {

@@ -7,6 +7,7 @@ installRoutingPatches();
 export { Auth, type AuthOptions, type ReadyOptions } from './auth';
 export type { OpenApiOptions } from './openapi/build-document';
 export type { OpenApiDocument } from './openapi/document-types';
+export { SWAGGER_UI_CSP, type SwaggerUiOptions } from './openapi/swagger-ui';
 export {
   AuthenticationBackend,
   DEFAULT_REFRESH_LIFETIME_SECONDS,
