@@ -1,7 +1,7 @@
 /**
  * The DESIGN.md quick start, runnable: `npm run example`, then open http://localhost:3000/.
  *
- * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 bytes;
+ * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 random bytes;
  * a random development secret is generated when unset), `SQLITE_PATH` (default
  * examples/app.sqlite), `OIDC_DEMO=1` (a local OpenID provider and a "Sign in with a local
  * provider" button; `OIDC_DEMO_PORT`, default a free port). See docs/example.md.
@@ -59,7 +59,7 @@ export interface ExampleOptions {
   databaseUrl?: string;
   /** A Redis URL (env `REDIS_URL`): the cookie backend keeps its tokens in Redis instead of the database. */
   redisUrl?: string;
-  /** ≥ 32 bytes. Default: generated at start, with a warning (tokens die with the process). */
+  /** ≥ 32 random bytes. Default: generated at start, with a warning (tokens die with the process). */
   secret?: string;
   /** Where verify / reset "emails" go. Default: the console. */
   mailer?: Mailer;
