@@ -65,7 +65,8 @@ export class DatabaseOutageLog {
 
   /** A request was answered 503 because of `cause`; the first one of an outage is logged. */
   refused(cause: unknown): void {
-    if (!this.probe || isRedisError(cause)) return;
+    // No cause: a store of the app's own said "unavailable" without saying which; Redis: its client's watch logs it.
+    if (!this.probe || cause === undefined || isRedisError(cause)) return;
     if (this.outage) {
       this.outage.refused++;
       return;
