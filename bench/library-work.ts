@@ -51,7 +51,7 @@ function connection(file: string): DataSourceOptions {
 }
 
 async function strategyFor(): Promise<{ strategy: Strategy; close(): Promise<void> }> {
-  if (kind === 'jwt') return { strategy: new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijkl' }), close: async () => undefined };
+  if (kind === 'jwt') return { strategy: new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz' }), close: async () => undefined };
   if (kind === 'database') return { strategy: new DatabaseStrategy(), close: async () => undefined };
   if (kind === 'redis') {
     if (!process.env.TEST_REDIS_URL) throw new Error('Set TEST_REDIS_URL for the Redis row.');
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const auth = Auth.configure<WorkUser>({
     dataSource,
     userEntity: WorkUser,
-    secret: 'bench-secret-0123456789-abcdefghijklmnop',
+    secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
     backends: [new AuthenticationBackend({ name: 'work', transport: new BearerTransport({ tokenUrl: '/login' }), strategy })],
     rateLimits: false,
   });

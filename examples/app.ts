@@ -1,7 +1,7 @@
 /**
  * The DESIGN.md quick start, runnable: `npm run example`, then open http://localhost:3000/.
  *
- * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 bytes;
+ * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `AUTH_SECRET` (≥ 32 random bytes;
  * a random development secret is generated when unset), `SQLITE_PATH` (default
  * examples/app.sqlite), `OIDC_DEMO=1` (a local OpenID provider and a "Sign in with a local
  * provider" button; `OIDC_DEMO_PORT`, default a free port). See docs/example.md.
@@ -29,7 +29,7 @@ import {
 } from '../src';
 import { createClient } from 'redis';
 import { apiControllers, EXAMPLE_SCOPES, exampleControllers } from './controllers';
-import { OPENAPI_DOCUMENT } from './docs';
+import { docsController } from './docs';
 import { DEFAULT_EXAMPLE_DATABASE, exampleDataSourceOptions } from './data-source';
 import { consoleMailer, MAILER, type Mailer } from './mailer';
 import { startDemoProvider } from './oidc-demo';
@@ -59,7 +59,7 @@ export interface ExampleOptions {
   databaseUrl?: string;
   /** A Redis URL (env `REDIS_URL`): the cookie backend keeps its tokens in Redis instead of the database. */
   redisUrl?: string;
-  /** ≥ 32 bytes. Default: generated at start, with a warning (tokens die with the process). */
+  /** ≥ 32 random bytes. Default: generated at start, with a warning (tokens die with the process). */
   secret?: string;
   /** Where verify / reset "emails" go. Default: the console. */
   mailer?: Mailer;
@@ -149,20 +149,10 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
 
   useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
   // GET /openapi.json, shown by Swagger UI at GET /docs. Built once: the routes do not change.
-  Container.set(
-    OPENAPI_DOCUMENT,
-    auth.openApi({
-      controllers: demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers,
-      info: {
-        title: 'routing-controllers-auth example',
-        version: '1.0.0',
-        description: `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`,
-      },
-      undeclaredScopes: 'error',
-    }),
-  );
+  const documented = demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers;
+  const docs = docsController(auth, documented, `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`);
   const app = createExpressServer({
-    controllers: demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers,
+    controllers: [...(demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers), docs],
     // Listed explicitly because this app lists its middlewares; with no `middlewares` option
     // (the quick start) routing-controllers registers every @Middleware class, this one included.
     middlewares: [AuthErrorHandler],

@@ -1,7 +1,6 @@
 import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
 import { AuthController, RegisterController, ResetPasswordController, SessionsController, UsersController, VerifyController } from '../src';
 import { Container } from 'typedi';
-import { DocsController } from './docs';
 import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';
 
@@ -86,4 +85,4 @@ export class AccountPageController {
 /** The JSON API: what the OpenAPI document describes. */
 export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, AuthSessions, ItemsController];
 
-export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController, DocsController];
+export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController];

@@ -4,16 +4,25 @@ import type { DataSource, EntityTarget } from 'typeorm';
 import { Authenticator, type Principal, type Resolution } from './authenticator';
 import type { AuthenticationBackend } from './backend';
 import type { BaseUser } from './entities/base-user';
-import { AuthConfigurationError, InsufficientScopeError, ReauthenticationRequiredError, TooManyRequestsError, UnauthorizedError } from './errors';
+import { databaseOutages } from './stores/outage-log';
+import {
+  AuthConfigurationError,
+  BackendUnavailableError,
+  InsufficientScopeError,
+  ReauthenticationRequiredError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors';
 import { type AccessRequirement, accessRequirementOf, isRecentSignIn } from './security/access-requirement';
 import type { TokenRequest } from './strategies/strategy';
 import { type AuthEvent, AuthEvents } from './security/events';
 import { attachDefaultSessionStores } from './sessions/default-stores';
 import { Sessions } from './sessions/sessions';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
-import { type FailureReporter, reportRouteFailuresTo } from './request-failures';
+import { type FailureReporter, logFailure, reportRouteFailuresTo } from './request-failures';
 import type { OpenApiOptions } from './openapi/build-document';
 import type { OpenApiDocument } from './openapi/document-types';
+import type { SwaggerUiOptions } from './openapi/swagger-ui';
 import { installRoutingPatches } from './routing/patches';
 import { type RateLimitedAction, type RateLimitOptions, RateLimits } from './security/rate-limits';
 import { Argon2PasswordHasher, type PasswordHasher } from './users/password';
@@ -24,6 +33,7 @@ import { UserTokens } from './users/user-tokens';
 import type { OAuthAccountStore } from './oauth/account-store';
 import { OAuthAccountStores } from './oauth/account-stores';
 import { assertRoutingPatchesApplied } from './routing/patch-problems';
+import { controllerProblems } from './controllers/controller-readiness';
 
 /** Five minutes, as Keycloak's default maximum age of authentication for sensitive actions. */
 const DEFAULT_RECENT_SIGN_IN_SECONDS = 300;
@@ -83,6 +93,17 @@ export interface AuthOptions<U extends BaseUser> {
   oauthAccounts?: OAuthAccountStore | OAuthAccountStore[];
 }
 
+/** Options of `auth.ready()`. */
+export interface ReadyOptions {
+  /**
+   * The controllers the app gives routing-controllers; those built on the library's controllers
+   * (`OAuthController`) are checked for what they need. Default: every controller class
+   * routing-controllers knows of, as for `auth.openApi()`; give the list when one process holds
+   * several apps.
+   */
+  controllers?: Function[];
+}
+
 /**
  * The configured library: checkers for routing-controllers, the middleware, the user manager
  * and programmatic tokens. Made by `Auth.configure`, which also registers it (and the user
@@ -111,6 +132,8 @@ export class Auth<U extends BaseUser = BaseUser> {
   private readonly authenticator: Authenticator<U>;
   private readonly onUnauthenticated?: AuthOptions<U>['onUnauthenticated'];
   private readonly hasBearerBackend: boolean;
+  /** The misconfigurations this app logged already (one line each, once). */
+  private readonly loggedMisconfigurations = new Set<string>();
 
   static configure<U extends BaseUser>(options: AuthOptions<U>): Auth<U> {
     // The library's changes to routing-controllers (see src/routing/patches.ts) must all be in place.
@@ -118,6 +141,7 @@ export class Auth<U extends BaseUser = BaseUser> {
     const auth = new Auth(options);
     Container.set(Auth, auth);
     reportRouteFailuresTo(auth.reportFailure);
+    databaseOutages.probeWith(databaseProbe(options.dataSource));
     Container.set(UserManager, auth.userManager);
     if (options.userManager) Container.set(options.userManager, auth.userManager);
     return auth;
@@ -177,40 +201,46 @@ export class Auth<U extends BaseUser = BaseUser> {
   }
 
   /**
-   * Reports a bug met while serving a request, once: the server log gets it with its stack, and
-   * `internal.error` listeners (error trackers) get the error. The client gets a 500 `{code, message}`.
+   * Reports a bug met while serving a request: the server log gets it with its stack (a
+   * misconfiguration: one line with its fix, once), and `internal.error` listeners (error trackers)
+   * get the error. The client gets a 500 `{code, message}`.
    */
   readonly reportFailure: FailureReporter = (error, where, ip) => {
-    console.error(`routing-controllers-auth: ${where} failed:`, error);
+    logFailure(error, where, this.loggedMisconfigurations);
     this.events.publish({ type: 'internal.error', where, error, ip });
   };
 
   /**
    * Confirms at start-up what would otherwise fail on the first request, so a misconfigured app
    * stops before serving: the DataSource is initialised; the user entity and every entity a
-   * strategy needs (`AccessToken`, `JwtRevocation`) are registered with it; every node-redis client
-   * given to a strategy, a revocation store or the rate limits is connected. It also decides, once,
-   * how the user is loaded on the request path. Throws one `AuthConfigurationError` listing each
-   * problem with its fix. Call it after `await dataSource.initialize()` (and `await redis.connect()`).
+   * strategy or session store needs (`AccessToken`, `JwtRevocation`, `AuthSession`, `RefreshToken`)
+   * are registered with it; every node-redis client given to a strategy, a store or the rate limits
+   * is connected; and each `OAuthController` has its backend (a cookie one for `redirectUrl`, with
+   * `refresh.cookiePath` when it keeps refresh tokens), its `OAuthAccount` entity and a connected
+   * state store. It also decides, once, how the user is loaded on the request path. Throws one
+   * `AuthConfigurationError` listing each problem once, with its fix. Call it after
+   * `await dataSource.initialize()` (and `await redis.connect()`).
    */
-  async ready(): Promise<this> {
-    const problems: string[] = [];
+  async ready(options: ReadyOptions = {}): Promise<this> {
+    // A Set: stores shared by several backends, and a DataSource every store finds uninitialised, are one problem each.
+    const problems = new Set<string>();
     const check = async (run: () => Promise<void> | undefined): Promise<void> => {
       try {
         await run();
       } catch (error) {
         if (!(error instanceof AuthConfigurationError)) throw error;
-        problems.push(error.message);
+        problems.add(error.message);
       }
     };
     await check(() => this.userStore.ready?.());
-    for (const backend of this.backends) {
-      await check(() => backend.strategy.ready?.());
-      await check(() => backend.refresh?.store?.ready?.());
-    }
+    const sessionStores = new Set(this.backends.map((b) => b.refresh?.store));
+    for (const backend of this.backends) await check(() => backend.strategy.ready?.());
+    for (const store of sessionStores) await check(() => store?.ready?.());
     await check(() => this.rateLimits?.ready());
-    if (problems.length === 1) throw new AuthConfigurationError(problems[0]);
-    if (problems.length > 1) throw new AuthConfigurationError(`Auth is not ready:\n- ${problems.join('\n- ')}`);
+    for (const problem of await controllerProblems(this, options.controllers)) problems.add(problem);
+    const list = [...problems];
+    if (list.length === 1) throw new AuthConfigurationError(list[0]);
+    if (list.length > 1) throw new AuthConfigurationError(`Auth is not ready:\n- ${list.join('\n- ')}`);
     return this;
   }
 
@@ -226,6 +256,20 @@ export class Auth<U extends BaseUser = BaseUser> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildOpenApiDocument } = require('./openapi/build-document') as typeof import('./openapi/build-document');
     return buildOpenApiDocument(this, options);
+  }
+
+  /**
+   * A controller to add to routing-controllers' `controllers` (Express or Koa): Swagger UI at
+   * `/docs`, served from the bundled swagger-ui-dist files (no CDN, a strict Content-Security-Policy),
+   * and this app's document (`auth.openApi(options.openApi)`, built at its first request) at
+   * `/openapi.json`. Its own routes stay out of the document.
+   */
+  swaggerUi(options: SwaggerUiOptions = {}): Function {
+    // Loaded here, as for openApi(): an app without a docs page never reads these modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { swaggerUiController } = require('./openapi/swagger-ui') as typeof import('./openapi/swagger-ui');
+    let document = options.document;
+    return swaggerUiController(() => (document ??= this.openApi(options.openApi)), options);
   }
 
   getBackend(name: string): AuthenticationBackend {
@@ -260,6 +304,7 @@ export class Auth<U extends BaseUser = BaseUser> {
       const exchange = exchangeFromExpress(req, res);
       this.authenticator.resolve(exchange).then(
         (resolution) => {
+          if (resolution.refusal instanceof BackendUnavailableError) databaseOutages.refused(resolution.refusal.cause);
           if (resolution.refusal) return next(resolution.refusal);
           req.user = resolution.principal?.user ?? null;
           req.auth = resolution.principal;
@@ -276,7 +321,9 @@ export class Auth<U extends BaseUser = BaseUser> {
    */
   koaMiddleware(): (ctx: any, next: () => Promise<unknown>) => Promise<void> {
     return async (ctx, next) => {
-      const principal = principalOf(await this.authenticator.resolve(exchangeFromKoa(ctx)));
+      const resolution = await this.authenticator.resolve(exchangeFromKoa(ctx));
+      if (resolution.refusal instanceof BackendUnavailableError) databaseOutages.refused(resolution.refusal.cause);
+      const principal = principalOf(resolution);
       ctx.state.user = principal?.user ?? null;
       ctx.state.auth = principal;
       await next();
@@ -380,6 +427,15 @@ export class Auth<U extends BaseUser = BaseUser> {
     if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
     return true;
   }
+}
+
+/** Asks the DataSource for `SELECT 1` once it went away (see `databaseOutages`); nothing to ask without one. */
+function databaseProbe(dataSource: DataSource | undefined): (() => Promise<unknown>) | undefined {
+  if (!dataSource) return undefined;
+  return async () => {
+    if (!dataSource.isInitialized) throw new Error('The DataSource is not initialised.');
+    return dataSource.query('SELECT 1');
+  };
 }
 
 /** The principal (null when anonymous); throws the refusal (CSRF, store down) when there is one. */

@@ -159,8 +159,17 @@ export class TooManyRequestsError extends AuthHttpError {
 }
 
 export class BackendUnavailableError extends AuthHttpError {
-  constructor(message = 'The authentication store is unavailable. Try again shortly.') {
+  /** The store's own error (for the server log's outage lines); never sent to the client. */
+  declare readonly cause: unknown;
+
+  constructor(message = 'The authentication store is unavailable. Try again shortly.', cause?: unknown) {
     super(503, ErrorCode.AUTH_BACKEND_UNAVAILABLE, message, undefined, { 'Retry-After': '1' });
+    Object.defineProperty(this, 'cause', { value: cause, enumerable: false });
+  }
+
+  /** The 503 for a store that cannot be reached, keeping the store's error. */
+  static causedBy(cause: unknown): BackendUnavailableError {
+    return new BackendUnavailableError(undefined, cause);
   }
 }
 

@@ -4,9 +4,10 @@ import { installRoutingPatches } from './routing/patches';
 // As soon as the library is loaded (see patches.ts for what and why).
 installRoutingPatches();
 
-export { Auth, type AuthOptions } from './auth';
+export { Auth, type AuthOptions, type ReadyOptions } from './auth';
 export type { OpenApiOptions } from './openapi/build-document';
 export type { OpenApiDocument } from './openapi/document-types';
+export { SWAGGER_UI_CSP, type SwaggerUiOptions } from './openapi/swagger-ui';
 export {
   AuthenticationBackend,
   DEFAULT_REFRESH_LIFETIME_SECONDS,

@@ -4,7 +4,26 @@ import { isStoreOutage } from './stores/outage';
 /** Told of each bug met on the request path, once: logs it and publishes the `internal.error` event. */
 export type FailureReporter = (error: unknown, where: string, ip?: string) => void;
 
-let routeFailureReporter: FailureReporter = (error, where) => console.error(`routing-controllers-auth: ${where} failed:`, error);
+/**
+ * Writes a failure to the server log. A bug: its stack, every time (each is worth a look). A
+ * misconfiguration: one line with its fix, the first time only (`logged` holds those written
+ * already); every request meeting it would otherwise repeat the same stack, which reads like an
+ * outage and hides the fix.
+ */
+export function logFailure(error: unknown, where: string, loggedMisconfigurations: Set<string>): void {
+  if (!(error instanceof AuthConfigurationError)) {
+    console.error(`routing-controllers-auth: ${where} failed:`, error);
+    return;
+  }
+  if (loggedMisconfigurations.has(error.message)) return;
+  loggedMisconfigurations.add(error.message);
+  console.error(
+    `routing-controllers-auth: misconfigured: ${error.message} (met in ${where}; each request meeting it answers 500 AUTH_MISCONFIGURED; logged once)`,
+  );
+}
+
+const loggedBeforeConfigure = new Set<string>();
+let routeFailureReporter: FailureReporter = (error, where) => logFailure(error, where, loggedBeforeConfigure);
 
 /** Where failures on the library's routes are reported: the configured `Auth` (set by `Auth.configure`). */
 export function reportRouteFailuresTo(reporter: FailureReporter): void {
@@ -24,7 +43,7 @@ export function reportRouteFailure(error: unknown, where: string, ip?: string): 
  */
 export function toClientError(error: unknown, report: FailureReporter, where: string, ip?: string): AuthHttpError {
   if (error instanceof AuthHttpError) return error;
-  if (isStoreOutage(error)) return new BackendUnavailableError();
+  if (isStoreOutage(error)) return BackendUnavailableError.causedBy(error);
   report(error, where, ip);
   return error instanceof AuthConfigurationError ? new MisconfiguredError(error) : new InternalAuthError(error);
 }

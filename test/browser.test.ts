@@ -15,7 +15,7 @@ import { ARTIFACTS_DIR, launchChromium, type HeadlessChromium } from './support/
  * A failing test leaves screenshots of its pages in test-artifacts/ (gitignored).
  */
 
-const SECRET = 'browser-test-secret-0123456789-abcdefghij';
+const SECRET = 'browser-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 /** Where the docs page's screenshot is copied with UPDATE_SCREENSHOTS=1 (committed, shown by docs/openapi.md). */
 const DOCS_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'openapi-swagger-ui.png');
 

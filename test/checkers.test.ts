@@ -243,7 +243,9 @@ describe('configuration errors are refused at configure time', () => {
   it('refuses duplicate backend names, no backends, and a short secret', () => {
     expect(() => Auth.configure({ ...base(), backends: [jwtBackend('a'), jwtBackend('a')] })).to.throw(/two backends are named "a"/);
     expect(() => Auth.configure({ ...base(), backends: [] })).to.throw(/at least one backend/);
-    expect(() => Auth.configure({ ...base(), secret: 'short', backends: [jwtBackend('a')] })).to.throw(/at least 32 bytes/);
+    expect(() => Auth.configure({ ...base(), secret: 'short', backends: [jwtBackend('a')] })).to.throw(
+      /is 5 bytes: too weak to sign tokens; use at least 32 random bytes/,
+    );
   });
 
   it('refuses a JWT lifetime that is not a positive number', () => {

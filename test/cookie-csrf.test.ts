@@ -196,7 +196,7 @@ describe('Cookie transport: signed double-submit CSRF tokens', () => {
       backends: [
         new AuthenticationBackend({
           name: 'cookie',
-          transport: new CookieTransport({ csrfToken: { secret: 'csrf-secret-0123456789-abcdefghijklmn' } }),
+          transport: new CookieTransport({ csrfToken: { secret: 'csrf-secret-0123456789-abcdefghijklmnopqrstuvwxyz' } }),
           strategy: new DatabaseStrategy(),
         }),
       ],
@@ -248,6 +248,6 @@ describe('Cookie transport: signed double-submit CSRF tokens', () => {
   });
 
   it('refuses a short csrf secret at configuration time', () => {
-    expect(() => new CookieTransport({ csrfToken: { secret: 'short' } })).to.throw(/at least 32 bytes/);
+    expect(() => new CookieTransport({ csrfToken: { secret: 'short' } })).to.throw(/is 5 bytes: too weak to sign tokens; use at least 32 random bytes/);
   });
 });

@@ -13,7 +13,7 @@ import { Browser } from './support/browser';
 import { cookieFrom } from './support/http';
 import { signInAt } from './support/oidc-provider';
 
-const SECRET = 'example-test-secret-0123456789-abcdefghij';
+const SECRET = 'example-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 function baseUrl(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

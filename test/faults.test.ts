@@ -14,6 +14,7 @@ import { buildApp, createUser, PASSWORD, SECRET, User, type TestApp } from './su
 import { PostgresServer, RedisServer } from './support/services';
 import { eventually } from './support/eventually';
 import { connectOutageReadyClient } from './support/redis-client';
+import { databaseOutages } from '../src/stores/outage-log';
 
 /** No request may take longer than this: a hang fails the test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 3000;
@@ -220,5 +221,31 @@ describe('faults: PostgreSQL goes away while requests flow', () => {
     expect(statuses).to.include(503);
     expect((await items(jwtToken)).status).to.equal(200);
     expect((await login('db')).status).to.equal(200);
+  });
+
+  it('leaves its trace in the server log: one line when the outage starts, one when it ends with the count of refused requests', async () => {
+    // The previous test's outage is over once the library's own probe saw the database answer.
+    await eventually(async () => !databaseOutages.open, 'the previous outage closed');
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    try {
+      await server.stop();
+      for (let i = 0; i < 3; i++) expect503(await items(dbToken));
+      expect503(await login('jwt'));
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(
+        /^routing-controllers-auth: the database is unreachable \(.+\): requests that need it answer 503 AUTH_BACKEND_UNAVAILABLE until it is back\.$/,
+      );
+      await server.resume();
+      // No request is sent now: the library asks the database itself whether it is back.
+      await eventually(async () => lines.length === 2, 'the end of the outage logged');
+    } finally {
+      console.error = original;
+    }
+    expect(lines[1]).to.match(
+      /^routing-controllers-auth: the database answers again after \d+\.\d s; 4 requests were answered 503 AUTH_BACKEND_UNAVAILABLE meanwhile\.$/,
+    );
+    expect((await items(dbToken)).status).to.equal(200);
   });
 });

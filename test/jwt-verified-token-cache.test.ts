@@ -64,7 +64,7 @@ describe('JwtStrategy: verified-token cache', () => {
 
   it('never caches a refusal: a forged token is verified (and refused) every time', async () => {
     const strategy = new JwtStrategy({ secret: SECRET });
-    const forged = await write(new JwtStrategy({ secret: 'another-secret-0123456789-abcdefghijkl' }));
+    const forged = await write(new JwtStrategy({ secret: 'another-secret-0123456789-abcdefghijklmnopqrstuvwxyz' }));
     let results: unknown[] = [];
     expect(await countVerifications(() => (results = [strategy.inspect(forged), strategy.inspect(forged)]))).to.equal(2);
     expect(results).to.deep.equal([{ rejected: 'bad_signature' }, { rejected: 'bad_signature' }]);

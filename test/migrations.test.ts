@@ -9,7 +9,7 @@ import { exampleDataSourceOptions } from '../examples/data-source';
 import { User } from '../examples/user';
 import { digestToken } from '../src/strategies/opaque-token';
 
-const SECRET = 'migrations-test-secret-0123456789-abcdefgh';
+const SECRET = 'migrations-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 /** dist/ — where the TypeORM CLI finds the compiled ormconfig.js and migrations. */
 const DIST = resolve(__dirname, '..');
 

@@ -61,6 +61,7 @@ describe('Social login with GitHub (a loopback server answering as GitHub’s AP
       extraControllers: [
         githubRoute('/auth/github', provider(5), { isVerifiedByDefault: true, associateByEmail: true }),
         githubRoute('/auth/github-slow', provider(1)),
+        githubRoute('/auth/github-errors', provider(5), { errorRedirectUrl: '/sign-in?from=github#top' }),
       ],
     });
     appUrl = (await t.listen()).url;
@@ -151,6 +152,34 @@ describe('Social login with GitHub (a loopback server answering as GitHub’s AP
     const res = await browser.get(second.toString());
     expect(res.status).to.equal(400);
     expect(res.json.code).to.equal('OAUTH_INVALID_CODE');
+  });
+
+  describe('with errorRedirectUrl: a failed callback sends the browser there with ?error=CODE, never to JSON', () => {
+    it('the user cancels at GitHub → 303 /sign-in?from=github&error=OAUTH_AUTHORIZATION_DENIED, an oauth.failed event', async () => {
+      const events: any[] = [];
+      const listener = (event: any) => event.type === 'oauth.failed' && events.push(event);
+      t.auth.events.on('event', listener);
+      const browser = new Browser();
+      const res = await browser.get(`${appUrl}/auth/github-errors/authorize`);
+      const state = new URL(res.json.authorization_url).searchParams.get('state')!;
+      const cancelled = await browser.get(`${appUrl}/auth/github-errors/callback?error=access_denied&state=${state}`);
+      t.auth.events.off('event', listener);
+      expect(cancelled.status).to.equal(303);
+      expect(cancelled.location).to.equal(`${appUrl}/sign-in?from=github&error=OAUTH_AUTHORIZATION_DENIED#top`);
+      expect(events).to.have.length(1);
+      expect(events[0]).to.include({ provider: 'github', flow: 'login', code: 'OAUTH_AUTHORIZATION_DENIED' });
+    });
+
+    it('another browser’s callback → 303 …&error=OAUTH_INVALID_STATE; a success still answers as the backend does (200 and the token)', async () => {
+      const url = await callbackUrl(new Browser(), octocat, '/auth/github-errors');
+      const res = await new Browser().get(url);
+      expect(res.status).to.equal(303);
+      expect(res.location).to.equal(`${appUrl}/sign-in?from=github&error=OAUTH_INVALID_STATE#top`);
+      const browser = new Browser();
+      const ok = await browser.get(await callbackUrl(browser, octocat, '/auth/github-errors'));
+      expect(ok.status).to.equal(200);
+      expect(ok.json.access_token).to.be.a('string');
+    });
   });
 
   it('the state rules hold for GitHub too: another browser → 400 OAUTH_INVALID_STATE', async () => {

@@ -136,7 +136,31 @@ class OaGitHub extends OAuthController<User> {
   }
 }
 
-const CONTROLLERS = [OaJwtAuth, OaCookieAuth, OaRegister, OaVerify, OaReset, OaUsers, OaSessions, OaGitHub, ThingsController, PublicController];
+@JsonController('/oa/auth/github-redirects')
+class OaGitHubRedirects extends OAuthController<User> {
+  constructor() {
+    super(github, 'cookie', {
+      redirectUri: 'http://127.0.0.1:1/oa/auth/github-redirects/callback',
+      redirectUrl: '/welcome',
+      errorRedirectUrl: '/sign-in',
+      tag: 'Social login',
+    });
+  }
+}
+
+const CONTROLLERS = [
+  OaJwtAuth,
+  OaCookieAuth,
+  OaRegister,
+  OaVerify,
+  OaReset,
+  OaUsers,
+  OaSessions,
+  OaGitHub,
+  OaGitHubRedirects,
+  ThingsController,
+  PublicController,
+];
 const SCOPES = { 'things:write': 'Create things', 'things:read': 'Read things' };
 
 function configure(scopes: Record<string, string> = SCOPES): Auth<User> {
@@ -208,6 +232,10 @@ describe('auth.openApi(): the OpenAPI document', () => {
       'GET /oa/auth/github/callback',
       'GET /oa/auth/github/associate/authorize',
       'GET /oa/auth/github/associate/callback',
+      'GET /oa/auth/github-redirects/authorize',
+      'GET /oa/auth/github-redirects/callback',
+      'GET /oa/auth/github-redirects/associate/authorize',
+      'GET /oa/auth/github-redirects/associate/callback',
       'POST /oa/things/',
       'GET /oa/things/',
       'GET /oa/public/hello',
@@ -361,6 +389,31 @@ describe('auth.openApi(): the OpenAPI document', () => {
     const associate = document.paths['/oa/auth/github/associate/callback'].get;
     expect(associate.security).to.deep.equal([{ jwt: [] }, { cookie: [] }]);
     expect(codes(associate, 400)).to.include('OAUTH_ACCOUNT_ALREADY_LINKED');
+  });
+
+  it('a callback with redirectUrl answers 303 (and no body); with errorRedirectUrl its failures are 303s too', () => {
+    const plain = document.paths['/oa/auth/github/callback'].get.responses;
+    expect(plain).to.have.property('204').and.not.to.have.property('303'); // no redirectUrl: the backend's own answer
+    const callback = document.paths['/oa/auth/github-redirects/callback'].get;
+    expect(Object.keys(callback.responses).sort()).to.deep.equal(['303']);
+    expect(callback.responses['303'].headers).to.have.property('Location');
+    expect(callback.responses['303'].description).to.match(
+      /^Signed in: to `\/welcome`\. Failed: to `\/sign-in` with `error` set to the code \(OAUTH_INVALID_STATE, .*OAUTH_PROVIDER_ERROR, AUTH_BACKEND_UNAVAILABLE\)\.$/,
+    );
+    const associate = document.paths['/oa/auth/github-redirects/associate/callback'].get.responses;
+    expect(associate).to.have.property('303');
+    expect(associate).not.to.have.any.keys('200', '400', '502');
+    expect(associate).to.have.property('401'); // @Authorized answers before the controller: JSON still
+  });
+
+  it('tags the library routes by what they do, not by class name: "Bearer JWT", "Cookie database token", "GitHub sign-in", or the `tag` given', () => {
+    const tags = (path: string, method = 'post') => document.paths[path][method].tags;
+    expect(tags('/oa/auth/jwt/login')).to.deep.equal(['Bearer JWT']);
+    expect(tags('/oa/auth/cookie/login')).to.deep.equal(['Cookie database token']);
+    expect(tags('/oa/auth/github/authorize', 'get')).to.deep.equal(['GitHub sign-in']);
+    expect(tags('/oa/auth/github-redirects/callback', 'get')).to.deep.equal(['Social login']);
+    const all = Object.values(document.paths).flatMap((item: any) => Object.values(item).flatMap((op: any) => op.tags ?? []));
+    expect(all).not.to.include.members(['Oa Jwt Auth', 'Oa Git Hub']);
   });
 
   it('uses only real error codes, and keeps only the schemas the document refers to', () => {

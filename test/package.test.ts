@@ -115,7 +115,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
 
     child = spawn(process.execPath, ['dist/app.js'], {
       cwd: dir,
-      env: { ...process.env, AUTH_SECRET: 'fresh-app-secret-0123456789-abcdefghij', DB_FILE: join(dir, 'app.sqlite') },
+      env: { ...process.env, AUTH_SECRET: 'fresh-app-secret-0123456789-abcdefghijklmnopqrstuvwxyz', DB_FILE: join(dir, 'app.sqlite') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = await new Promise<{ port: number; token: string }>((resolvePromise, reject) => {
@@ -158,7 +158,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     writeFileSync(join(dir, 'app.ts'), fileFromDocument('README.md', 'app.ts'));
     writeFileSync(join(dir, 'tsconfig.json'), fileFromDocument('README.md', 'tsconfig.json'));
     execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
-    const app = await startApp(dir, 'dist/app.js', { AUTH_SECRET: 'readme-secret-0123456789-abcdefghijklm', PORT: String(await freePort()) });
+    const app = await startApp(dir, 'dist/app.js', { AUTH_SECRET: 'readme-secret-0123456789-abcdefghijklmnopqrstuvwxyz', PORT: String(await freePort()) });
     try {
       await register(app.base, 'me@example.com');
       const login = await formLogin(app.base, 'jwt', 'me@example.com');
@@ -183,7 +183,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     expect(inputs.filter((f) => f.includes('routing-controllers/cjs/'))).to.deep.equal([]);
     expect(inputs.filter((f) => f.includes('routing-controllers-auth/dist/src/routing/'))).to.have.length.greaterThan(0);
 
-    const app = await startApp(dir, 'bundle/app.js', { AUTH_SECRET: 'bundle-secret-0123456789-abcdefghijklm', PORT: String(await freePort()) });
+    const app = await startApp(dir, 'bundle/app.js', { AUTH_SECRET: 'bundle-secret-0123456789-abcdefghijklmnopqrstuvwxyz', PORT: String(await freePort()) });
     try {
       // The library's refusal, with its challenge header (sent through the patched driver's error handler).
       const anonymous = await fetch(`${app.base}/items`, { headers: { Authorization: 'Bearer forged' } });
@@ -214,7 +214,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     writeFileSync(join(dir, 'tsconfig.redis.json'), JSON.stringify({ ...tsconfig, files: ['redis-app.ts'] }));
     execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.redis.json'], { cwd: dir, encoding: 'utf8' });
     const app = await startApp(dir, 'dist/redis-app.js', {
-      AUTH_SECRET: 'redis-app-secret-0123456789-abcdefghij',
+      AUTH_SECRET: 'redis-app-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
       PORT: String(await freePort()),
       REDIS_URL: process.env.TEST_REDIS_URL!,
     });
@@ -238,7 +238,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     expect(inputs.filter((f) => f.includes('routing-controllers/esm2015/driver/koa/KoaDriver.js'))).to.have.length(1);
     expect(inputs.filter((f) => f.includes('routing-controllers/cjs/'))).to.deep.equal([]);
     const app = await startApp(dir, 'bundle/redis-app.js', {
-      AUTH_SECRET: 'redis-bundle-secret-0123456789-abcdefgh',
+      AUTH_SECRET: 'redis-bundle-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
       PORT: String(await freePort()),
       REDIS_URL: process.env.TEST_REDIS_URL!,
     });

@@ -18,11 +18,20 @@ import {
   DatabaseStrategy,
   JwtRevocation,
   JwtStrategy,
+  OAuthAccount,
+  OAuthController,
+  type OAuthProvider,
+  RedisOAuthStateStore,
   RedisStrategy,
+  AuthSession,
+  RefreshToken,
+  CookieTransport,
   type AuthOptions,
+  type ReadyOptions,
 } from '../src';
+import { JsonController } from 'routing-controllers';
 import { planLoading } from '../src/typeorm/primary-key-loader';
-import { buildApp, SECRET, User, type TestApp } from './support/app';
+import { buildApp, createUser, PASSWORD, SECRET, User, type TestApp } from './support/app';
 import { captureConsoleErrors } from './support/console';
 
 @Entity('never_registered_user')
@@ -40,8 +49,12 @@ function configure(dataSource: DataSource, options: Partial<AuthOptions<User>> =
   return Auth.configure<User>({ dataSource, userEntity: User, secret: SECRET, backends: [jwt()], rateLimits: false, ...options });
 }
 
-async function readinessError(auth: Auth<any>): Promise<string> {
-  const error = await auth.ready().then(
+/**
+ * `auth.ready()`'s refusal. `controllers: []` unless given: this process holds every test file's
+ * controllers, and routing-controllers' registry (the default) would offer them all.
+ */
+async function readinessError(auth: Auth<any>, options: ReadyOptions = { controllers: [] }): Promise<string> {
+  const error = await auth.ready(options).then(
     () => null,
     (e: unknown) => e,
   );
@@ -103,7 +116,7 @@ describe('auth.ready(): misconfigurations caught at start-up', () => {
     try {
       const auth = configure(sqlite([User, AccessToken]), { backends: [backend], rateLimits: { redis } });
       await open((auth.userStore as any).dataSource);
-      expect(await auth.ready()).to.equal(auth);
+      expect(await auth.ready({ controllers: [] })).to.equal(auth);
     } finally {
       redis.destroy();
     }
@@ -118,7 +131,7 @@ describe('auth.ready(): misconfigurations caught at start-up', () => {
   it('a well-configured app is ready, and its user loading is decided then', async () => {
     const dataSource = await open(sqlite([User, AccessToken, JwtRevocation]));
     const auth = configure(dataSource, { backends: [database(), jwt({ revocation: new DatabaseRevocationStore() })] });
-    expect(await auth.ready()).to.equal(auth);
+    expect(await auth.ready({ controllers: [] })).to.equal(auth);
     expect(planLoading(dataSource, dataSource.getMetadata(User)).path).to.equal('plain-sql');
   });
 });
@@ -164,7 +177,137 @@ describe("without auth.ready(): the library's message, not TypeORM's", () => {
         expect(res.body).to.deep.equal({ code: 'AUTH_MISCONFIGURED', message: 'The authentication library is misconfigured: see the server log.' });
       });
       expect(logged).to.have.length(1);
-      expect(String((logged[0][1] as Error).message)).to.include('add UnregisteredUser to your DataSource');
+      expect(logged[0]).to.have.length(1); // one string: the fix, no stack
+      expect(String(logged[0][0])).to.include('add UnregisteredUser to your DataSource').and.not.include('\n');
+    });
+  });
+});
+
+/** A provider never called: these tests stop before the browser would leave for it. */
+const provider: OAuthProvider = {
+  name: 'github',
+  authorizationUrl: async () => 'https://github.example/login/oauth/authorize',
+  fetchProfile: async () => {
+    throw new Error('not called');
+  },
+};
+
+function oauthController(auth: () => Auth<any>, backend: string, options: Record<string, unknown> = {}, route = '/auth/github'): Function {
+  @JsonController(route)
+  class GitHubAuth extends OAuthController {
+    constructor() {
+      super(provider, backend, { redirectUri: 'http://127.0.0.1/auth/github/callback', auth: auth(), ...options });
+    }
+  }
+  return GitHubAuth;
+}
+
+describe('auth.ready(): what the controllers and backends need', () => {
+  const opened: DataSource[] = [];
+  const open = async (dataSource: DataSource) => {
+    opened.push(await dataSource.initialize());
+    return dataSource;
+  };
+  after(async () => {
+    for (const dataSource of opened) if (dataSource.isInitialized) await dataSource.destroy();
+  });
+
+  it('an OAuthController without the OAuthAccount entity: refused, whether the controllers are given or found in routing-controllers', async () => {
+    const auth = configure(await open(sqlite([User])));
+    const controller = oauthController(() => auth, 'jwt');
+    const expected =
+      "OAuthController (social login) needs the OAuthAccount entity, which the DataSource does not know: add OAuthAccount to your DataSource's `entities`.";
+    expect(await readinessError(auth, { controllers: [controller] })).to.equal(expected);
+    // Without the list: every controller class routing-controllers knows of (this one among them).
+    expect(await readinessError(auth, {})).to.include(expected);
+    // A controller serving another Auth is that Auth's business.
+    const other = configure(await open(sqlite([User])));
+    expect(await other.ready({ controllers: [controller] })).to.equal(other);
+  });
+
+  it('its backend, redirectUrl, the refresh cookie path and the Redis state store, one line each', async () => {
+    const redis = createClient({ url: process.env.TEST_REDIS_URL }); // never connected
+    const cookie = new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport(), strategy: new DatabaseStrategy(), refresh: {} });
+    const auth = configure(await open(sqlite([User, AccessToken, OAuthAccount, AuthSession, RefreshToken])), { backends: [jwt(), cookie] });
+    const controllers = [
+      oauthController(() => auth, 'jwtt'),
+      oauthController(() => auth, 'jwt', { redirectUrl: '/account' }),
+      oauthController(() => auth, 'cookie'),
+      oauthController(() => auth, 'jwt', { stateStore: new RedisOAuthStateStore({ redis }) }),
+    ];
+    const lines = (await readinessError(auth, { controllers })).split('\n');
+    expect(lines[0]).to.equal('Auth is not ready:');
+    expect(lines.slice(1)).to.deep.equal([
+      `- ${controllers[0].name} (an OAuthController) logs in with the "jwtt" backend, which Auth.configure does not have (its backends: "jwt", "cookie").`,
+      '- OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).',
+      '- OAuthController: the "cookie" backend has refresh tokens in a cookie; give it `refresh: { cookiePath }` (its AuthController\'s route + "/refresh", e.g. "/auth/cookie/refresh") so a social login\'s refresh cookie reaches POST /refresh.',
+      '- RedisOAuthStateStore({ redis }): the node-redis client is not connected. Call `await redis.connect()` before `auth.ready()` and before serving requests.',
+    ]);
+  });
+
+  it('one line per problem: a DataSource not initialised yet, a session store shared by two backends', async () => {
+    const backends = () => [
+      new AuthenticationBackend({
+        name: 'jwt',
+        transport: new BearerTransport({ tokenUrl: '/l' }),
+        strategy: new JwtStrategy({ secret: SECRET }),
+        refresh: {},
+      }),
+      new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/d' }), strategy: new DatabaseStrategy(), refresh: {} }),
+    ];
+    const early = configure(sqlite([User, AccessToken]), { backends: backends() });
+    expect(await readinessError(early)).to.equal(
+      'Auth.configure({ dataSource }): the DataSource is not initialised yet. Call `await dataSource.initialize()` before `auth.ready()` and before serving requests.',
+    );
+    const later = configure(await open(sqlite([User, AccessToken])), { backends: backends() });
+    expect(await readinessError(later)).to.equal(
+      "Refresh tokens (a backend with `refresh`) needs the AuthSession entity, which the DataSource does not know: add AuthSession to your DataSource's `entities`.",
+    );
+  });
+
+  describe('met on a request anyway (no auth.ready())', () => {
+    let t: TestApp;
+    afterEach(() => t?.close());
+
+    it('/authorize answers 500 AUTH_MISCONFIGURED before sending the browser to the provider; the fix is logged once', async () => {
+      // The controller serves the Auth routing-controllers' app was built with (Auth.current()).
+      t = await buildApp({ dataSource: sqlite([User, AccessToken]), extraControllers: [oauthController(() => Auth.current(), 'jwt', {}, '/auth/forgotten')] });
+      const logged = await captureConsoleErrors(async () => {
+        for (let i = 0; i < 3; i++) {
+          const res = await request(t.app).get('/auth/forgotten/authorize');
+          expect(res.status).to.equal(500);
+          expect(res.body).to.deep.equal({ code: 'AUTH_MISCONFIGURED', message: 'The authentication library is misconfigured: see the server log.' });
+        }
+      });
+      expect(logged).to.deep.equal([
+        [
+          "routing-controllers-auth: misconfigured: OAuthController (social login) needs the OAuthAccount entity, which the DataSource does not know: add OAuthAccount to your DataSource's `entities`. (met in GitHubAuth.authorize; each request meeting it answers 500 AUTH_MISCONFIGURED; logged once)",
+        ],
+      ]);
+    });
+
+    it('a refresh backend without its entities: one line with the fix for three logins, no stack', async () => {
+      const backend = new AuthenticationBackend({
+        name: 'jwt',
+        transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+        strategy: new JwtStrategy({ secret: SECRET }),
+        refresh: {},
+      });
+      t = await buildApp({ dataSource: sqlite([User, AccessToken]), backends: [backend] });
+      await createUser(t.auth, { email: 'no-sessions@example.com' });
+      const logged = await captureConsoleErrors(async () => {
+        for (let i = 0; i < 3; i++) {
+          const res = await request(t.app).post('/auth/jwt/login').type('form').send({ username: 'no-sessions@example.com', password: PASSWORD });
+          expect(res.status).to.equal(500);
+          expect(res.body.code).to.equal('AUTH_MISCONFIGURED');
+        }
+      });
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.have.length(1);
+      expect(logged[0][0]).to.match(
+        /^routing-controllers-auth: misconfigured: Refresh tokens \(a backend with `refresh`\) needs the RefreshToken entity.*add RefreshToken to your DataSource's `entities`\./,
+      );
+      expect(logged[0][0]).not.to.include('\n').and.not.include('a store call failed');
     });
   });
 });

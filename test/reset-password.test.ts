@@ -227,7 +227,7 @@ describe('ResetPasswordController', () => {
         const claims = jwt.decode(token) as jwt.JwtPayload;
         await expectBadToken(jwt.sign({ sub: user.id, pwd: claims.pwd, exp: Math.floor(Date.now() / 1000) - 1 }, SECRET, { audience: RESET_AUDIENCE }));
         await expectBadToken(
-          jwt.sign({ sub: user.id, pwd: claims.pwd }, 'another-secret-0123456789-abcdefghijklmnop', { audience: RESET_AUDIENCE, expiresIn: 600 }),
+          jwt.sign({ sub: user.id, pwd: claims.pwd }, 'another-secret-0123456789-abcdefghijklmnopqrstuvwxyz', { audience: RESET_AUDIENCE, expiresIn: 600 }),
         );
       });
 

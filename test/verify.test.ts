@@ -174,7 +174,7 @@ describe('VerifyController', () => {
         await expectBadToken('garbage');
         await expectBadToken('a.b.c');
         const claims = { sub: user.id, email: user.email };
-        await expectBadToken(jwt.sign(claims, 'another-secret-0123456789-abcdefghijklmnop', { audience: VERIFY_AUDIENCE, expiresIn: 600 }));
+        await expectBadToken(jwt.sign(claims, 'another-secret-0123456789-abcdefghijklmnopqrstuvwxyz', { audience: VERIFY_AUDIENCE, expiresIn: 600 }));
         await expectBadToken(jwt.sign(claims, '', { algorithm: 'none', audience: VERIFY_AUDIENCE, expiresIn: 600 } as any));
         await expectBadToken(jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, SECRET, { audience: VERIFY_AUDIENCE }));
         await expectBadToken(jwt.sign(claims, SECRET, { audience: VERIFY_AUDIENCE })); // no exp: never accepted

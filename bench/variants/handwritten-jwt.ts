@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { VariantServer } from '../variant';
 import { type Claims, claimsApp } from './claims-app';
 
-const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const AUDIENCE = 'bench';
 
 /**

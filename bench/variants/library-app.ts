@@ -63,7 +63,7 @@ export async function startLibraryVariant(
   const auth = Auth.configure<BenchUser>({
     dataSource,
     userEntity: BenchUser,
-    secret: 'bench-secret-0123456789-abcdefghijklmnop',
+    secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
     backends: [backend],
     rateLimits: false,
   });

@@ -8,7 +8,7 @@ export async function start(): Promise<VariantServer> {
   const file = tempSqliteFile();
   return startLibraryVariant(
     { type: 'better-sqlite3', database: file.database, synchronize: true, enableWAL: true },
-    new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijkl', lifetimeSeconds: 3600 }),
+    new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz', lifetimeSeconds: 3600 }),
     () => file.remove(),
   );
 }

@@ -67,12 +67,12 @@ export async function start(): Promise<VariantServer> {
   const backend = new AuthenticationBackend({
     name: 'storm',
     transport: new BearerTransport({ tokenUrl: '/auth/storm/login' }),
-    strategy: new JwtStrategy({ secret: 'bench-storm-jwt-secret-0123456789-abcdefg', lifetimeSeconds: 3600 }),
+    strategy: new JwtStrategy({ secret: 'bench-storm-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz', lifetimeSeconds: 3600 }),
   });
   const auth = Auth.configure<StormUser>({
     dataSource,
     userEntity: StormUser,
-    secret: 'bench-storm-secret-0123456789-abcdefghijk',
+    secret: 'bench-storm-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
     backends: [backend],
     passwordHasher: hasher,
     rateLimits: { limits: { login: { perAccount: { points: 1_000_000, durationSeconds: 900 } } } },

@@ -25,17 +25,23 @@ import type { AuthenticationBackend } from '../backend';
  * ```
  */
 export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
+  /** The OpenAPI tag of this controller's routes; undefined: named after the backend, e.g. "Bearer JWT". */
+  protected readonly tag: string | undefined;
+
   /**
    * @param backendName the backend this controller logs in and out of.
    * @param boundAuth the `Auth` to use; default: the one `Auth.configure` registered in typedi
    *   (pass it when one process serves several configured apps).
+   * @param options `tag`: the OpenAPI tag of its routes (default: the backend's transport and strategy, e.g. "Bearer JWT").
    */
   constructor(
     protected readonly backendName: string,
     boundAuth?: Auth<U>,
+    options: { tag?: string } = {},
   ) {
     super();
     this.boundAuth = boundAuth;
+    this.tag = options.tag;
   }
 
   /** This controller's backend, looked up once per configured `Auth` rather than on every request. */

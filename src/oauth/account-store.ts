@@ -3,6 +3,7 @@ import { BackendUnavailableError } from '../errors';
 import { OAuthAccount } from '../entities/oauth-account';
 import { isStoreOutage } from '../stores/outage';
 import { isUniqueViolation } from '../users/user-store';
+import { assertEntityUsable } from '../typeorm/entity-check';
 
 /** What a link records about a provider account. */
 export interface OAuthAccountLink {
@@ -28,6 +29,8 @@ export interface OAuthAccountStore {
    * returns them: someone just proved the address, and whoever made those links may not own it.
    */
   unlinkUnverified(userId: string): Promise<OAuthAccount[]>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }
 
 /** The links in the app's DataSource, which must register the `OAuthAccount` entity. */
@@ -35,7 +38,12 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
   constructor(private readonly dataSource: DataSource) {}
 
   private get repository(): Repository<OAuthAccount> {
+    assertEntityUsable(this.dataSource, OAuthAccount, 'OAuthController (social login)');
     return this.dataSource.getRepository(OAuthAccount);
+  }
+
+  async ready(): Promise<void> {
+    void this.repository;
   }
 
   find(providerName: string, accountId: string): Promise<OAuthAccount | null> {
@@ -48,7 +56,7 @@ export class TypeOrmOAuthAccountStore implements OAuthAccountStore {
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
-      if (isStoreOutage(error)) throw new BackendUnavailableError();
+      if (isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
       throw error;
     }
   }
@@ -75,7 +83,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isStoreOutage(error)) throw new BackendUnavailableError();
+    if (isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
     throw error;
   }
 }

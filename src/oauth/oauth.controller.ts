@@ -15,6 +15,8 @@ import type { AuthorizationCallback, OAuthProvider } from './provider';
 import { providerFailure } from './provider-failure';
 import { MemoryOAuthStateStore, type OAuthStateRecord, type OAuthStateStore } from './state-store';
 import { LibraryController } from '../controllers/library-controller';
+import type { AuthenticationBackend } from '../backend';
+import { Container } from 'typedi';
 
 export interface OAuthControllerOptions<U extends BaseUser = BaseUser> {
   /** This controller's `…/callback` URL, exactly as registered at the provider. */
@@ -29,6 +31,14 @@ export interface OAuthControllerOptions<U extends BaseUser = BaseUser> {
   isVerifiedByDefault?: boolean;
   /** Where the browser goes (303) after a successful callback, instead of the JSON answer. Needs a cookie backend. */
   redirectUrl?: string;
+  /**
+   * Where the browser goes (303) when a callback fails (cancelled at the provider, a stale state, an
+   * email taken, the provider or a store down), with `?error=CODE` added (e.g.
+   * `/login?error=OAUTH_AUTHORIZATION_DENIED`), instead of the JSON `{code, message}`. Default: the JSON.
+   */
+  errorRedirectUrl?: string;
+  /** The OpenAPI tag of this controller's routes. Default: the provider's name and "sign-in", e.g. "GitHub sign-in". */
+  tag?: string;
   /** The associate flow's callback URL. Default: `redirectUri` with its final `/callback` replaced by `/associate/callback`. */
   associateRedirectUri?: string;
   /** Where flows wait for their callback. Default: this process's memory (use Redis for several instances). */
@@ -71,10 +81,13 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   private readonly redirectUri: string;
   private readonly associateRedirectUri: string | undefined;
   private readonly redirectUrl: string | undefined;
+  private readonly errorRedirectUrl: string | undefined;
+  private readonly tag: string;
   private readonly associateByEmail: boolean;
   private readonly isVerifiedByDefault: boolean;
   private readonly accountStore: OAuthAccountStore | undefined;
   private readonly boundAuth: Auth<U> | undefined;
+  private readonly stateStore: OAuthStateStore;
 
   /**
    * @param provider an `OpenIdProvider`, a `GitHubProvider` or your own `OAuthProvider`.
@@ -89,13 +102,16 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     this.redirectUri = options.redirectUri;
     this.associateRedirectUri = options.associateRedirectUri ?? defaultAssociateRedirectUri(callback);
     this.redirectUrl = options.redirectUrl;
+    this.errorRedirectUrl = options.errorRedirectUrl;
+    this.tag = options.tag ?? `${providerLabel(provider.name)} sign-in`;
     this.associateByEmail = options.associateByEmail ?? false;
     this.isVerifiedByDefault = options.isVerifiedByDefault ?? false;
     this.accountStore = options.accounts;
     this.boundAuth = options.auth;
     // The cookie goes back only to this controller's routes: the callback's path minus `/callback`.
     const path = callback.pathname.replace(/\/callback$/, '') || '/';
-    this.flows = new OAuthFlows(options.stateStore ?? sharedMemoryStates, {
+    this.stateStore = options.stateStore ?? sharedMemoryStates;
+    this.flows = new OAuthFlows(this.stateStore, {
       name: options.stateCookieName ?? 'rcauth_oauth_state',
       path,
       secure: options.stateCookieSecure ?? true,
@@ -104,6 +120,64 @@ export class OAuthController<U extends BaseUser = BaseUser> {
 
   protected get auth(): Auth<U> {
     return this.boundAuth ?? Auth.current<U>();
+  }
+
+  /** The `Auth` this controller serves (`auth.ready()` checks only its own controllers). */
+  usesAuth(auth: Auth<any>): boolean {
+    return (this.boundAuth ?? (Container.has(Auth) ? Auth.current() : undefined)) === auth;
+  }
+
+  /**
+   * What this controller needs, as `auth.ready()` asks it (and a sign-in, before it starts): its
+   * backend, a cookie backend for `redirectUrl`, the refresh cookie's path, the `OAuthAccount`
+   * entity (or its own `accounts` store) and a connected state store. One message per problem, each
+   * naming its fix.
+   */
+  async readinessProblems(): Promise<string[]> {
+    const problems: string[] = [];
+    const check = async (run: () => unknown): Promise<void> => {
+      try {
+        await run();
+      } catch (error) {
+        if (!(error instanceof AuthConfigurationError)) throw error;
+        problems.push(error.message);
+      }
+    };
+    await check(() => this.checkBackend());
+    await check(() => this.accounts.ready?.());
+    await check(() => this.stateStore.ready?.());
+    return problems;
+  }
+
+  /**
+   * Checked before a flow starts (no I/O): a user is never sent to the provider only to meet a
+   * misconfiguration on the way back (500 `AUTH_MISCONFIGURED`, the fix in the server log).
+   */
+  private async assertReady(): Promise<void> {
+    const [problem] = await this.readinessProblems();
+    if (problem) throw new AuthConfigurationError(problem);
+  }
+
+  /** The backend the callback logs in with, refused when it cannot carry a social login. */
+  private checkBackend(): AuthenticationBackend {
+    const auth = this.auth;
+    const backend = auth.backends.find((b) => b.name === this.backendName);
+    if (!backend) {
+      throw new AuthConfigurationError(
+        `${this.constructor.name} (an OAuthController) logs in with the "${this.backendName}" backend, which Auth.configure does not have (its backends: ${auth.backends.map((b) => `"${b.name}"`).join(', ')}).`,
+      );
+    }
+    if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
+      throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
+    }
+    // The refresh cookie is scoped to the AuthController's /refresh route, which this controller
+    // cannot know: derived from the callback's own path it would never reach POST /refresh.
+    if (backend.refresh && backend.transport.scheme === 'cookie' && backend.refresh.cookiePath === undefined) {
+      throw new AuthConfigurationError(
+        `OAuthController: the "${backend.name}" backend has refresh tokens in a cookie; give it \`refresh: { cookiePath }\` (its AuthController's route + "/refresh", e.g. "/auth/${backend.name}/refresh") so a social login's refresh cookie reaches POST /refresh.`,
+      );
+    }
+    return backend;
   }
 
   protected get accounts(): OAuthAccountStore {
@@ -120,6 +194,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   @Get('/authorize')
   async authorize(@Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
     const exchange = exchangeFromParams(request, response);
+    await this.assertReady();
     this.checkIssuingRequest(exchange);
     return { authorization_url: await this.startFlow(exchange, 'login', this.redirectUri) };
   }
@@ -137,17 +212,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
 
   private async signIn(exchange: HttpExchange): Promise<unknown> {
     const auth = this.auth;
-    const backend = auth.getBackend(this.backendName);
-    if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
-      throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
-    }
-    // The refresh cookie is scoped to the AuthController's /refresh route, which this controller
-    // cannot know: derived from the callback's own path it would never reach POST /refresh.
-    if (backend.refresh && backend.transport.scheme === 'cookie' && backend.refresh.cookiePath === undefined) {
-      throw new AuthConfigurationError(
-        `OAuthController: the "${backend.name}" backend has refresh tokens in a cookie; give it \`refresh: { cookiePath }\` (its AuthController's route + "/refresh", e.g. "/auth/${backend.name}/refresh") so a social login's refresh cookie reaches POST /refresh.`,
-      );
-    }
+    const backend = this.checkBackend();
     const query = queryOf(exchange);
     const record = await this.flows.finish(exchange, query.get('state'), 'login');
     // The provider's redirect arrives cross-site in every browser, so the login origin check
@@ -168,7 +233,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
     const body = await logUserIn(auth, backend, user, exchange, grantScopes(await auth.userManager.getScopes(user), undefined), { amr: ['fed'] });
-    return this.redirectUrl ? this.redirect(exchange) : body;
+    return this.redirectUrl ? this.redirect(exchange, this.redirectUrl) : body;
   }
 
   /** `GET /associate/authorize` (authenticated) — 200 `{authorization_url}`; the flow is bound to the current user. */
@@ -176,6 +241,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   @Get('/associate/authorize')
   async associateAuthorize(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
     const exchange = exchangeFromParams(request, response);
+    await this.assertReady();
     this.checkIssuingRequest(exchange);
     return { authorization_url: await this.startFlow(exchange, 'associate', this.associateUri(), user.id) };
   }
@@ -199,18 +265,22 @@ export class OAuthController<U extends BaseUser = BaseUser> {
       const record = await this.flows.finish(exchange, query.get('state'), 'associate', user.id);
       const profile = await this.profile(query, record, this.associateUri());
       await linkToUser(this.auth.userManager, this.accounts, this.provider.name, profile, user);
-      return this.redirectUrl ? this.redirect(exchange) : toPublicUser(user);
+      return this.redirectUrl ? this.redirect(exchange, this.redirectUrl) : toPublicUser(user);
     });
   }
 
-  /** Refused callbacks become `oauth.failed` events (forged or replayed states show up in audit logs). */
-  private async reportingFailures<T>(exchange: HttpExchange, flow: 'login' | 'associate', run: () => Promise<T>): Promise<T> {
+  /**
+   * Refused callbacks become `oauth.failed` events (forged or replayed states show up in audit logs)
+   * and, with `errorRedirectUrl`, a 303 there carrying the code: a browser never lands on JSON.
+   */
+  private async reportingFailures<T>(exchange: HttpExchange, flow: 'login' | 'associate', run: () => Promise<T>): Promise<T | { location: string }> {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof AuthHttpError)
-        this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
-      throw error;
+      if (!(error instanceof AuthHttpError)) throw error;
+      this.auth.events.publish({ type: 'oauth.failed', provider: this.provider.name, flow, code: error.code, ip: exchange.ip });
+      if (!this.errorRedirectUrl) throw error;
+      return this.redirect(exchange, withErrorCode(this.errorRedirectUrl, error.code));
     }
   }
 
@@ -244,11 +314,25 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     return this.associateRedirectUri;
   }
 
-  private redirect(exchange: HttpExchange): { location: string } {
-    exchange.rawResponse.setHeader('Location', this.redirectUrl!);
+  private redirect(exchange: HttpExchange, location: string): { location: string } {
+    exchange.rawResponse.setHeader('Location', location);
     exchange.setStatus(303);
-    return { location: this.redirectUrl! };
+    return { location };
   }
+}
+
+/** `url` with `error=CODE` added to its query (before any fragment). */
+function withErrorCode(url: string, code: string): string {
+  const at = url.indexOf('#');
+  const [base, fragment] = at === -1 ? [url, ''] : [url.slice(0, at), url.slice(at)];
+  return `${base}${base.includes('?') ? '&' : '?'}error=${encodeURIComponent(code)}${fragment}`;
+}
+
+/** How people write the providers' names in a heading ("github" is "GitHub"). */
+const PROVIDER_LABELS: Record<string, string> = { github: 'GitHub', gitlab: 'GitLab', google: 'Google', microsoft: 'Microsoft', apple: 'Apple' };
+
+function providerLabel(name: string): string {
+  return PROVIDER_LABELS[name.toLowerCase()] ?? name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 function parseUrl(url: string, option: string): URL {

@@ -1,4 +1,5 @@
 import { storeCall } from '../request-failures';
+import { assertRedisOpen } from '../stores/redis-ready';
 
 /** What is kept server-side for one authorization flow, under its `state`. */
 export interface OAuthStateRecord {
@@ -23,6 +24,8 @@ export interface OAuthStateStore {
   save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void>;
   /** The record, removed; undefined when unknown, expired or already taken. */
   take(state: string): Promise<OAuthStateRecord | undefined>;
+  /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }
 
 export interface MemoryOAuthStateStoreOptions {
@@ -87,6 +90,10 @@ export class RedisOAuthStateStore implements OAuthStateStore {
   constructor(options: RedisOAuthStateStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.keyPrefix ?? 'routing-controllers-auth:oauth-state:';
+  }
+
+  async ready(): Promise<void> {
+    assertRedisOpen(this.redis, 'RedisOAuthStateStore({ redis })');
   }
 
   async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {

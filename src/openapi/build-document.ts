@@ -19,6 +19,7 @@ import { libraryRoute, type LibraryRouteContext } from './library-routes';
 import { keepReferencedSchemas } from './referenced-schemas';
 import { authorizedRequirement, authorizedScopes, LIBRARY_SCOPES, reportUndeclaredScopes, type UndeclaredScopeUse } from './route-scopes';
 import { securityRequirement, securitySchemes } from './security';
+import { libraryTag } from './route-tags';
 
 /** Options of `auth.openApi()`. */
 export interface OpenApiOptions {
@@ -100,6 +101,8 @@ export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = 
         },
       };
       const described = describe(context);
+      const tag = libraryTag(context.controller, auth);
+      if (tag) operation.tags = [tag];
       operation.summary = described.summary;
       if (described.description) operation.description = described.description;
       if (described.parameters) operation.parameters = [...(operation.parameters ?? []), ...described.parameters];

@@ -7,6 +7,9 @@ export interface ControllerRoute extends IRoute {
   declaredOn: Function;
 }
 
+/** Set on a controller class whose routes are no part of the API (the Swagger UI page). */
+export const NOT_DOCUMENTED = Symbol.for('routing-controllers-auth:not-documented');
+
 function classChain(target: Function): Function[] {
   const chain: Function[] = [];
   for (let t: any = target; typeof t === 'function' && t !== Function.prototype; t = Object.getPrototypeOf(t)) chain.push(t);
@@ -23,7 +26,9 @@ function classChain(target: Function): Function[] {
  */
 export function controllerRoutes(controllers: Function[] | undefined, routePrefix: string | undefined): ControllerRoute[] {
   const storage = getMetadataArgsStorage();
-  const chosen = storage.controllers.filter((c) => !controllers || controllers.includes(c.target));
+  const chosen = storage.controllers.filter(
+    (c) => (!controllers || controllers.includes(c.target)) && !(c.target as unknown as Record<symbol, unknown>)[NOT_DOCUMENTED],
+  );
   const routes: ControllerRoute[] = [];
   for (const controller of chosen) {
     const seen = new Set<string>();

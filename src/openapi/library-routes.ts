@@ -101,7 +101,34 @@ const AUTHORIZATION_URL = {
     content: json({ type: 'object', required: ['authorization_url'], properties: { authorization_url: { type: 'string', format: 'uri' } } }),
   },
 };
-const REDIRECT = { '303': { description: 'With `redirectUrl`: to that page.', headers: { Location: { schema: { type: 'string' } } } } };
+const LOCATION = { Location: { schema: { type: 'string' } } };
+
+/**
+ * An OAuth callback's answers as the app's controller configured them: with `redirectUrl` a success
+ * is a 303 there, with `errorRedirectUrl` a failure is a 303 there (`?error=CODE`) instead of its
+ * `{code, message}`. Unknown options (no controller instance): both shapes.
+ */
+function oauthCallback(
+  context: LibraryRouteContext,
+  success: JsonObject,
+  errors: Array<[number, ErrorCode[]]>,
+): Pick<LibraryOperation, 'responses' | 'errors'> {
+  const controller = context.controller;
+  const known = controller !== undefined;
+  const redirectUrl: string | undefined = controller?.redirectUrl;
+  const errorRedirectUrl: string | undefined = controller?.errorRedirectUrl;
+  const redirects: string[] = [];
+  if (redirectUrl || !known) redirects.push(known ? `Signed in: to \`${redirectUrl}\`.` : 'With `redirectUrl`: to that page.');
+  if (errorRedirectUrl)
+    redirects.push(`Failed: to \`${errorRedirectUrl}\` with \`error\` set to the code (${errors.flatMap(([, codes]) => codes).join(', ')}).`);
+  return {
+    responses: {
+      ...(redirectUrl ? {} : success),
+      ...(redirects.length > 0 ? { '303': { description: redirects.join(' '), headers: LOCATION } } : {}),
+    },
+    errors: errorRedirectUrl ? [] : errors,
+  };
+}
 
 /**
  * The library's routes, by the base controller that declares them and the method's name. One
@@ -309,26 +336,24 @@ function describeLibraryRoutes(): Map<Function, Record<string, Describe>> {
         callback: (context) => ({
           summary: "The provider's callback: signs in, creating the user on first sign-in",
           parameters: OAUTH_QUERY,
-          responses: { ...loginAnswers(context, context.controller?.backendName), ...REDIRECT },
-          errors: [
+          ...oauthCallback(context, loginAnswers(context, context.controller?.backendName), [
             [400, [...OAUTH_CALLBACK_CODES, ErrorCode.OAUTH_USER_ALREADY_EXISTS, ErrorCode.OAUTH_EMAIL_NOT_AVAILABLE, ErrorCode.LOGIN_USER_NOT_VERIFIED]],
             [502, [ErrorCode.OAUTH_PROVIDER_ERROR]],
             [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
-          ],
+          ]),
         }),
         associateAuthorize: (context) => ({
           summary: 'Start linking a provider account to the current user',
           responses: AUTHORIZATION_URL,
           errors: [...flowStartCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
         }),
-        associateCallback: () => ({
+        associateCallback: (context) => ({
           summary: "The provider's callback for linking: links the account to the current user",
           parameters: OAUTH_QUERY,
-          responses: { '200': userAnswer('The current user, now linked.'), ...REDIRECT },
-          errors: [
+          ...oauthCallback(context, { '200': userAnswer('The current user, now linked.') }, [
             [400, [...OAUTH_CALLBACK_CODES, ErrorCode.OAUTH_ACCOUNT_ALREADY_LINKED]],
             [502, [ErrorCode.OAUTH_PROVIDER_ERROR]],
-          ],
+          ]),
         }),
       },
     ],

@@ -1,6 +1,7 @@
 import * as routingControllers from 'routing-controllers';
 import { isLibraryController } from '../controllers/library-controller';
-import { AuthHttpError, ErrorCode } from '../errors';
+import { AuthHttpError, BackendUnavailableError, ErrorCode } from '../errors';
+import { databaseOutages } from '../stores/outage-log';
 import { reportRouteFailure, toClientError } from '../request-failures';
 import { recordPatchProblem } from './patch-problems';
 
@@ -73,6 +74,8 @@ export function sendAuthErrorHeaders(): void {
         const where = `${action.controllerMetadata.target.name}.${action.method}`;
         error = toClientError(error, reportRouteFailure, where, (options as any)?.request?.ip);
       }
+      // Every answered request passes here once: a 503 for a lost database counts in its outage line.
+      if (error instanceof BackendUnavailableError) databaseOutages.refused(error.cause);
       renderFrameworkAuthError(error);
       const response = rawResponseOf(options);
       if (error instanceof AuthHttpError && response && !response.headersSent) {

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'crypto';
 import { AuthConfigurationError } from '../errors';
+import { assertStrongSecret, SECRET_HINT } from '../security/secret-strength';
 
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
@@ -37,11 +38,10 @@ export function resolveJwtKeys(algorithm: JwtAlgorithm, secret?: PrivateKeyInput
     if (secret === undefined) throw new AuthConfigurationError(`JwtStrategy: ${algorithm} needs a secret.`);
     const key = toSecretKey(secret);
     if ((key.symmetricKeySize ?? 0) < MIN_HS_SECRET_BYTES) {
-      throw new AuthConfigurationError(
-        `JwtStrategy: the ${algorithm} secret is ${key.symmetricKeySize} bytes; use at least ${MIN_HS_SECRET_BYTES} random bytes ` +
-          `(e.g. node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))").`,
-      );
+      throw new AuthConfigurationError(`JwtStrategy: the ${algorithm} secret is ${key.symmetricKeySize} bytes; ${SECRET_HINT}.`);
     }
+    // A string is often typed by hand: its length says nothing of its randomness (bytes and keys are taken as made).
+    if (typeof secret === 'string') assertStrongSecret(secret, `JwtStrategy: the ${algorithm} secret`);
     return { signingKey: key, verifyKey: key };
   }
   let signingKey: KeyObject | undefined;

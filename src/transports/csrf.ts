@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'crypto';
 import { AuthConfigurationError, CsrfError } from '../errors';
+import { assertStrongSecret } from '../security/secret-strength';
 import type { HttpExchange } from '../http/request';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -92,9 +93,7 @@ export class DoubleSubmitTokens {
   readonly headerName: string;
 
   constructor(secret: string, headerName = 'x-csrf-token') {
-    if (typeof secret !== 'string' || Buffer.byteLength(secret) < 32) {
-      throw new AuthConfigurationError('CookieTransport: csrfToken.secret must be at least 32 bytes.');
-    }
+    assertStrongSecret(secret, 'CookieTransport: csrfToken.secret');
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
     this.headerName = headerName.toLowerCase();
   }

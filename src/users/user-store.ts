@@ -143,6 +143,6 @@ async function guarded<T>(run: () => Promise<T>, translate: (error: unknown) => 
 
 function translateStoreError(error: unknown): never {
   if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
-  if (isStoreOutage(error)) throw new BackendUnavailableError();
+  if (isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
   throw error;
 }

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'crypto';
+import { assertStrongSecret } from '../security/secret-strength';
 import jwt from 'jsonwebtoken';
-import { AuthConfigurationError } from '../errors';
 import { MAX_TOKEN_LENGTH } from '../strategies/strategy';
 import { lifetimeOption } from '../options';
 
@@ -22,9 +22,7 @@ export class UserTokens {
   constructor(secret: string, verifyLifetimeSeconds?: number, resetLifetimeSeconds?: number) {
     this.verifyLifetimeSeconds = lifetimeOption(verifyLifetimeSeconds, 'Auth.configure: verifyTokenLifetimeSeconds', false) as number;
     this.resetLifetimeSeconds = lifetimeOption(resetLifetimeSeconds, 'Auth.configure: resetTokenLifetimeSeconds', false) as number;
-    if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < 32) {
-      throw new AuthConfigurationError('Auth.configure: `secret` must be at least 32 bytes (it signs reset and verify tokens).');
-    }
+    assertStrongSecret(secret, 'Auth.configure: `secret` (it signs reset and verify tokens)');
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 

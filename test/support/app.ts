@@ -41,7 +41,7 @@ export class User extends BaseUser {
   displayName?: string | null;
 }
 
-export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const PASSWORD = 'correct horse battery staple';
 
 export type DataSourceKind = 'sqlite' | 'postgres';
@@ -117,7 +117,12 @@ export interface TestApp {
 
 /** A real routing-controllers Express app with login controllers for each backend. */
 export async function buildApp(
-  options: Partial<AuthOptions<User>> & { dataSourceKind?: DataSourceKind; extraControllers?: Function[]; keepDataSource?: boolean } = {},
+  options: Partial<AuthOptions<User>> & {
+    dataSourceKind?: DataSourceKind;
+    /** More controllers; a function is given the configured `Auth` (for controllers made from it, e.g. `auth.swaggerUi()`). */
+    extraControllers?: Function[] | ((auth: Auth<User>) => Function[]);
+    keepDataSource?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const dataSource = options.dataSource ?? makeDataSource(options.dataSourceKind);
   const auth = Auth.configure<User>({
@@ -174,7 +179,8 @@ export async function buildApp(
       return { created: true, by: user.email };
     }
   }
-  controllers.push(ItemsController, ...(options.extraControllers ?? []));
+  const extra = typeof options.extraControllers === 'function' ? options.extraControllers(auth) : (options.extraControllers ?? []);
+  controllers.push(ItemsController, ...extra);
 
   const { handler: app, setTrustProxy } = createServerApp(DRIVER, {
     controllers,
