@@ -36,7 +36,7 @@ const provider: OAuthProvider = {
 describe('cookie name prefixes (__Host-, __Secure-)', () => {
   describe('a __Host- cookie backend with refresh tokens and double-submit CSRF tokens', () => {
     let t: TestApp;
-    const SECRET = 'csrf-double-submit-secret-0123456789abcdef';
+    const SECRET = 'csrf-double-submit-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
     before(async () => {
       t = await buildApp({
