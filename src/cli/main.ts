@@ -118,8 +118,15 @@ function done(output: string, note?: string): void {
   if (note) process.stderr.write(`${note}\n`);
 }
 
+/** The library's version, from its own package.json; "unknown" when dist/ runs outside the package (commander's `version(undefined)` would read, not set). */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+  try {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    if (manifest.name === 'routing-controllers-auth' && typeof manifest.version === 'string') return manifest.version;
+  } catch {
+    // no readable package.json beside dist/: fall through
+  }
+  return 'unknown';
 }
 
 /** The one line an operator sees for a failure, and the exit code: 2 for what they can fix, 1 for the rest. */
