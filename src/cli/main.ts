@@ -138,7 +138,8 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   // SQLite and PostgreSQL say it their way; the user store may hand on the driver's own error.
   if (error instanceof Error && /no such table|no such column|relation "[^"]*" does not exist|column "[^"]*" does not exist/.test(error.message)) {
     return {
-      message: `${firstLine(error)}: the database lacks the library's tables; create them with \`routing-controllers-auth migrations\` and your migration runner.`,
+      // TypeORM 1.x prefixes the driver's class (`SqliteError: no such table…`); 0.3 does not: one message for both.
+      message: `${firstLine(error).replace(/^[A-Za-z]*Error: /, '')}: the database lacks the library's tables; create them with \`routing-controllers-auth migrations\` and your migration runner.`,
       exitCode: 2,
     };
   }
