@@ -63,7 +63,17 @@ export { VerifyController, REQUEST_VERIFY_ACCEPTED } from './controllers/verify.
 export { ResetPasswordController, FORGOT_PASSWORD_ACCEPTED } from './controllers/reset-password.controller';
 export { UsersController } from './controllers/users.controller';
 export { SessionsController, type SessionView } from './controllers/sessions.controller';
-export { UserCreateDto, UserUpdateDto, UserAdminFieldsDto, EmailDto, TokenDto, ResetPasswordDto, type DtoClass } from './controllers/user-dto';
+export {
+  UserCreateDto,
+  UserUpdateDto,
+  UserAdminFieldsDto,
+  CurrentPasswordDto,
+  EmailDto,
+  TokenDto,
+  ResetPasswordDto,
+  type DtoClass,
+} from './controllers/user-dto';
+export type { AuthorizedOptions } from './security/access-requirement';
 export { toPublicUser } from './controllers/public-user';
 export { type HttpExchange, exchangeFromParams } from './http/request';
 
@@ -77,6 +87,8 @@ export {
   UnauthorizedError,
   InsufficientScopeError,
   CsrfError,
+  ReauthenticationRequiredError,
+  CurrentPasswordInvalidError,
   BadRequestError,
   ForbiddenError,
   NotFoundError,
