@@ -19,7 +19,6 @@ import {
   RedisSessionStore,
   RedisStrategy,
   UsersController,
-  type AuthEvent,
   type Strategy,
 } from '../src';
 import { accessRequirementOf } from '../src/security/access-requirement';
@@ -62,7 +61,6 @@ describe('re-authentication', function () {
   let redis: RedisClientType;
   const redisPrefix = `rcauth-reauth-test:${randomUUID()}:`;
   const sessionPrefix = `rcauth-reauth-sessions:${randomUUID()}:`;
-  const events: AuthEvent[] = [];
 
   before(async () => {
     redis = createClient({ url: process.env.TEST_REDIS_URL });
@@ -72,7 +70,6 @@ describe('re-authentication', function () {
     const redisStrategy = (): Strategy => new RedisStrategy({ redis, lifetimeSeconds: 3600, keyPrefix: redisPrefix });
     t = await buildApp({
       extraControllers: [SensitiveController, Users],
-      onEvent: (event) => events.push(event),
       backends: [
         new AuthenticationBackend({ name: 'jwt', transport: bearer('jwt'), strategy: new JwtStrategy({ secret: SECRET, lifetimeSeconds: 3600 }) }),
         new AuthenticationBackend({ name: 'db', transport: bearer('db'), strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }) }),
@@ -104,7 +101,6 @@ describe('re-authentication', function () {
   beforeEach(async () => {
     email = `r-${randomUUID()}@example.com`;
     user = await createUser(t.auth, { email, scopes: ['items:write', 'billing:write'] });
-    events.length = 0;
   });
 
   const as = (token: string) => ({
