@@ -5,14 +5,7 @@ import { installRoutingPatches } from './routing/patches';
 installRoutingPatches();
 
 export { Auth, type AuthOptions, type ReadyOptions } from './auth';
-export type {
-  AuthContext,
-  UsersSection,
-  TokensSection,
-  BackendsSection,
-  StepUpSection,
-  RequestsSection,
-} from './context/auth-context';
+export type { AuthContext, UsersSection, TokensSection, BackendsSection, StepUpSection, RequestsSection } from './context/auth-context';
 export type { AppFailures } from './context/app-failures';
 export type { PluginContext, Pluggable } from './lifecycle';
 export type { OpenApiOptions } from './openapi/build-document';

@@ -33,7 +33,8 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const events = new AuthEvents();
   const plugins: PluginContext = Object.freeze({ dataSource: options.dataSource, events });
   const list: readonly AuthenticationBackend[] = Object.freeze([...options.backends]);
-  for (const backend of list) backend.strategy.init?.(plugins);
+  // Once per piece: a strategy shared by several backends is one piece.
+  for (const strategy of new Set(list.map((b) => b.strategy))) strategy.init?.(plugins);
   attachDefaultSessionStores(list, plugins);
   const oauthAccounts = new OAuthAccountStores(options.oauthAccounts, options.dataSource);
   oauthAccounts.init(plugins);
@@ -45,13 +46,14 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const userTokens = new UserTokens(options.secret, checked.verifyLifetimeSeconds, checked.resetLifetimeSeconds);
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
 
-  // The manager needs the finished context (revoking every token of a user reaches every backend).
-  let context: AuthContext<U> | undefined;
+  // The manager needs the finished context (revoking every token of a user reaches every backend),
+  // which its callbacks find once made: they run long after this function returned.
   const managerContext: UserManagerContext<U> = {
     store,
     hasher,
     tokens: userTokens,
-    revokeAllTokens: (userId, revokeOptions) => (hooks.revokeAllTokens ? hooks.revokeAllTokens(userId, revokeOptions) : revokeAllTokens(context!, userId, revokeOptions)),
+    revokeAllTokens: (userId, revokeOptions) =>
+      hooks.revokeAllTokens ? hooks.revokeAllTokens(userId, revokeOptions) : revokeAllTokens(context, userId, revokeOptions),
     events,
     unlinkUnverifiedOAuthAccounts: (userId) => oauthAccounts.unlinkUnverified(userId),
     reportFailure: failures.report,
@@ -59,7 +61,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const ManagerClass = options.userManager ?? UserManager;
   const manager = new ManagerClass(managerContext);
 
-  context = Object.freeze<AuthContext<U>>({
+  const context: AuthContext<U> = Object.freeze<AuthContext<U>>({
     dataSource: options.dataSource,
     users: Object.freeze({
       store,

@@ -34,7 +34,11 @@ export interface ProviderSignIn {
  * links) the user, refuses a disabled one (and an unverified one when verification is required),
  * runs `onAfterOAuthLogin` and logs the user in through the backend (`amr: ['fed']`).
  */
-export async function signInWithProvider<U extends BaseUser>(app: ContextSource<U>, signIn: ProviderSignIn, exchange: HttpExchange): Promise<LoginResponseBody> {
+export async function signInWithProvider<U extends BaseUser>(
+  app: ContextSource<U>,
+  signIn: ProviderSignIn,
+  exchange: HttpExchange,
+): Promise<LoginResponseBody> {
   const context = contextOf(app);
   const manager = context.users.manager;
   const { user, account } = await userForSignIn(manager, signIn.accounts, signIn.providerName, signIn.profile, signIn.linking, exchange.request);
@@ -90,4 +94,3 @@ export async function userForSignIn<U extends BaseUser>(
   await users.runOAuthRegisterHooks(user, account, request);
   return { user, account, created: true };
 }
-

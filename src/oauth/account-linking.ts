@@ -55,7 +55,13 @@ export async function linkedUser<U extends BaseUser>(
 }
 
 /** `emailVerified`: the link is made on proof of the user's email (see `OAuthAccount.emailVerified`). */
-export async function link(accounts: OAuthAccountStore, providerName: string, profile: OAuthProfile, userId: string, emailVerified: boolean): Promise<OAuthAccount> {
+export async function link(
+  accounts: OAuthAccountStore,
+  providerName: string,
+  profile: OAuthProfile,
+  userId: string,
+  emailVerified: boolean,
+): Promise<OAuthAccount> {
   const values = { providerName, accountId: profile.accountId, accountEmail: profile.email ?? null, userId, emailVerified };
   if (!(await accounts.link(values))) throw alreadyLinked();
   const account = await accounts.find(providerName, profile.accountId);

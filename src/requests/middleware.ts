@@ -31,7 +31,10 @@ export function expressMiddleware<U extends BaseUser>(
  * Koa middleware for code outside controllers: sets `ctx.state.user` (null when anonymous) and
  * `ctx.state.auth` (the principal). A refused request (CSRF, store down) throws its error.
  */
-export function koaMiddleware<U extends BaseUser>(authenticator: Authenticator<U>, failures: AppFailures): (ctx: any, next: () => Promise<unknown>) => Promise<void> {
+export function koaMiddleware<U extends BaseUser>(
+  authenticator: Authenticator<U>,
+  failures: AppFailures,
+): (ctx: any, next: () => Promise<unknown>) => Promise<void> {
   return async (ctx, next) => {
     const resolution = await authenticator.resolve(exchangeFromKoa(ctx));
     if (resolution.refusal instanceof BackendUnavailableError) failures.refused(resolution.refusal);
