@@ -21,7 +21,10 @@ export interface Principal<U extends BaseUser = BaseUser> {
 
 export interface Resolution<U extends BaseUser> {
   principal: Principal<U> | null;
-  /** A bearer token was sent and refused: 401s then say `error="invalid_token"`. */
+  /**
+   * A token was sent through a transport that challenges (`Transport.challenge`, e.g. bearer) and
+   * refused: 401s then say `error="invalid_token"`.
+   */
   bearerRejected: boolean;
   /** The request must be answered with this error (e.g. CSRF) rather than authenticated. */
   refusal?: AuthHttpError;
@@ -58,6 +61,8 @@ export class Authenticator<U extends BaseUser> {
     private readonly onRejected: (backend: AuthenticationBackend, reason: TokenRejectionReason, exchange: HttpExchange) => void = () => undefined,
     /** Told of each bug met while authenticating (logged once, published as an auth event). */
     private readonly reportFailure: FailureReporter = () => undefined,
+    /** Told of each outage refusal before it is answered (the app marks it as its own, for its outage log). */
+    private readonly onUnavailable: (refusal: BackendUnavailableError) => void = () => undefined,
   ) {
     this.userTable = users.table?.();
   }
@@ -116,7 +121,7 @@ export class Authenticator<U extends BaseUser> {
       }
       if (principal === undefined) continue;
       if ('rejected' in principal) {
-        if (backend.transport.scheme === 'bearer') bearerRejected = true;
+        if (backend.transport.challenge !== undefined) bearerRejected = true;
         rejections.push([backend, principal.rejected]);
         continue;
       }
@@ -132,7 +137,10 @@ export class Authenticator<U extends BaseUser> {
       return { principal, bearerRejected: false };
     }
     for (const [backend, reason] of rejections) this.onRejected(backend, reason, exchange);
-    if (unavailable) return { principal: null, bearerRejected, refusal: unavailable };
+    if (unavailable) {
+      this.onUnavailable(unavailable);
+      return { principal: null, bearerRejected, refusal: unavailable };
+    }
     return { principal: null, bearerRejected };
   }
 

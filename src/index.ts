@@ -5,6 +5,9 @@ import { installRoutingPatches } from './routing/patches';
 installRoutingPatches();
 
 export { Auth, type AuthOptions, type ReadyOptions } from './auth';
+export type { AuthContext, UsersSection, TokensSection, BackendsSection, StepUpSection, RequestsSection } from './context/auth-context';
+export type { AppFailures } from './context/app-failures';
+export type { PluginContext, Pluggable } from './lifecycle';
 export type { OpenApiOptions } from './openapi/build-document';
 export type { OpenApiDocument } from './openapi/document-types';
 export { SWAGGER_UI_CSP, type SwaggerUiOptions } from './openapi/swagger-ui';
@@ -17,7 +20,7 @@ export {
 } from './backend';
 export type { Principal } from './authenticator';
 
-export type { Transport, LoginResponseBody, RefreshHandout } from './transports/transport';
+export type { Transport, LoginResponseBody, RefreshHandout, ChallengeParams } from './transports/transport';
 export { BearerTransport, type BearerTransportOptions } from './transports/bearer';
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
@@ -41,7 +44,7 @@ export type { SessionStore, SessionInfo, SessionState, NewSession } from './sess
 export { TypeOrmSessionStore } from './sessions/typeorm-session-store';
 export { RedisSessionStore, DEFAULT_REDIS_SESSION_PREFIX, type RedisSessionStoreOptions, type RedisSessionClient } from './sessions/redis-session-store';
 export { Sessions } from './sessions/sessions';
-export { logUserIn, type LogInOptions } from './sessions/issue-login';
+export { logUserIn, type LogInOptions } from './flows/log-in';
 
 export {
   UserManager,

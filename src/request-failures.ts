@@ -22,19 +22,6 @@ export function logFailure(error: unknown, where: string, loggedMisconfiguration
   );
 }
 
-const loggedBeforeConfigure = new Set<string>();
-let routeFailureReporter: FailureReporter = (error, where) => logFailure(error, where, loggedBeforeConfigure);
-
-/** Where failures on the library's routes are reported: the configured `Auth` (set by `Auth.configure`). */
-export function reportRouteFailuresTo(reporter: FailureReporter): void {
-  routeFailureReporter = reporter;
-}
-
-/** The reporter of failures met on the library's routes, outside the authenticator. */
-export function reportRouteFailure(error: unknown, where: string, ip?: string): void {
-  routeFailureReporter(error, where, ip);
-}
-
 /**
  * What the client gets for an error met while authenticating or serving a library route:
  * answers stay answers; a store outage is 503 `AUTH_BACKEND_UNAVAILABLE`; anything else is a bug,
@@ -50,12 +37,15 @@ export function toClientError(error: unknown, report: FailureReporter, where: st
 
 /**
  * Runs a store call made by a library route: an outage answers 503 `AUTH_BACKEND_UNAVAILABLE`; any
- * other failure is a bug, reported once and answered 500 (see `toClientError`).
+ * other failure goes on as it is, to the route's error handler, which reports it to the app of the
+ * controller serving the route and answers 500 (see `toClientError`). The library's flows use their
+ * app's `AppFailures.storeCall`, which reports the bug itself.
  */
-export async function storeCall<T>(call: () => Promise<T>, where = 'a store call'): Promise<T> {
+export async function storeCall<T>(call: () => Promise<T>, _where = 'a store call'): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw toClientError(error, reportRouteFailure, where);
+    if (!(error instanceof AuthHttpError) && isStoreOutage(error)) throw BackendUnavailableError.causedBy(error);
+    throw error;
   }
 }

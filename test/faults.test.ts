@@ -14,7 +14,6 @@ import { buildApp, createUser, PASSWORD, SECRET, User, type TestApp } from './su
 import { PostgresServer, RedisServer } from './support/services';
 import { eventually } from './support/eventually';
 import { connectOutageReadyClient } from './support/redis-client';
-import { databaseOutages } from '../src/stores/outage-log';
 
 /** No request may take longer than this: a hang fails the test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 3000;
@@ -225,7 +224,7 @@ describe('faults: PostgreSQL goes away while requests flow', () => {
 
   it('leaves its trace in the server log: one line when the outage starts, one when it ends with the count of refused requests', async () => {
     // The previous test's outage is over once the library's own probe saw the database answer.
-    await eventually(async () => !databaseOutages.open, 'the previous outage closed');
+    await eventually(async () => !t.auth.context.failures.outages.open, 'the previous outage closed');
     const lines: string[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));

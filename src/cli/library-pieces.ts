@@ -70,7 +70,7 @@ export class LibraryPieces<U extends BaseUser = BaseUser> {
     if (this.has(AuthSession)) revoked.sessions = (await new TypeOrmSessionStore(this.dataSource).revokeAllForUser(userId)).length;
     if (this.has(AccessToken)) {
       revoked.accessTokens = await this.dataSource.getRepository(AccessToken).countBy({ userId });
-      await new DatabaseStrategy({ dataSource: this.dataSource }).destroyAllForUser(userId);
+      await new DatabaseStrategy({ dataSource: this.dataSource }).revokeAllForUser(userId);
     }
     if (this.has(JwtRevocation)) {
       await new DatabaseRevocationStore(this.dataSource).revokeAllIssuedBefore(userId, new Date());

@@ -5,9 +5,9 @@ import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
 import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
 import { validateBody } from '../http/validate';
-import { storeCall } from '../request-failures';
-import { logUserIn, refreshCookiePath } from '../sessions/issue-login';
-import { refreshSession } from '../sessions/refresh';
+import { logUserIn } from '../flows/log-in';
+import { logUserOut } from '../flows/log-out';
+import { refreshSession } from '../flows/refresh';
 import { checkIssuingRequest, type LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
@@ -111,7 +111,7 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
   }
 
   /**
-   * `POST /logout` — 204; destroys the token server-side where the strategy can, ends its session
+   * `POST /logout` — 204; revokes the token server-side where the strategy can, revokes its session
    * (refresh tokens included) and clears the cookies.
    */
   @Authorized()
@@ -122,12 +122,7 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     const exchange = exchangeFromParams(request, response);
     const principal = await auth.authenticateWith(this.backendName, exchange);
     if (!principal) throw auth.unauthenticatedError(undefined, { bearerRejected: false });
-    await storeCall(() => backend.strategy.destroy(principal.token, principal.grant), 'logout');
-    const sessionId = principal.grant.sessionId;
-    const ended = sessionId !== undefined && auth.sessions.enabled ? await storeCall(() => auth.sessions.end(sessionId)) : null;
-    backend.transport.logoutResponse(exchange, backend.refresh ? refreshCookiePath(backend, exchange) : undefined);
-    auth.events.publish({ type: 'logout', userId: principal.user.id, backend: backend.name, ip: exchange.ip });
-    if (ended) await auth.userManager.notifySessionRevoked(principal.user, ended, exchange.request);
+    await logUserOut(auth, backend, principal, exchange);
     return null;
   }
 }

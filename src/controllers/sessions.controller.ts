@@ -45,7 +45,7 @@ export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoute
     const auth = this.auth;
     const session = await storeCall(() => auth.sessions.findForUser(user.id, id));
     if (!session) throw new NotFoundError('No session of yours has this id.');
-    const ended = await storeCall(() => auth.sessions.end(session.id));
+    const ended = await storeCall(() => auth.sessions.revoke(session.id));
     if (ended) await auth.userManager.notifySessionRevoked(user, ended, exchange.request);
     return null;
   }
@@ -57,7 +57,7 @@ export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoute
     const exchange = exchangeFromParams(request, response);
     const auth = this.auth;
     const current = await this.currentSessionId(exchange);
-    const ended = await storeCall(() => auth.sessions.endAllForUser(user.id, current));
+    const ended = await storeCall(() => auth.sessions.revokeAllForUser(user.id, current));
     for (const session of ended) await auth.userManager.notifySessionRevoked(user, session, exchange.request);
     return null;
   }

@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
+import type { Pluggable, PluginContext } from '../lifecycle';
 import { BackendUnavailableError } from '../errors';
 import { OAuthAccount } from '../entities/oauth-account';
 import { isStoreOutage } from '../stores/outage';
@@ -16,7 +17,9 @@ export interface OAuthAccountLink {
 }
 
 /** Where the links between provider accounts and users live. */
-export interface OAuthAccountStore {
+export interface OAuthAccountStore extends Pluggable {
+  /** Optional: once, when `Auth.configure` runs (a store given in its `oauthAccounts`). */
+  init?(context: PluginContext): void;
   find(providerName: string, accountId: string): Promise<OAuthAccount | null>;
   /** Returns false when that provider account is already linked (the unique index decides, also in a race). */
   link(link: OAuthAccountLink): Promise<boolean>;

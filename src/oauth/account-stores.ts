@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { OAuthAccount } from '../entities/oauth-account';
 import { AuthConfigurationError } from '../errors';
+import type { PluginContext } from '../lifecycle';
 import { type OAuthAccountStore, TypeOrmOAuthAccountStore } from './account-store';
 
 /**
@@ -37,6 +38,16 @@ export class OAuthAccountStores {
     throw new AuthConfigurationError(
       'OAuthController: its `accounts` store must also be given to Auth.configure({ oauthAccounts }), so email verification and password reset can remove the links made without proof of the email.',
     );
+  }
+
+  /** Initialises each store given to `Auth.configure` (once, with the app's context). */
+  init(context: PluginContext): void {
+    for (const store of this.given) store.init?.(context);
+  }
+
+  /** The stores given to `Auth.configure`, for `auth.ready()` to confirm (the default one is checked by its controllers). */
+  configured(): readonly OAuthAccountStore[] {
+    return this.given;
   }
 
   /** Removes the user's links made without proof of their email, from every store; returns them. */

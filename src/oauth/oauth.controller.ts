@@ -1,14 +1,13 @@
 import { Authorized, CurrentUser, Get, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
-import { logUserIn } from '../sessions/issue-login';
+import { signInWithProvider } from '../flows/social-sign-in';
 import { toPublicUser } from '../controllers/public-user';
 import type { BaseUser } from '../entities/base-user';
 import { AuthConfigurationError, AuthHttpError, BadRequestError, ErrorCode } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { vouchForOrigin } from '../transports/csrf';
 import { checkIssuingRequest } from '../transports/transport';
-import { grantScopes } from '../users/scopes';
-import { linkToUser, userForSignIn } from './account-linking';
+import { linkToUser } from './account-linking';
 import type { OAuthAccountStore } from './account-store';
 import { OAuthFlows } from './flow';
 import type { AuthorizationCallback, OAuthProvider } from './provider';
@@ -221,18 +220,17 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     // the victim's browser has no such cookie and was refused above.
     vouchForOrigin(exchange);
     const profile = await this.profile(query, record, this.redirectUri);
-    const { user, account } = await userForSignIn(
-      auth.userManager,
-      this.accounts,
-      this.provider.name,
-      profile,
-      { associateByEmail: this.associateByEmail, isVerifiedByDefault: this.isVerifiedByDefault },
-      exchange.request,
+    const body = await signInWithProvider(
+      auth,
+      {
+        backend,
+        providerName: this.provider.name,
+        profile,
+        accounts: this.accounts,
+        linking: { associateByEmail: this.associateByEmail, isVerifiedByDefault: this.isVerifiedByDefault },
+      },
+      exchange,
     );
-    if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
-    if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
-    await auth.userManager.runOAuthLoginHooks(user, account, exchange.request);
-    const body = await logUserIn(auth, backend, user, exchange, grantScopes(await auth.userManager.getScopes(user), undefined), { amr: ['fed'] });
     return this.redirectUrl ? this.redirect(exchange, this.redirectUrl) : body;
   }
 

@@ -1,8 +1,8 @@
 import * as routingControllers from 'routing-controllers';
 import { isLibraryController } from '../controllers/library-controller';
 import { AuthHttpError, BackendUnavailableError, ErrorCode } from '../errors';
-import { databaseOutages } from '../stores/outage-log';
-import { reportRouteFailure, toClientError } from '../request-failures';
+import { appFailuresFor, reportWithoutApp } from '../context/failure-sink';
+import { toClientError } from '../request-failures';
 import { recordPatchProblem } from './patch-problems';
 
 const PATCHED = Symbol.for('routing-controllers-auth:framework-errors');
@@ -70,12 +70,14 @@ export function sendAuthErrorHeaders(): void {
     proto.handleError = function (error: any, action: any, options: unknown) {
       // A library route's failure that is no answer yet (no status of its own): an outage is a 503,
       // anything else a bug, reported once and answered 500 {code, message}, never with its stack.
+      // Reported to the app the error or the route belongs to (see appFailuresFor): never another app's.
       if (typeof error?.httpCode !== 'number' && isLibraryController(action?.controllerMetadata?.target)) {
         const where = `${action.controllerMetadata.target.name}.${action.method}`;
-        error = toClientError(error, reportRouteFailure, where, (options as any)?.request?.ip);
+        const report = appFailuresFor(error, action, options)?.report ?? reportWithoutApp;
+        error = toClientError(error, report, where, (options as any)?.request?.ip);
       }
-      // Every answered request passes here once: a 503 for a lost database counts in its outage line.
-      if (error instanceof BackendUnavailableError) databaseOutages.refused(error.cause);
+      // Every answered request passes here once: a 503 for a lost database counts in its app's outage line.
+      if (error instanceof BackendUnavailableError) appFailuresFor(error, action, options)?.refused(error);
       renderFrameworkAuthError(error);
       const response = rawResponseOf(options);
       if (error instanceof AuthHttpError && response && !response.headersSent) {

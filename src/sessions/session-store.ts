@@ -1,3 +1,5 @@
+import type { Pluggable, PluginContext } from '../lifecycle';
+
 /** What an app (and the session list) sees of a session. */
 export interface SessionInfo {
   id: string;
@@ -35,7 +37,9 @@ export type NewSession = Omit<SessionState, 'previousDigest' | 'rotatedAt'>;
  * in one statement (or script), so concurrent refreshes cannot both win. Only digests of refresh
  * tokens are ever stored. Implement it to keep sessions elsewhere.
  */
-export interface SessionStore {
+export interface SessionStore extends Pluggable {
+  /** Once, when `Auth.configure` runs: e.g. the app's DataSource. */
+  init?(context: PluginContext): void;
   create(session: NewSession): Promise<void>;
   /** The session a refresh token digest was ever issued for (live or not), or null. */
   findByDigest(digest: string): Promise<SessionState | null>;

@@ -5,6 +5,7 @@ import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from '../st
 import { invalidRefreshToken } from './refresh-token-error';
 import { sessionInfoOf, type SessionInfo, type SessionState, type SessionStore } from './session-store';
 import { AuthConfigurationError } from '../errors';
+import { canRevokeSessions, revokeSessionTokens } from '../strategies/strategy';
 
 /** A refresh that passed: the session as it is now and the new refresh token (shown once). */
 export interface Rotation {
@@ -18,7 +19,7 @@ export interface SignIn {
   amr: string[];
 }
 
-/** What a refresh with reuse detected must also do: end the session and say so. */
+/** What a refresh with reuse detected must also do: revoke the session and say so. */
 export type ReuseHandler = (session: SessionState) => Promise<void>;
 
 /** How many times a refresh re-reads its session after losing a race before giving up. */
@@ -27,8 +28,8 @@ const MAX_USER_AGENT_LENGTH = 512;
 
 /**
  * Sessions of the backends that have refresh on: starting them at login, rotating their refresh
- * tokens (with reuse detection), listing and ending them. Ending a session also makes its access
- * tokens unusable wherever the backend's strategy can.
+ * tokens (with reuse detection), listing and revoking them. Revoking a session also makes its
+ * access tokens unusable wherever the backend's strategy can.
  */
 export class Sessions {
   constructor(private readonly backends: readonly AuthenticationBackend[]) {}
@@ -93,7 +94,7 @@ export class Sessions {
   /**
    * Uses up the presented token and answers its successor. The live token rotates; within the
    * reuse interval the token rotated last rotates once more, replacing its successor; any other
-   * token of the session is reuse: `onReuse` ends the session and the refresh fails. `found`:
+   * token of the session is reuse: `onReuse` revokes the session and the refresh fails. `found`:
    * the session `find` answered for this token just before, saving one look-up.
    */
   async rotate(backend: AuthenticationBackend, presented: string, onReuse: ReuseHandler, found?: SessionState): Promise<Rotation> {
@@ -149,35 +150,50 @@ export class Sessions {
   }
 
   /**
-   * Ends a session: its refresh tokens, then its access tokens wherever the backend's strategy
-   * can. Answers the session if this call ended it (null if it was gone already).
+   * Revokes a session: its refresh tokens, then its access tokens wherever the backend's strategy
+   * can. Answers the session if this call revoked it (null if it was gone already).
    */
-  async end(sessionId: string): Promise<SessionInfo | null> {
+  async revoke(sessionId: string): Promise<SessionInfo | null> {
     for (const store of this.stores()) {
-      const ended = await store.revoke(sessionId);
-      if (ended) {
-        await this.destroyAccessTokens(ended);
-        return ended;
+      const revoked = await store.revoke(sessionId);
+      if (revoked) {
+        await this.revokeAccessTokens(revoked);
+        return revoked;
       }
     }
     return null;
   }
 
-  /** Ends every session of the user (but `exceptSessionId`), with their access tokens. */
-  async endAllForUser(userId: string, exceptSessionId?: string): Promise<SessionInfo[]> {
-    const ended = (await Promise.all(this.stores().map((store) => store.revokeAllForUser(userId, exceptSessionId)))).flat();
-    await Promise.all(ended.map((session) => this.destroyAccessTokens(session)));
-    return ended;
+  /** Revokes every session of the user (but `exceptSessionId`), with their access tokens. */
+  async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<SessionInfo[]> {
+    const revoked = (await Promise.all(this.stores().map((store) => store.revokeAllForUser(userId, exceptSessionId)))).flat();
+    await Promise.all(revoked.map((session) => this.revokeAccessTokens(session)));
+    return revoked;
   }
 
-  /** Makes the access tokens of an ended session unusable where the strategy can. */
-  async destroyAccessTokens(session: Pick<SessionInfo, 'id' | 'backend' | 'expiresAt'>): Promise<void> {
+  /** Makes the access tokens of a revoked session unusable where the strategy can. */
+  async revokeAccessTokens(session: Pick<SessionInfo, 'id' | 'backend' | 'expiresAt'>): Promise<void> {
     const backend = this.backends.find((b) => b.name === session.backend);
-    if (!backend?.strategy.destroySession) return;
+    if (!backend || !canRevokeSessions(backend.strategy)) return;
     // An access token made at the session's last moment lives one access lifetime beyond it.
     const lifetimeMs = (backend.strategy.lifetimeSeconds ?? 0) * 1000;
     const until = new Date(Math.max(session.expiresAt.getTime(), Date.now()) + lifetimeMs);
-    await backend.strategy.destroySession(session.id, until);
+    await revokeSessionTokens(backend.strategy, session.id, until);
+  }
+
+  /** @deprecated Use `revoke`. */
+  end(sessionId: string): Promise<SessionInfo | null> {
+    return this.revoke(sessionId);
+  }
+
+  /** @deprecated Use `revokeAllForUser`. */
+  endAllForUser(userId: string, exceptSessionId?: string): Promise<SessionInfo[]> {
+    return this.revokeAllForUser(userId, exceptSessionId);
+  }
+
+  /** @deprecated Use `revokeAccessTokens`. */
+  destroyAccessTokens(session: Pick<SessionInfo, 'id' | 'backend' | 'expiresAt'>): Promise<void> {
+    return this.revokeAccessTokens(session);
   }
 
   /** Deletes expired sessions and refresh tokens from every store; answers how many went. */

@@ -2,6 +2,7 @@ import { LessThan, MoreThan, type DataSource, type Repository } from 'typeorm';
 import { AuthSession } from '../entities/auth-session';
 import { RefreshToken } from '../entities/refresh-token';
 import { assertEntityUsable } from '../typeorm/entity-check';
+import type { PluginContext } from '../lifecycle';
 import { sessionInfoOf, type NewSession, type SessionInfo, type SessionState, type SessionStore } from './session-store';
 
 /**
@@ -14,7 +15,12 @@ export class TypeOrmSessionStore implements SessionStore {
   /** @param dataSource default: the one given to `Auth.configure`. */
   constructor(private dataSource?: DataSource) {}
 
-  /** Called by `Auth.configure`. */
+  /** Takes the app's DataSource (when `Auth.configure` runs) unless the constructor named one. */
+  init(context: PluginContext): void {
+    this.dataSource ??= context.dataSource;
+  }
+
+  /** @deprecated The library calls `init(context)`; this stays for code that called it directly. */
   useDataSource(dataSource: DataSource): void {
     this.dataSource ??= dataSource;
   }

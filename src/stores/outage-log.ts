@@ -57,7 +57,7 @@ export class DatabaseOutageLog {
     return this.outage !== undefined;
   }
 
-  /** The database to probe once an outage began (`Auth.configure` gives its DataSource's). */
+  /** The database to probe once an outage began (each app's `AppFailures` gives its DataSource's). */
   probeWith(probe: DatabaseProbe | undefined): void {
     this.stop(); // an outage of the previous database is no longer this one's
     this.probe = probe;
@@ -102,6 +102,3 @@ export class DatabaseOutageLog {
     this.outage = undefined;
   }
 }
-
-/** The process's record: requests are refused in routing-controllers' drivers, which know no `Auth`. */
-export const databaseOutages = new DatabaseOutageLog();

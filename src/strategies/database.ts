@@ -4,11 +4,12 @@ import { AccessToken } from '../entities/access-token';
 import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import { isRejection, type Strategy, type StrategyContext, type TokenAndUserReader, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
+import { isRejection, type Strategy, type TokenAndUserReader, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
 import { joinTokenWithUser } from './token-with-user';
 import type { BaseUser } from '../entities/base-user';
 import type { UserTable } from '../users/user-store';
 import { lifetimeOption } from '../options';
+import type { PluginContext } from '../lifecycle';
 
 export interface DatabaseStrategyOptions {
   /** Seconds a token lives; `null` for no expiry. Default 3600. */
@@ -33,7 +34,8 @@ export class DatabaseStrategy implements Strategy {
     this.dataSource = options.dataSource;
   }
 
-  init(context: StrategyContext): void {
+  /** Takes the app's DataSource unless the options named one. */
+  init(context: PluginContext): void {
     this.dataSource ??= context.dataSource;
   }
 
@@ -94,12 +96,12 @@ export class DatabaseStrategy implements Strategy {
     return (reader as TokenAndUserReader<U> | null) ?? undefined;
   }
 
-  async destroy(token: string): Promise<void> {
+  async revoke(token: string): Promise<void> {
     if (!isWellFormedOpaqueToken(token)) return;
     await this.repository.delete({ tokenHash: digestToken(token) });
   }
 
-  async destroyAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+  async revokeAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
     if (options.exceptSessionId === undefined) {
       await this.repository.delete({ userId });
       return;
@@ -108,8 +110,23 @@ export class DatabaseStrategy implements Strategy {
     await this.repository.delete({ userId, sessionId: Not(options.exceptSessionId) });
   }
 
-  async destroySession(sessionId: string): Promise<void> {
+  async revokeSession(sessionId: string): Promise<void> {
     await this.repository.delete({ sessionId });
+  }
+
+  /** @deprecated Use `revoke`. */
+  destroy(token: string): Promise<void> {
+    return this.revoke(token);
+  }
+
+  /** @deprecated Use `revokeAllForUser`. */
+  destroyAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+    return this.revokeAllForUser(userId, options);
+  }
+
+  /** @deprecated Use `revokeSession`. */
+  destroySession(sessionId: string): Promise<void> {
+    return this.revokeSession(sessionId);
   }
 
   /** Deletes expired rows; run it from a scheduled job. Returns how many were deleted. */

@@ -2,13 +2,12 @@ import { randomBytes } from 'crypto';
 import jwt from 'jsonwebtoken';
 import { AuthConfigurationError } from '../errors';
 import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
-import { DatabaseRevocationStore } from './revocation/database';
-import { RedisRevocationStore } from './revocation/redis';
 import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, type Verification, VerifiedTokenCache } from './verified-token-cache';
-import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type StrategyContext, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
+import { isRejection, MAX_TOKEN_LENGTH, type Strategy, type TokenGrant, type TokenRejection, type TokenRequest } from './strategy';
 import { lifetimeOption } from '../options';
+import type { PluginContext } from '../lifecycle';
 
 export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
 /** How far in the future a JWT's `iat` may lie (clock skew between servers). */
@@ -114,9 +113,9 @@ export class JwtStrategy implements Strategy {
     this.verified = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
   }
 
-  init(context: StrategyContext): void {
-    if (this.revocation instanceof DatabaseRevocationStore && context.dataSource) this.revocation.useDataSource(context.dataSource);
-    if (this.revocation instanceof RedisRevocationStore) this.revocation.reportErrorsTo(context.events);
+  /** Hands the app's context on to the revocation store, whichever it is (its DataSource, its error watch). */
+  init(context: PluginContext): void {
+    this.revocation?.init?.(context);
   }
 
   async ready(): Promise<void> {
@@ -222,7 +221,7 @@ export class JwtStrategy implements Strategy {
   }
 
   /** Deny-lists the token until its expiry when a revocation store is configured; otherwise it lives until `exp`. */
-  async destroy(_token: string, grant: TokenGrant): Promise<void> {
+  async revoke(_token: string, grant: TokenGrant): Promise<void> {
     if (!this.revocation || !grant.tokenId) return;
     await this.revocation.revoke({ tokenId: grant.tokenId, userId: grant.userId, issuedAtMs: grant.issuedAtMs ?? 0, expiresAt: grant.expiresAt! });
   }
@@ -232,13 +231,28 @@ export class JwtStrategy implements Strategy {
    * cannot spare one session: with `exceptSessionId`, that session's access tokens go too (its
    * refresh token stays, so its client refreshes).
    */
-  async destroyAllForUser(userId: string): Promise<void> {
+  async revokeAllForUser(userId: string): Promise<void> {
     await this.revocation?.revokeAllIssuedBefore(userId, new Date());
   }
 
   /** Every token of the session becomes invalid (needs a revocation store that can; else they live until `exp`). */
-  async destroySession(sessionId: string, until: Date): Promise<void> {
+  async revokeSession(sessionId: string, until: Date): Promise<void> {
     await this.revocation?.revokeSession?.(sessionId, until);
+  }
+
+  /** @deprecated Use `revoke`. */
+  destroy(token: string, grant: TokenGrant): Promise<void> {
+    return this.revoke(token, grant);
+  }
+
+  /** @deprecated Use `revokeAllForUser`. */
+  destroyAllForUser(userId: string): Promise<void> {
+    return this.revokeAllForUser(userId);
+  }
+
+  /** @deprecated Use `revokeSession`. */
+  destroySession(sessionId: string, until: Date): Promise<void> {
+    return this.revokeSession(sessionId, until);
   }
 
   /** The configured key a token names (by `kid`), or the current key for a token without one. */

@@ -4,6 +4,8 @@ import { assertRedisOpen, assertRedisReady, withinRedisTimeout } from '../stores
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
 import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 import { lifetimeOption } from '../options';
+import { redisSessionStoreOn } from '../sessions/default-stores';
+import type { SessionStore } from '../sessions/session-store';
 
 /** Commands queued in a node-redis MULTI; only what the strategy uses. */
 export interface RedisMultiLike {
@@ -121,6 +123,11 @@ export class RedisStrategy implements Strategy {
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
   init(context: StrategyContext): void {
     watchRedisErrors(this.redis, context.events);
+  }
+
+  /** A backend with refresh and no store of its own keeps its sessions in this Redis (one store per client). */
+  defaultSessionStore(): SessionStore {
+    return redisSessionStoreOn(this.redis);
   }
 
   async write(request: TokenRequest): Promise<string> {

@@ -1,14 +1,14 @@
-import type { DataSource } from 'typeorm';
 import type { BaseUser } from '../entities/base-user';
+import type { Pluggable, PluginContext } from '../lifecycle';
+import type { SessionStore } from '../sessions/session-store';
 import type { UserTable } from '../users/user-store';
-import type { AuthEvents } from '../security/events';
 import type { TokenRejectionReason } from '../security/events';
 
 /** What a token grants: whose it is and which scopes it carries. */
 export interface TokenGrant {
   userId: string;
   scopes: string[];
-  /** Self-contained tokens (JWT): what `destroy` needs to deny-list this one token. */
+  /** Self-contained tokens (JWT): what `revoke` needs to deny-list this one token. */
   tokenId?: string;
   issuedAtMs?: number;
   expiresAt?: Date;
@@ -50,27 +50,31 @@ export interface GrantWithUser<U extends BaseUser> {
 /** Reads a token and loads its user in one store round trip (see `Strategy.readWithUser`). */
 export type TokenAndUserReader<U extends BaseUser> = (token: string) => Promise<GrantWithUser<U> | TokenRejection>;
 
-/** Handed to each strategy once, when `Auth.configure` runs. */
-export interface StrategyContext {
-  /** The DataSource given to `Auth.configure`, if any. */
-  dataSource?: DataSource;
-  /** The app's auth events, for what the strategy must report (e.g. its store's errors). */
-  events: AuthEvents;
-}
+/**
+ * Handed to each strategy once, when `Auth.configure` runs.
+ * @deprecated Use `PluginContext`, the one context every pluggable piece gets.
+ */
+export type StrategyContext = PluginContext;
 
 /**
- * How a token is made, checked and destroyed. Implement it to add a storage of your own.
+ * How a token is made, checked and revoked. Implement it to add a storage of your own.
  * `read` answers `null` (or a `TokenRejection` saying why) for any token it does not accept
  * (forged, expired, revoked, malformed). It throws when its store cannot be reached (the
  * request gets a 503 when the error is an outage: see `isStoreOutage`); any other error it
  * throws is treated as a bug: 500, logged once, published as `internal.error`.
+ *
+ * Lifecycle (`Pluggable`): `init(context)` once when `Auth.configure` runs (synchronous: anything
+ * that needs I/O belongs in `ready()`), `ready()` at `auth.ready()` to confirm that the strategy's
+ * store is usable (throwing `AuthConfigurationError` naming the fix).
+ *
+ * Revoking: every `revoke…` member is optional, for the strategy does it only where it can (a
+ * plain JWT cannot). The library calls the `revoke…` name and, for a strategy written before it,
+ * the deprecated `destroy…` one.
  */
-export interface Strategy {
+export interface Strategy extends Pluggable {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
-  /** Synchronous: `Auth.configure` is; anything that needs I/O belongs in `ready()`. */
-  init?(context: StrategyContext): void;
-  /** Optional: confirms at start-up (`auth.ready()`) that the strategy's store is usable; throws `AuthConfigurationError` naming the fix. */
+  init?(context: PluginContext): void;
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;
   /**
@@ -83,17 +87,29 @@ export interface Strategy {
    */
   readWithUser?<U extends BaseUser>(users: UserTable<U>): TokenAndUserReader<U> | undefined;
   read(token: string): Promise<TokenGrant | TokenRejection | null>;
-  /** Makes the token unusable from now on, where the strategy can (a plain JWT cannot). */
-  destroy(token: string, grant: TokenGrant): Promise<void>;
+  /** Makes this one token unusable from now on (logout), where the strategy can. */
+  revoke?(token: string, grant: TokenGrant): Promise<void>;
   /**
    * Makes every token of this user unusable, where the strategy can; with `exceptSessionId`, the
    * tokens of that session may be spared (a password change keeps the session that made it).
    */
-  destroyAllForUser?(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
+  revokeAllForUser?(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
   /**
    * Makes every token of this session unusable, where the strategy can. `until`: the latest any
    * of them can expire (a deny-list entry is needed no longer).
    */
+  revokeSession?(sessionId: string, until: Date): Promise<void>;
+  /**
+   * Optional: where a backend's sessions go when its `refresh` options name no store (e.g. the
+   * strategy's own Redis). Answer the same store for the same storage, so the session list shows
+   * each session once. Without it: the `AuthSession` / `RefreshToken` tables of the DataSource.
+   */
+  defaultSessionStore?(): SessionStore | undefined;
+  /** @deprecated Implement `revoke`; still called for a strategy that has only this. */
+  destroy?(token: string, grant: TokenGrant): Promise<void>;
+  /** @deprecated Implement `revokeAllForUser`; still called for a strategy that has only this. */
+  destroyAllForUser?(userId: string, options?: { exceptSessionId?: string }): Promise<void>;
+  /** @deprecated Implement `revokeSession`; still called for a strategy that has only this. */
   destroySession?(sessionId: string, until: Date): Promise<void>;
 }
 
@@ -102,4 +118,27 @@ export const MAX_TOKEN_LENGTH = 4096;
 
 export function isRejection<T extends object = TokenGrant>(result: T | TokenRejection | null): result is TokenRejection {
   return result !== null && 'rejected' in result;
+}
+
+/** `strategy.revoke`, or the deprecated `destroy` of a strategy written before it; nothing when it has neither. */
+export async function revokeToken(strategy: Strategy, token: string, grant: TokenGrant): Promise<void> {
+  if (strategy.revoke) await strategy.revoke(token, grant);
+  else await strategy.destroy?.(token, grant);
+}
+
+/** `strategy.revokeAllForUser`, or the deprecated `destroyAllForUser`; nothing when it has neither. */
+export async function revokeUserTokens(strategy: Strategy, userId: string, options: { exceptSessionId?: string }): Promise<void> {
+  if (strategy.revokeAllForUser) await strategy.revokeAllForUser(userId, options);
+  else await strategy.destroyAllForUser?.(userId, options);
+}
+
+/** True when the strategy can revoke a session's tokens (under either name). */
+export function canRevokeSessions(strategy: Strategy): boolean {
+  return strategy.revokeSession !== undefined || strategy.destroySession !== undefined;
+}
+
+/** `strategy.revokeSession`, or the deprecated `destroySession`; nothing when it has neither. */
+export async function revokeSessionTokens(strategy: Strategy, sessionId: string, until: Date): Promise<void> {
+  if (strategy.revokeSession) await strategy.revokeSession(sessionId, until);
+  else await strategy.destroySession?.(sessionId, until);
 }

@@ -1,5 +1,5 @@
 import type { HttpExchange } from '../http/request';
-import type { LoginResponseBody, RefreshHandout, Transport } from './transport';
+import type { ChallengeParams, LoginResponseBody, RefreshHandout, Transport } from './transport';
 
 export interface BearerTransportOptions {
   /** Where clients log in (used in OpenAPI docs and by the example). */
@@ -35,4 +35,14 @@ export class BearerTransport implements Transport {
   }
 
   logoutResponse(): void {}
+
+  /** RFC 6750 §3 (and RFC 9470's `max_age` for a step-up): `Bearer`, or `Bearer error="…"` with its details. */
+  challenge(params: ChallengeParams): string {
+    if (!params.error) return 'Bearer';
+    const parts = [`error="${params.error}"`];
+    if (params.errorDescription !== undefined) parts.push(`error_description="${params.errorDescription}"`);
+    if (params.scope !== undefined) parts.push(`scope="${params.scope.join(' ')}"`);
+    if (params.maxAge !== undefined) parts.push(`max_age=${params.maxAge}`);
+    return `Bearer ${parts.join(', ')}`;
+  }
 }

@@ -15,12 +15,33 @@ export interface RefreshHandout {
 }
 
 /**
+ * What a 401 or 403 challenges the client with (RFC 6750 §3, RFC 9470): nothing (no usable credential),
+ * or an error code with its details.
+ */
+export interface ChallengeParams {
+  /** Absent: no credential was sent. */
+  error?: 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
+  errorDescription?: string;
+  /** `insufficient_scope`: the scopes the route needs. */
+  scope?: string[];
+  /** `insufficient_user_authentication`: how recent, in seconds, the sign-in must be. */
+  maxAge?: number;
+}
+
+/**
  * How a token travels between client and server. Implement it to add your own
  * (a custom header, a query parameter for WebSocket upgrades, …).
  */
 export interface Transport {
-  /** `bearer` transports make 401s carry `WWW-Authenticate: Bearer`. */
+  /** The transport's kind (`bearer`, `cookie`, …), for descriptions; the library wires nothing on it. */
   readonly scheme: string;
+  /**
+   * Optional: the `WWW-Authenticate` value a 401 / 403 of a request this transport could carry
+   * answers with (`Bearer error="invalid_token"`). A transport with it also makes a token of its
+   * that was refused a refused credential (the 401 says `invalid_token`); one without it (cookies)
+   * sets no challenge.
+   */
+  challenge?(params: ChallengeParams): string;
   /** The token the request carries, or undefined. Must not throw. */
   readToken(exchange: HttpExchange): string | undefined;
   /** Writes the token (and the refresh token, when there is one) to the login response and returns its body. */

@@ -48,9 +48,15 @@ export interface UserManagerContext<U extends BaseUser> {
   events?: AuthEvents;
   /** Removes the user's provider links made without proof of their email, in every store; returns them. */
   unlinkUnverifiedOAuthAccounts?(userId: string): Promise<OAuthAccount[]>;
+  /**
+   * Where a failed after-hook is reported (the app's server log and `internal.error` event);
+   * without it, the server log only.
+   */
+  reportFailure?(error: unknown, where: string): void;
 }
 
 type AfterHook =
+  | 'onAfterLogin'
   | 'onAfterRegister'
   | 'onAfterUpdate'
   | 'onAfterRequestVerify'
@@ -390,6 +396,11 @@ export class UserManager<U extends BaseUser = BaseUser> {
     return user;
   }
 
+  /** Runs `onAfterLogin` as an after-hook (its failure is reported as `USER_HOOK_FAILED`). */
+  async notifyLogin(user: U, request?: unknown, response?: unknown): Promise<void> {
+    await this.after('onAfterLogin', () => this.onAfterLogin(user, request, response));
+  }
+
   /** Runs `onAfterRefresh` as an after-hook (its failure is reported as `USER_HOOK_FAILED`). */
   async notifyRefresh(user: U, session: SessionInfo, request?: unknown): Promise<void> {
     await this.after('onAfterRefresh', () => this.onAfterRefresh(user, session, request));
@@ -422,8 +433,9 @@ export class UserManager<U extends BaseUser = BaseUser> {
       // A nested hook (onAfterRegister calling requestVerify) already says which hook failed.
       if (error instanceof UserHookError) throw error;
       const failure = new UserHookError(hook, error);
-      // Logged here, once, whatever the framework does with the error (Koa's driver logs nothing).
-      console.error(`routing-controllers-auth: ${failure.stack}`);
+      // Reported here, once, whatever the framework does with the error (Koa's driver logs nothing).
+      if (this.context.reportFailure) this.context.reportFailure(failure, `the ${hook} hook`);
+      else console.error(`routing-controllers-auth: ${failure.stack}`);
       throw failure;
     }
   }

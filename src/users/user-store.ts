@@ -5,12 +5,15 @@ import { isStoreOutage } from '../stores/outage';
 import { assertEntityUsable, isMissingEntityMetadata } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import type { BaseUser } from '../entities/base-user';
+import type { Pluggable, PluginContext } from '../lifecycle';
 
 /**
  * Where users live. The TypeORM implementation is the default; an app that keeps users
  * elsewhere implements this (fastapi-login's `user_loader`, with writes).
  */
-export interface UserStore<U extends BaseUser> {
+export interface UserStore<U extends BaseUser> extends Pluggable {
+  /** Optional: once, when `Auth.configure` runs (e.g. to take the app's DataSource or events). */
+  init?(context: PluginContext): void;
   findById(id: string): Promise<U | null>;
   /** `email` is already normalised (lower-cased). */
   findByEmail(email: string): Promise<U | null>;

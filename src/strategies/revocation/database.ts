@@ -4,6 +4,7 @@ import { JwtRevocation } from '../../entities/jwt-revocation';
 import { assertEntityUsable } from '../../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../../typeorm/primary-key-loader';
 import type { IssuedToken, RevocationStore } from './revocation-store';
+import type { PluginContext } from '../../lifecycle';
 
 /** JWT revocations in the `jwt_revocation` table (register `JwtRevocation` with your DataSource). */
 export class DatabaseRevocationStore implements RevocationStore {
@@ -12,7 +13,12 @@ export class DatabaseRevocationStore implements RevocationStore {
   /** @param dataSource default: the one given to `Auth.configure` (set when the strategy is configured). */
   constructor(private dataSource?: DataSource) {}
 
-  /** Called by `JwtStrategy.init`. */
+  /** Takes the app's DataSource (from `JwtStrategy.init`) unless the constructor named one. */
+  init(context: PluginContext): void {
+    this.dataSource ??= context.dataSource;
+  }
+
+  /** @deprecated The library calls `init(context)`; this stays for code that called it directly. */
   useDataSource(dataSource: DataSource): void {
     this.dataSource ??= dataSource;
   }

@@ -1,3 +1,4 @@
+import type { PluginContext } from '../../lifecycle';
 import type { AuthEvents } from '../../security/events';
 import { assertRedisOpen, assertRedisReady } from '../../stores/redis-ready';
 import { watchRedisErrors } from '../../stores/redis-errors';
@@ -29,6 +30,11 @@ export class RedisRevocationStore implements RevocationStore {
     this.redis = options.redis;
     this.prefix = options.keyPrefix ?? 'routing-controllers-auth:revoked:';
     this.reportErrorsTo();
+  }
+
+  /** Reports the client's errors through the app's auth events (from `JwtStrategy.init`). */
+  init(context: PluginContext): void {
+    this.reportErrorsTo(context.events);
   }
 
   /** Keeps the client's `'error'` events from crashing the app, and reports them (see `watchRedisErrors`). */

@@ -1,3 +1,5 @@
+import type { Pluggable, PluginContext } from '../../lifecycle';
+
 /** What identifies one issued JWT for revocation. */
 export interface IssuedToken {
   /** The `jti` claim. */
@@ -16,7 +18,9 @@ export interface IssuedToken {
  * until each token's `exp`) and, per user, a cut-off time before which every token is invalid
  * (password reset, "log out everywhere"). Implement it to keep revocations elsewhere.
  */
-export interface RevocationStore {
+export interface RevocationStore extends Pluggable {
+  /** Once, from `JwtStrategy.init`: e.g. the app's DataSource, or its events to report store errors to. */
+  init?(context: PluginContext): void;
   /** True when this token was revoked, or issued at or before its user's cut-off. Throws when the store is unreachable. */
   isRevoked(token: IssuedToken): Promise<boolean>;
   revoke(token: IssuedToken): Promise<void>;

@@ -1,0 +1,57 @@
+import type { Action } from 'routing-controllers';
+import type { AuthenticationBackend } from '../backend';
+import { InsufficientScopeError, ReauthenticationRequiredError, UnauthorizedError } from '../errors';
+import type { ChallengeParams, Transport } from '../transports/transport';
+
+/** The app's `onUnauthenticated` option: an error to throw instead of the 401, or nothing. */
+export type UnauthenticatedHandler = (action: Action) => Error | undefined | void;
+
+/**
+ * The app's 401 and 403 answers with their `WWW-Authenticate` challenge, which each transport that
+ * challenges (`Transport.challenge`, e.g. bearer) describes; transports that do not (cookies) add none.
+ */
+export class Challenges {
+  private readonly challengers: Transport[];
+  /** The 401's headers, made once: with no credential, and with a refused one. */
+  private readonly anonymousHeaders: Record<string, string>;
+  private readonly refusedHeaders: Record<string, string>;
+
+  constructor(
+    backends: readonly AuthenticationBackend[],
+    private readonly onUnauthenticated: UnauthenticatedHandler | undefined,
+  ) {
+    this.challengers = [...new Set(backends.map((b) => b.transport))].filter((t) => t.challenge !== undefined);
+    this.anonymousHeaders = this.headers({});
+    this.refusedHeaders = this.headers({ error: 'invalid_token' });
+  }
+
+  /** The `WWW-Authenticate` header for these details (several transports: their distinct challenges, comma-separated, RFC 9110 §11.6.1). */
+  headers(params: ChallengeParams): Record<string, string> {
+    const values = [...new Set(this.challengers.map((t) => t.challenge!(params)))];
+    return values.length > 0 ? { 'WWW-Authenticate': values.join(', ') } : {};
+  }
+
+  /** The 401 for a request without a usable credential (or the app's `onUnauthenticated` error). */
+  unauthenticated(action: Action | undefined, credentialRefused: boolean): Error {
+    const custom = action && this.onUnauthenticated?.(action);
+    if (custom) return custom;
+    return credentialRefused
+      ? new UnauthorizedError('The access token is invalid or expired.', { ...this.refusedHeaders })
+      : new UnauthorizedError('Authentication required.', { ...this.anonymousHeaders });
+  }
+
+  /** 403 `INSUFFICIENT_SCOPE` naming the scopes the route needs. */
+  insufficientScope(scopes: string[]): InsufficientScopeError {
+    return new InsufficientScopeError(scopes, this.headers({ error: 'insufficient_scope', scope: scopes }));
+  }
+
+  /** 401 `REAUTHENTICATION_REQUIRED` (RFC 9470 challenge with `max_age`). */
+  reauthentication(maxAgeSeconds: number): ReauthenticationRequiredError {
+    const headers = this.headers({
+      error: 'insufficient_user_authentication',
+      errorDescription: 'A more recent sign-in is required',
+      maxAge: maxAgeSeconds,
+    });
+    return new ReauthenticationRequiredError(maxAgeSeconds, headers);
+  }
+}

@@ -1,0 +1,79 @@
+import type { Action } from 'routing-controllers';
+import { Authenticator, type Principal, type Resolution } from '../authenticator';
+import type { AuthContext } from '../context/auth-context';
+import type { BaseUser } from '../entities/base-user';
+import { exchangeFromAction, type HttpExchange } from '../http/request';
+import { type AccessRequirement, accessRequirementOf, isRecentSignIn } from '../security/access-requirement';
+import { hasAllScopes } from '../users/scopes';
+import { Challenges } from './challenges';
+
+/**
+ * The request layer of one app: routing-controllers' checkers, the principal of a request, and the
+ * 401 / 403 / step-up answers with their challenge. Each request is authenticated once (the
+ * authenticator caches the outcome on the request), whichever of these asks first.
+ */
+export class RequestGuard<U extends BaseUser> {
+  readonly authenticator: Authenticator<U>;
+  readonly challenges: Challenges;
+  private readonly recentSignInMaxAgeSeconds: number;
+
+  constructor(context: AuthContext<U>) {
+    const { events, failures } = context;
+    this.authenticator = new Authenticator(
+      context.backends.list,
+      context.users.store,
+      (backend, reason, exchange) => events.publish({ type: 'token.rejected', backend: backend.name, reason, ip: exchange.ip }),
+      failures.report,
+      (refusal) => failures.own(refusal),
+    );
+    this.challenges = new Challenges(context.backends.list, context.requests.onUnauthenticated);
+    this.recentSignInMaxAgeSeconds = context.stepUp.recentSignInMaxAgeSeconds;
+  }
+
+  /**
+   * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
+   * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes, 401
+   * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old.
+   */
+  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> =>
+    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, accessRequirementOf(roles)));
+
+  /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
+  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> =>
+    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => principalOf(resolution)?.user ?? null);
+
+  /** The principal of a request (cached per request), or null; throws a refusal (CSRF, store down). */
+  async principalFor(exchange: HttpExchange): Promise<Principal<U> | null> {
+    return principalOf(await this.authenticator.resolve(exchange));
+  }
+
+  /**
+   * Throws 401 `REAUTHENTICATION_REQUIRED` (RFC 9470 challenge with `max_age`) unless the
+   * principal's sign-in is at most `maxAgeSeconds` old.
+   */
+  requireRecentSignIn(principal: Principal<U>, maxAgeSeconds: number = this.recentSignInMaxAgeSeconds): void {
+    if (isRecentSignIn(principal.grant.authTime, maxAgeSeconds)) return;
+    throw this.challenges.reauthentication(maxAgeSeconds);
+  }
+
+  /** The 401 for this request (or the app's `onUnauthenticated` error). */
+  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
+    return this.challenges.unauthenticated(action, resolution.bearerRejected);
+  }
+
+  /** True when the resolution lets the request through with these scopes; throws the 401/403/refusal otherwise. */
+  private authorize(resolution: Resolution<U>, action: Action, requirement: AccessRequirement): true {
+    const principal = principalOf(resolution);
+    if (!principal) throw this.unauthenticatedError(action, resolution);
+    const { scopes, maxAgeSeconds } = requirement;
+    if (!hasAllScopes(principal.scopes, scopes)) throw this.challenges.insufficientScope(scopes);
+    if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
+    return true;
+  }
+}
+
+/** The principal (null when anonymous); throws the refusal (CSRF, store down) when there is one. */
+export function principalOf<U extends BaseUser>(resolution: Resolution<U>): Principal<U> | null {
+  if (resolution.refusal) throw resolution.refusal;
+  return resolution.principal;
+}
