@@ -19,6 +19,7 @@ import { type AuthEvent, AuthEvents } from './security/events';
 import { attachDefaultSessionStores } from './sessions/default-stores';
 import { Sessions } from './sessions/sessions';
 import { exchangeFromAction, exchangeFromExpress, exchangeFromKoa, type HttpExchange } from './http/request';
+import { preparingErrorAnswer } from './http/error-answer';
 import { type FailureReporter, logFailure, reportRouteFailuresTo } from './request-failures';
 import type { OpenApiOptions } from './openapi/build-document';
 import type { OpenApiDocument } from './openapi/document-types';
@@ -283,16 +284,24 @@ export class Auth<U extends BaseUser = BaseUser> {
    * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes, 401
    * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old.
    */
-  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> =>
-    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, accessRequirementOf(roles)));
+  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> => {
+    // A refusal's headers (WWW-Authenticate, Retry-After) are set here: routing-controllers sends only status and body.
+    const exchange = exchangeFromAction(action);
+    return preparingErrorAnswer(exchange, () =>
+      this.authenticator.withResolution(exchange, (resolution) => this.authorize(resolution, action, accessRequirementOf(roles))),
+    );
+  };
 
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
-  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> =>
-    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => principalOf(resolution)?.user ?? null);
+  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> => {
+    const exchange = exchangeFromAction(action);
+    return preparingErrorAnswer(exchange, () => this.authenticator.withResolution(exchange, (resolution) => principalOf(resolution)?.user ?? null));
+  };
 
   /** The request's principal (user, granted scopes, backend), or null. Cached per request. */
   async authenticate(action: Action): Promise<Principal<U> | null> {
-    return principalOf(await this.authenticator.resolve(exchangeFromAction(action)));
+    const exchange = exchangeFromAction(action);
+    return preparingErrorAnswer(exchange, async () => principalOf(await this.authenticator.resolve(exchange)));
   }
 
   /**
@@ -332,7 +341,7 @@ export class Auth<U extends BaseUser = BaseUser> {
 
   /** The principal of a request a controller is serving (cached per request), or null; throws a refusal. */
   async principalFor(exchange: HttpExchange): Promise<Principal<U> | null> {
-    return principalOf(await this.authenticator.resolve(exchange));
+    return preparingErrorAnswer(exchange, async () => principalOf(await this.authenticator.resolve(exchange)));
   }
 
   /** Authentication with one named backend (what `AuthController` logout uses). */
