@@ -92,7 +92,13 @@ describe('library route declarations, as served', () => {
   it("a failure that is no answer: 500 {code, message}, reported once through the controller's own Auth, not the one configured last", async () => {
     // A second app configured in the same process: the module-wide reporter now points at it.
     const otherEvents: AuthEvent[] = [];
-    const other = Auth.configure<User>({ dataSource: makeDataSource(), userEntity: User, secret: SECRET, backends: t.auth.backends as any, onEvent: (e) => void otherEvents.push(e) });
+    const other = Auth.configure<User>({
+      dataSource: makeDataSource(),
+      userEntity: User,
+      secret: SECRET,
+      backends: t.auth.backends as any,
+      onEvent: (e) => void otherEvents.push(e),
+    });
     try {
       events.length = 0;
       const logged = await captureConsoleErrors(async () => {

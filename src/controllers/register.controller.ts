@@ -40,7 +40,12 @@ export class RegisterController<U extends BaseUser = BaseUser> extends AuthRoute
     rateLimit: { action: 'register', account: (dto: UserCreateDto) => dto.email },
     answers: [
       // Enumeration-safe registration creates the account after answering: a taken email never shows.
-      { error: UserAlreadyExistsError, status: 400, code: ErrorCode.REGISTER_USER_ALREADY_EXISTS, when: (context) => !context.auth.enumerationSafeRegistration },
+      {
+        error: UserAlreadyExistsError,
+        status: 400,
+        code: ErrorCode.REGISTER_USER_ALREADY_EXISTS,
+        when: (context) => !context.auth.enumerationSafeRegistration,
+      },
       { error: InvalidPasswordError, status: 400, code: ErrorCode.REGISTER_INVALID_PASSWORD },
     ],
     docs: (context) => ({

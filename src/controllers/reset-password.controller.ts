@@ -58,7 +58,10 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> extends Auth
       { error: InvalidResetTokenError, status: 400, code: ErrorCode.RESET_PASSWORD_BAD_TOKEN },
       { error: InvalidPasswordError, status: 400, code: ErrorCode.RESET_PASSWORD_INVALID_PASSWORD },
     ],
-    docs: () => ({ summary: 'Reset the password with a reset token (single-use)', responses: { '200': userAnswer('The user; every token it had is revoked.') } }),
+    docs: () => ({
+      summary: 'Reset the password with a reset token (single-use)',
+      responses: { '200': userAnswer('The user; every token it had is revoked.') },
+    }),
   })
   @Post('/reset-password')
   async resetPassword(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {

@@ -170,7 +170,11 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
 }
 
 /** An attempt in the account's login budget: the one `PATCH /me` declares, also when a subclass confirms elsewhere. */
-async function countLoginAttempt(exchange: HttpExchange, account: string, auth: { limitAttempt(action: 'login', exchange: HttpExchange, account: string): Promise<void> }): Promise<void> {
+async function countLoginAttempt(
+  exchange: HttpExchange,
+  account: string,
+  auth: { limitAttempt(action: 'login', exchange: HttpExchange, account: string): Promise<void> },
+): Promise<void> {
   const call = findRouteCall(exchange);
   if (call?.declaration.rateLimit?.action === 'login') await call.countAttempt(account);
   else await auth.limitAttempt('login', exchange, account);

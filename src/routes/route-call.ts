@@ -136,10 +136,15 @@ function answerFor(error: unknown, call: RouteCall): unknown {
   const where = `${call.controller.constructor.name}.${call.method}`;
   const mapped = call.declaration.answers?.find((a) => error instanceof a.error);
   let answer: unknown = error;
-  if (mapped) answer = mapped.status === 400 ? new BadRequestError(mapped.code, (error as Error).message) : new AuthHttpError(mapped.status, mapped.code, (error as Error).message);
+  if (mapped)
+    answer =
+      mapped.status === 400
+        ? new BadRequestError(mapped.code, (error as Error).message)
+        : new AuthHttpError(mapped.status, mapped.code, (error as Error).message);
   else if (typeof (error as { httpCode?: unknown } | null)?.httpCode !== 'number') answer = toClientError(error, reporterOf(call), where, call.exchange.ip);
   prepareErrorAnswer(call.exchange, answer);
-  if (answer instanceof AuthHttpError && !isDeclared(answer, call)) recordUndeclaredAnswer({ route: `${call.declaredOn.name}.${call.method}`, status: answer.httpCode, code: answer.code });
+  if (answer instanceof AuthHttpError && !isDeclared(answer, call))
+    recordUndeclaredAnswer({ route: `${call.declaredOn.name}.${call.method}`, status: answer.httpCode, code: answer.code });
   return answer;
 }
 
@@ -152,9 +157,12 @@ function reporterOf(call: RouteCall): FailureReporter {
   }
 }
 
-/** Bugs (500) and outages (503) can meet any route; every other answer must be in its declaration. */
+/**
+ * Bugs (500) and outages (503) can meet any route, and 403 `FORBIDDEN` is never the library's own
+ * answer but the app's (a `UserManager` hook refusing); every other answer must be in the declaration.
+ */
 function isDeclared(error: AuthHttpError, call: RouteCall): boolean {
-  if (error.httpCode === 500 || error.code === ErrorCode.AUTH_BACKEND_UNAVAILABLE) return true;
+  if (error.httpCode === 500 || error.code === ErrorCode.AUTH_BACKEND_UNAVAILABLE || error.code === ErrorCode.FORBIDDEN) return true;
   let auth: Auth<any>;
   try {
     auth = call.auth;
