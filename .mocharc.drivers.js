@@ -11,7 +11,7 @@ const httpSuites = readdirSync(sources)
   .map((file) => `dist/test/${file.replace(/\.ts$/, '.js')}`);
 
 module.exports = {
-  require: ['dist/test/support/services.js'],
+  require: ['dist/test/support/services.js', 'dist/test/support/undeclared-answers.js'],
   spec: httpSuites,
   timeout: 20000,
   exit: true,

@@ -2,12 +2,14 @@ import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
-import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
-import { validateBody } from '../http/validate';
 import { logUserIn } from '../flows/log-in';
 import { logUserOut } from '../flows/log-out';
 import { refreshSession } from '../flows/refresh';
+import { loginForm, refreshForm } from '../openapi/library-schemas';
+import { LibraryRoute } from '../routes/route-declaration';
+import { routeCall } from '../routes/route-call';
+import { anyIssuingCsrf, backendOf, loginAnswers } from '../routes/route-docs';
 import { checkIssuingRequest, type LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
@@ -59,16 +61,27 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
    * cookie: 204 + `Set-Cookie` (with refresh on, also the refresh cookie).
    * 400 `LOGIN_BAD_CREDENTIALS` alike for an unknown email, a wrong password or an inactive user.
    */
+  @LibraryRoute({
+    body: { accepts: 'json-or-form', prepare: requireUsername, dtos: () => [LoginCredentials], schema: loginForm },
+    rateLimit: { action: 'login', account: (credentials: LoginCredentials) => credentials.username },
+    errors: (context) => [
+      [400, [ErrorCode.LOGIN_BAD_CREDENTIALS, ErrorCode.LOGIN_USER_NOT_VERIFIED]],
+      ...anyIssuingCsrf(context),
+      [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
+    ],
+    docs: (context) => ({
+      summary: 'Log in (OAuth2 password grant)',
+      description: "The OAuth2 password form or JSON. `username` is the email; `scope` (space-separated) asks for a subset of the user's scopes.",
+      responses: loginAnswers(context),
+    }),
+  })
   @Post('/login')
   async login(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
     const auth = this.auth;
     const backend = this.backend;
     const exchange = exchangeFromParams(request, response);
     checkIssuingRequest(backend.transport, exchange);
-    const fields = await readBody(exchange, 'json-or-form');
-    requireUsername(fields);
-    const credentials = await validateBody(LoginCredentials, fields);
-    await auth.limitAttempt('login', exchange, credentials.username);
+    const [credentials] = (await routeCall(exchange).body()).dtos as [LoginCredentials];
 
     const user = await auth.userManager.authenticate(credentials.username, credentials.password);
     const failed = (reason: 'bad_credentials' | 'not_verified') =>
@@ -94,16 +107,37 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
    * ends its session) and for inactive or deleted users. Cookie backends: 403 `CSRF_FAILED` from
    * a foreign origin, wherever the token is. 429 once the client's or the session's budget is spent.
    */
+  @LibraryRoute({
+    // Unknown controller (documenting without an instance): described as a refresh route.
+    available: (context) => !context.controller || Boolean(backendOf(context)?.refresh),
+    body: { accepts: 'json-or-form', required: false, dtos: () => [RefreshRequest], schema: refreshForm },
+    rateLimit: { action: 'refresh' },
+    errors: (context) =>
+      context.controller && !backendOf(context)?.refresh
+        ? [[404, [ErrorCode.NOT_FOUND]]]
+        : [[400, [ErrorCode.REFRESH_TOKEN_INVALID]], ...anyIssuingCsrf(context), [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]]],
+    docs: (context) =>
+      context.controller && !backendOf(context)?.refresh
+        ? { summary: 'Refresh the session (not on this backend)', description: 'This backend has no refresh tokens.', responses: {} }
+        : {
+            summary: 'Refresh the session (OAuth2 refresh grant, RFC 6749 §6)',
+            description:
+              'The refresh token as a form or JSON, or (cookie backends) the refresh cookie. Answers like login, with a new refresh token: ' +
+              'the one presented is used up, and presenting a used one ends the whole session.',
+            responses: loginAnswers(context),
+          },
+  })
   @Post('/refresh')
   async refresh(@Req() request: any, @Res() response: any): Promise<LoginResponseBody> {
     const auth = this.auth;
     const backend = this.backend;
     if (!backend.refresh) throw new NotFoundError(`The "${backend.name}" backend has no refresh tokens.`);
     const exchange = exchangeFromParams(request, response);
+    const call = routeCall(exchange);
     // Whether the token comes in the body or in the refresh cookie: the answer sets the cookies.
     checkIssuingRequest(backend.transport, exchange);
-    await auth.limitAttempt('refresh', exchange);
-    const body = await validateBody(RefreshRequest, await readBody(exchange, 'json-or-form'));
+    await call.countAttempt();
+    const [body] = (await call.body()).dtos as [RefreshRequest];
     // class-validator's @IsOptional lets null through: a null token is no token.
     const token = typeof body.refresh_token === 'string' ? body.refresh_token : backend.transport.readRefreshToken?.(exchange);
     if (token === undefined) throw new BadRequestError(ErrorCode.REFRESH_TOKEN_INVALID, 'No refresh token was given.');
@@ -114,6 +148,15 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
    * `POST /logout` — 204; revokes the token server-side where the strategy can, revokes its session
    * (refresh tokens included) and clears the cookies.
    */
+  @LibraryRoute({
+    errors: () => [],
+    docs: (context) => ({
+      summary: 'Log out',
+      backend: context.controller?.backendName,
+      description: 'Destroys the token server-side where the strategy can, ends its session (refresh tokens included) and clears the cookies.',
+      responses: { '204': { description: 'Logged out.' } },
+    }),
+  })
   @Authorized()
   @Post('/logout')
   async logout(@Req() request: any, @Res() response: any): Promise<null> {

@@ -1,9 +1,10 @@
 import { Post, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
-import { BadRequestError, ErrorCode, InvalidPasswordError, UserAlreadyExistsError } from '../errors';
-import { readBody } from '../http/body';
+import { ErrorCode, InvalidPasswordError, UserAlreadyExistsError } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
-import { validateBody } from '../http/validate';
+import { LibraryRoute } from '../routes/route-declaration';
+import { routeCall } from '../routes/route-call';
+import { accepted, userAnswer } from '../routes/route-docs';
 import { normaliseEmail } from '../users/emails';
 import type { UserCreate } from '../users/user-manager';
 import { type DtoClass, givenFields, UserCreateDto } from './user-dto';
@@ -34,23 +35,35 @@ export class RegisterController<U extends BaseUser = BaseUser> extends AuthRoute
    * hash). 400 `REGISTER_USER_ALREADY_EXISTS` (emails compare case-insensitively, also between
    * concurrent registrations); 400 `REGISTER_INVALID_PASSWORD` with the reason as message.
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: (controller) => [controller?.createDto ?? UserCreateDto] },
+    rateLimit: { action: 'register', account: (dto: UserCreateDto) => dto.email },
+    answers: [
+      // Enumeration-safe registration creates the account after answering: a taken email never shows.
+      {
+        error: UserAlreadyExistsError,
+        status: 400,
+        code: ErrorCode.REGISTER_USER_ALREADY_EXISTS,
+        when: (context) => !context.auth.enumerationSafeRegistration,
+      },
+      { error: InvalidPasswordError, status: 400, code: ErrorCode.REGISTER_INVALID_PASSWORD },
+    ],
+    docs: (context) => ({
+      summary: 'Register a user',
+      description: '`id`, `isActive`, `isSuperuser`, `isVerified` and `scopes` cannot be set here.',
+      responses: context.auth.enumerationSafeRegistration
+        ? accepted('Accepted alike for new and existing emails (no account enumeration).')
+        : { '201': userAnswer('The new user.') },
+    }),
+  })
   @Post('/register')
   async register(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
-    const dto = await validateBody(this.createDto, await readBody(exchange, 'json'));
-    await this.auth.limitAttempt('register', exchange, dto.email);
+    const [dto] = (await routeCall(exchange).body()).dtos as [UserCreateDto];
     if (this.auth.enumerationSafeRegistration) return this.registerWithoutTelling(exchange, givenFields(dto) as UserCreate<U>);
-    try {
-      const user = await this.auth.userManager.create(givenFields(dto) as UserCreate<U>, { safe: true, request: exchange.request });
-      exchange.setStatus(201);
-      return this.serializeUser(user);
-    } catch (error) {
-      if (error instanceof UserAlreadyExistsError) {
-        throw new BadRequestError(ErrorCode.REGISTER_USER_ALREADY_EXISTS, 'A user with this email already exists.');
-      }
-      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.REGISTER_INVALID_PASSWORD, error.reason);
-      throw error;
-    }
+    const user = await this.auth.userManager.create(givenFields(dto) as UserCreate<U>, { safe: true, request: exchange.request });
+    exchange.setStatus(201);
+    return this.serializeUser(user);
   }
 
   /**
@@ -60,12 +73,7 @@ export class RegisterController<U extends BaseUser = BaseUser> extends AuthRoute
    */
   private async registerWithoutTelling(exchange: HttpExchange, fields: UserCreate<U>): Promise<Record<string, unknown>> {
     const manager = this.auth.userManager;
-    try {
-      await manager.checkPassword(fields.password, { ...fields, email: normaliseEmail(fields.email) } as unknown as Partial<U>);
-    } catch (error) {
-      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.REGISTER_INVALID_PASSWORD, error.reason);
-      throw error;
-    }
+    await manager.checkPassword(fields.password, { ...fields, email: normaliseEmail(fields.email) } as unknown as Partial<U>);
     void this.afterResponse(
       exchange,
       async () => {

@@ -1,10 +1,11 @@
 import { HttpCode, Post, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
-import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
-import { validateBody } from '../http/validate';
+import { LibraryRoute } from '../routes/route-declaration';
+import { routeCall } from '../routes/route-call';
+import { accepted, userAnswer } from '../routes/route-docs';
 import { EmailDto, ResetPasswordDto } from './user-dto';
-import { BadRequestError, ErrorCode, InvalidPasswordError, InvalidResetTokenError } from '../errors';
+import { ErrorCode, InvalidPasswordError, InvalidResetTokenError } from '../errors';
 import { AuthRoutes } from './auth-routes';
 
 /** The one answer `forgot-password` gives, whether or not the email has an account. */
@@ -27,12 +28,19 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> extends Auth
    * The lookup and `onAfterForgotPassword` run after the 202 is sent, so neither the answer nor
    * its timing tells whether the email has an account. Inactive users get no token.
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: () => [EmailDto] },
+    rateLimit: { action: 'forgotPassword', account: (dto: EmailDto) => dto.email },
+    docs: () => ({
+      summary: 'Ask for a password-reset token (sent by the app, e.g. by email)',
+      responses: accepted('Always accepted (no account enumeration).'),
+    }),
+  })
   @Post('/forgot-password')
   @HttpCode(202)
   async forgotPassword(@Req() request: any, @Res() response: any): Promise<typeof FORGOT_PASSWORD_ACCEPTED> {
     const exchange = exchangeFromParams(request, response);
-    const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
-    await this.auth.limitAttempt('forgotPassword', exchange, email);
+    const [{ email }] = (await routeCall(exchange).body()).dtos as [EmailDto];
     this.forUserOfEmailAfterResponse(exchange, email, (user) => this.auth.userManager.forgotPassword(user, exchange.request), 'forgot-password');
     return FORGOT_PASSWORD_ACCEPTED;
   }
@@ -43,17 +51,24 @@ export class ResetPasswordController<U extends BaseUser = BaseUser> extends Auth
    * of two concurrent uses exactly one succeeds); 400 `RESET_PASSWORD_INVALID_PASSWORD` with
    * the reason as message.
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: () => [ResetPasswordDto] },
+    rateLimit: { action: 'resetPassword' },
+    answers: [
+      { error: InvalidResetTokenError, status: 400, code: ErrorCode.RESET_PASSWORD_BAD_TOKEN },
+      { error: InvalidPasswordError, status: 400, code: ErrorCode.RESET_PASSWORD_INVALID_PASSWORD },
+    ],
+    docs: () => ({
+      summary: 'Reset the password with a reset token (single-use)',
+      responses: { '200': userAnswer('The user; every token it had is revoked.') },
+    }),
+  })
   @Post('/reset-password')
   async resetPassword(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
-    const { token, password } = await validateBody(ResetPasswordDto, await readBody(exchange, 'json'));
-    await this.auth.limitAttempt('resetPassword', exchange);
-    try {
-      return this.serializeUser(await this.auth.userManager.resetPassword(token, password, exchange.request));
-    } catch (error) {
-      if (error instanceof InvalidResetTokenError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_BAD_TOKEN, error.message);
-      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, error.reason);
-      throw error;
-    }
+    const call = routeCall(exchange);
+    const [{ token, password }] = (await call.body()).dtos as [ResetPasswordDto];
+    await call.countAttempt();
+    return this.serializeUser(await this.auth.userManager.resetPassword(token, password, exchange.request));
   }
 }

@@ -1,8 +1,10 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
-import { NotFoundError } from '../errors';
+import { ErrorCode, NotFoundError } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
-import { storeCall } from '../request-failures';
+import { SESSION_SCHEMA } from '../openapi/library-schemas';
+import { LibraryRoute } from '../routes/route-declaration';
+import { json } from '../routes/route-docs';
 import type { SessionInfo } from '../sessions/session-store';
 import { AuthRoutes } from './auth-routes';
 
@@ -28,36 +30,56 @@ export interface SessionView {
  * ```
  */
 export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoutes<U> {
+  // A session store's failure leaves each route through its helper: an outage 503, anything else a reported 500.
+
   /** `GET /` — the user's live sessions, oldest first; `current` marks the request's own. */
+  @LibraryRoute({
+    docs: () => ({
+      summary: "The current user's live sessions",
+      responses: {
+        '200': {
+          description: "Oldest first; `current` marks the request's own.",
+          content: json({ type: 'array', items: { $ref: `#/components/schemas/${SESSION_SCHEMA}` } }),
+        },
+      },
+    }),
+  })
   @Authorized()
   @Get('/')
   async list(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<SessionView[]> {
     const current = await this.currentSessionId(exchangeFromParams(request, response));
-    const sessions = await storeCall(() => this.auth.sessions.listForUser(user.id));
+    const sessions = await this.auth.sessions.listForUser(user.id);
     return sessions.map((session) => this.serializeSession(session, session.id === current));
   }
 
   /** `DELETE /:id` — 204, the session and its tokens end; 404 `NOT_FOUND` for an id that is not one of the user's sessions. */
+  @LibraryRoute({
+    errors: () => [[404, [ErrorCode.NOT_FOUND]]],
+    docs: () => ({ summary: "End one of the current user's sessions", responses: { '204': { description: 'Ended, with its tokens.' } } }),
+  })
   @Authorized()
   @Delete('/:id')
   async end(@CurrentUser({ required: true }) user: U, @Param('id') id: string, @Req() request: any, @Res() response: any): Promise<null> {
     const exchange = exchangeFromParams(request, response);
     const auth = this.auth;
-    const session = await storeCall(() => auth.sessions.findForUser(user.id, id));
+    const session = await auth.sessions.findForUser(user.id, id);
     if (!session) throw new NotFoundError('No session of yours has this id.');
-    const ended = await storeCall(() => auth.sessions.revoke(session.id));
+    const ended = await auth.sessions.revoke(session.id);
     if (ended) await auth.userManager.notifySessionRevoked(user, ended, exchange.request);
     return null;
   }
 
   /** `DELETE /` — 204, every session of the user but the current one ends. */
+  @LibraryRoute({
+    docs: () => ({ summary: 'End every other session of the current user', responses: { '204': { description: 'Every session but the current one ended.' } } }),
+  })
   @Authorized()
   @Delete('/')
   async endOthers(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<null> {
     const exchange = exchangeFromParams(request, response);
     const auth = this.auth;
     const current = await this.currentSessionId(exchange);
-    const ended = await storeCall(() => auth.sessions.revokeAllForUser(user.id, current));
+    const ended = await auth.sessions.revokeAllForUser(user.id, current);
     for (const session of ended) await auth.userManager.notifySessionRevoked(user, session, exchange.request);
     return null;
   }

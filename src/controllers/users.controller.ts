@@ -1,15 +1,23 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Patch, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
 import type { Principal } from '../authenticator';
-import { BadRequestError, CurrentPasswordInvalidError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
-import { readBody } from '../http/body';
+import { CurrentPasswordInvalidError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
+import { LibraryRoute, type DomainErrorAnswer } from '../routes/route-declaration';
+import { findRouteCall, routeCall } from '../routes/route-call';
+import { userAnswer } from '../routes/route-docs';
 import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { UserUpdate } from '../users/user-manager';
 import { normaliseEmail } from '../users/emails';
 import { CurrentPasswordDto, type DtoClass, givenFields, UserAdminFieldsDto, UserUpdateDto } from './user-dto';
 import { AuthRoutes } from './auth-routes';
+
+/** What an update of a user answers for the user manager's refusals. */
+const UPDATE_ANSWERS: DomainErrorAnswer[] = [
+  { error: UserAlreadyExistsError, status: 400, code: ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS },
+  { error: InvalidPasswordError, status: 400, code: ErrorCode.UPDATE_USER_INVALID_PASSWORD },
+];
 
 /**
  * The current user's profile and superuser administration of users. Extend it under the route
@@ -29,9 +37,11 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
   protected adminFieldsDto: DtoClass<UserAdminFieldsDto> = UserAdminFieldsDto;
 
   /** `GET /me` — 200 the authenticated user. 401 without valid credentials. */
+  @LibraryRoute({ docs: () => ({ summary: 'The current user', responses: { '200': userAnswer('The current user.') } }) })
   @Authorized()
   @Get('/me')
-  me(@CurrentUser({ required: true }) user: U): Record<string, unknown> {
+  // The request and response are for the route's helper (the answer's headers); the handler needs neither.
+  me(@CurrentUser({ required: true }) user: U, @Req() _request?: any, @Res() _response?: any): Record<string, unknown> {
     return this.serializeUser(user);
   }
 
@@ -43,12 +53,29 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
    * `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored. 400
    * `UPDATE_USER_EMAIL_ALREADY_EXISTS`, `UPDATE_USER_INVALID_PASSWORD` (reason as message).
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: (controller) => [controller?.updateDto ?? UserUpdateDto], documentedDtos: () => [CurrentPasswordDto] },
+    // Counted by confirmAccountHolder, for a change of credentials only: the account's login budget.
+    rateLimit: { action: 'login' },
+    answers: UPDATE_ANSWERS,
+    errors: () => [
+      [400, [ErrorCode.CURRENT_PASSWORD_INVALID]],
+      [401, [ErrorCode.REAUTHENTICATION_REQUIRED]],
+    ],
+    docs: () => ({
+      summary: 'Update the current user',
+      description:
+        'A new email resets `isVerified`; a new password revokes every token of the user. `isActive`, `isSuperuser`, `isVerified` and `scopes` are ignored. ' +
+        "Changing the password or the email needs `currentPassword` (each try counts in the account's login budget); an account without a password of its own needs a recent sign-in instead (else 401 `REAUTHENTICATION_REQUIRED`).",
+      responses: { '200': userAnswer('The updated user.') },
+    }),
+  })
   @Authorized()
   @Patch('/me')
   async updateMe(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
-    const body = await readBody(exchange, 'json');
-    const fields = givenFields(await validateBody(this.updateDto, body));
+    const { fields: body, dtos } = await routeCall(exchange).body();
+    const fields = givenFields(dtos[0]);
     const principal = await this.auth.principalFor(exchange);
     if (!principal) throw this.auth.unauthenticatedError(undefined, { bearerRejected: false });
     if (changesCredentials(user, fields)) {
@@ -70,16 +97,21 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
       auth.requireRecentSignIn(principal);
       return;
     }
-    await auth.limitAttempt('login', exchange, user.email);
+    await countLoginAttempt(exchange, user.email, auth);
     if (currentPassword === undefined) throw new CurrentPasswordInvalidError('Changing the password or the email needs `currentPassword`.');
     if (!(await auth.userManager.verifyPassword(user, currentPassword))) throw new CurrentPasswordInvalidError('The current password is wrong.');
     await auth.rateLimits?.reset('login', user.email);
   }
 
   /** `GET /:id` (superuser) — 200 the user; 404 `NOT_FOUND` for unknown and malformed ids. */
+  @LibraryRoute({
+    errors: () => [[404, [ErrorCode.NOT_FOUND]]],
+    docs: () => ({ summary: 'A user (superuser)', responses: { '200': userAnswer('The user.') } }),
+  })
   @Authorized([SUPERUSER_SCOPE])
   @Get('/:id')
-  async getUser(@Param('id') id: string): Promise<Record<string, unknown>> {
+  // The request and response are for the route's helper (the answer's headers); the handler needs neither.
+  async getUser(@Param('id') id: string, @Req() _request?: any, @Res() _response?: any): Promise<Record<string, unknown>> {
     return this.serializeUser(await this.findOr404(id));
   }
 
@@ -87,21 +119,35 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
    * `PATCH /:id` (superuser) — 200 the updated user. Also sets `isActive`, `isSuperuser`,
    * `isVerified` and `scopes`; deactivating a user or taking rights away revokes their tokens.
    */
+  @LibraryRoute({
+    // Two DTOs over one body: an app that extends the user fields need not redeclare these.
+    body: {
+      accepts: 'json',
+      dtos: (controller) => [controller?.updateDto ?? UserUpdateDto, controller?.adminFieldsDto ?? UserAdminFieldsDto],
+    },
+    answers: UPDATE_ANSWERS,
+    errors: () => [[404, [ErrorCode.NOT_FOUND]]],
+    docs: () => ({
+      summary: 'Update a user (superuser)',
+      description: "Also sets `isActive`, `isSuperuser`, `isVerified` and `scopes`; taking rights away revokes the user's tokens.",
+      responses: { '200': userAnswer('The updated user.') },
+    }),
+  })
   @Authorized([SUPERUSER_SCOPE])
   @Patch('/:id')
   async updateUser(@Param('id') id: string, @Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
     const user = await this.findOr404(id);
-    const body = await readBody(exchange, 'json');
-    // Two DTOs over one body: an app that extends the user fields need not redeclare these.
-    const fields = {
-      ...givenFields(await validateBody(this.updateDto, body)),
-      ...givenFields(await validateBody(this.adminFieldsDto, body)),
-    };
+    const { dtos } = await routeCall(exchange).body();
+    const fields = Object.assign({}, ...dtos.map(givenFields)) as Record<string, unknown>;
     return this.serializeUser(await this.applyUpdate(user, fields, false, exchange.request));
   }
 
   /** `DELETE /:id` (superuser) — 204; the user's tokens stop working at once. */
+  @LibraryRoute({
+    errors: () => [[404, [ErrorCode.NOT_FOUND]]],
+    docs: () => ({ summary: 'Delete a user (superuser)', responses: { '204': { description: 'Deleted; its tokens stop working at once.' } } }),
+  })
   @Authorized([SUPERUSER_SCOPE])
   @Delete('/:id')
   async deleteUser(@Param('id') id: string, @Req() request: any, @Res() response: any): Promise<null> {
@@ -117,17 +163,21 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
     return user;
   }
 
+  /** The user manager's refusals (a taken email, a refused password) become the route's declared answers. */
   private async applyUpdate(user: U, fields: Record<string, unknown>, safe: boolean, request: unknown, currentSessionId?: string): Promise<U> {
-    try {
-      return await this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request, currentSessionId });
-    } catch (error) {
-      if (error instanceof UserAlreadyExistsError) {
-        throw new BadRequestError(ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS, 'A user with this email already exists.');
-      }
-      if (error instanceof InvalidPasswordError) throw new BadRequestError(ErrorCode.UPDATE_USER_INVALID_PASSWORD, error.reason);
-      throw error;
-    }
+    return this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request, currentSessionId });
   }
+}
+
+/** An attempt in the account's login budget: the one `PATCH /me` declares, also when a subclass confirms elsewhere. */
+async function countLoginAttempt(
+  exchange: HttpExchange,
+  account: string,
+  auth: { limitAttempt(action: 'login', exchange: HttpExchange, account: string): Promise<void> },
+): Promise<void> {
+  const call = findRouteCall(exchange);
+  if (call?.declaration.rateLimit?.action === 'login') await call.countAttempt(account);
+  else await auth.limitAttempt('login', exchange, account);
 }
 
 /** True when the update sets a password or moves the account to another email address. */

@@ -1,10 +1,11 @@
 import { HttpCode, Post, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
-import { readBody } from '../http/body';
 import { exchangeFromParams } from '../http/request';
-import { validateBody } from '../http/validate';
+import { LibraryRoute } from '../routes/route-declaration';
+import { routeCall } from '../routes/route-call';
+import { accepted, userAnswer } from '../routes/route-docs';
 import { EmailDto, TokenDto } from './user-dto';
-import { BadRequestError, ErrorCode, InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors';
+import { ErrorCode, InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors';
 import { AuthRoutes } from './auth-routes';
 
 /** The one answer `request-verify-token` gives, whether or not the email has an account. */
@@ -28,12 +29,19 @@ export class VerifyController<U extends BaseUser = BaseUser> extends AuthRoutes<
    * its timing tells whether the email has an account. Inactive and already verified users
    * get no token.
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: () => [EmailDto] },
+    rateLimit: { action: 'requestVerify', account: (dto: EmailDto) => dto.email },
+    docs: () => ({
+      summary: 'Ask for a verification token (sent by the app, e.g. by email)',
+      responses: accepted('Always accepted (no account enumeration).'),
+    }),
+  })
   @Post('/request-verify-token')
   @HttpCode(202)
   async requestVerifyToken(@Req() request: any, @Res() response: any): Promise<typeof REQUEST_VERIFY_ACCEPTED> {
     const exchange = exchangeFromParams(request, response);
-    const { email } = await validateBody(EmailDto, await readBody(exchange, 'json'));
-    await this.auth.limitAttempt('requestVerify', exchange, email);
+    const [{ email }] = (await routeCall(exchange).body()).dtos as [EmailDto];
     this.forUserOfEmailAfterResponse(exchange, email, (user) => this.auth.userManager.requestVerify(user, exchange.request), 'request-verify-token');
     return REQUEST_VERIFY_ACCEPTED;
   }
@@ -43,17 +51,21 @@ export class VerifyController<U extends BaseUser = BaseUser> extends AuthRoutes<
    * expired, of another kind, or for an email the user no longer has); 400
    * `VERIFY_USER_ALREADY_VERIFIED`.
    */
+  @LibraryRoute({
+    body: { accepts: 'json', dtos: () => [TokenDto] },
+    rateLimit: { action: 'verify' },
+    answers: [
+      { error: InvalidVerifyTokenError, status: 400, code: ErrorCode.VERIFY_USER_BAD_TOKEN },
+      { error: UserAlreadyVerifiedError, status: 400, code: ErrorCode.VERIFY_USER_ALREADY_VERIFIED },
+    ],
+    docs: () => ({ summary: 'Verify a user with its token', responses: { '200': userAnswer('The user, now verified.') } }),
+  })
   @Post('/verify')
   async verify(@Req() request: any, @Res() response: any): Promise<Record<string, unknown>> {
     const exchange = exchangeFromParams(request, response);
-    const { token } = await validateBody(TokenDto, await readBody(exchange, 'json'));
-    await this.auth.limitAttempt('verify', exchange);
-    try {
-      return this.serializeUser(await this.auth.userManager.verify(token, exchange.request));
-    } catch (error) {
-      if (error instanceof InvalidVerifyTokenError) throw new BadRequestError(ErrorCode.VERIFY_USER_BAD_TOKEN, error.message);
-      if (error instanceof UserAlreadyVerifiedError) throw new BadRequestError(ErrorCode.VERIFY_USER_ALREADY_VERIFIED, error.message);
-      throw error;
-    }
+    const call = routeCall(exchange);
+    const [{ token }] = (await call.body()).dtos as [TokenDto];
+    await call.countAttempt();
+    return this.serializeUser(await this.auth.userManager.verify(token, exchange.request));
   }
 }

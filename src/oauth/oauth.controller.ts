@@ -16,6 +16,21 @@ import { MemoryOAuthStateStore, type OAuthStateRecord, type OAuthStateStore } fr
 import { LibraryController } from '../controllers/library-controller';
 import type { AuthenticationBackend } from '../backend';
 import { Container } from 'typedi';
+import { LibraryRoute, type StatusCodes } from '../routes/route-declaration';
+import { issuingCsrf, loginAnswers, userAnswer } from '../routes/route-docs';
+import { AUTHORIZATION_URL, callbackErrors, callbackResponses, OAUTH_CALLBACK_CODES, OAUTH_QUERY } from '../routes/oauth-route-docs';
+
+/** A sign-in callback's failures (each a 303 to `errorRedirectUrl` instead, when the controller has one). */
+const SIGN_IN_ERRORS: StatusCodes = [
+  [400, [...OAUTH_CALLBACK_CODES, ErrorCode.OAUTH_USER_ALREADY_EXISTS, ErrorCode.OAUTH_EMAIL_NOT_AVAILABLE, ErrorCode.LOGIN_USER_NOT_VERIFIED]],
+  [502, [ErrorCode.OAUTH_PROVIDER_ERROR]],
+  [503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]],
+];
+/** A linking callback's failures (the same rule). */
+const LINK_ERRORS: StatusCodes = [
+  [400, [...OAUTH_CALLBACK_CODES, ErrorCode.OAUTH_ACCOUNT_ALREADY_LINKED]],
+  [502, [ErrorCode.OAUTH_PROVIDER_ERROR]],
+];
 
 export interface OAuthControllerOptions<U extends BaseUser = BaseUser> {
   /** This controller's `…/callback` URL, exactly as registered at the provider. */
@@ -166,12 +181,12 @@ export class OAuthController<U extends BaseUser = BaseUser> {
         `${this.constructor.name} (an OAuthController) logs in with the "${this.backendName}" backend, which Auth.configure does not have (its backends: ${auth.backends.map((b) => `"${b.name}"`).join(', ')}).`,
       );
     }
-    if (this.redirectUrl && backend.transport.scheme !== 'cookie') {
+    if (this.redirectUrl && !backend.transport.setsCookies) {
       throw new AuthConfigurationError('OAuthController: redirectUrl needs a cookie backend (a bearer token would be lost in the redirect).');
     }
     // The refresh cookie is scoped to the AuthController's /refresh route, which this controller
     // cannot know: derived from the callback's own path it would never reach POST /refresh.
-    if (backend.refresh && backend.transport.scheme === 'cookie' && backend.refresh.cookiePath === undefined) {
+    if (backend.refresh && backend.transport.setsCookies && backend.refresh.cookiePath === undefined) {
       throw new AuthConfigurationError(
         `OAuthController: the "${backend.name}" backend has refresh tokens in a cookie; give it \`refresh: { cookiePath }\` (its AuthController's route + "/refresh", e.g. "/auth/${backend.name}/refresh") so a social login's refresh cookie reaches POST /refresh.`,
       );
@@ -190,6 +205,10 @@ export class OAuthController<U extends BaseUser = BaseUser> {
    * `GET /authorize` — 200 `{authorization_url}` and the flow's state cookie. With a cookie
    * backend, 403 `CSRF_FAILED` from a foreign origin: the callback trusts a flow only this way.
    */
+  @LibraryRoute({
+    errors: (context) => [...issuingCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
+    docs: () => ({ summary: 'Start signing in with the provider', responses: AUTHORIZATION_URL }),
+  })
   @Get('/authorize')
   async authorize(@Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
     const exchange = exchangeFromParams(request, response);
@@ -203,6 +222,14 @@ export class OAuthController<U extends BaseUser = BaseUser> {
    * user on first sign-in; with `redirectUrl`, a 303 there. 400 `OAUTH_INVALID_STATE`,
    * `OAUTH_INVALID_CODE`, `OAUTH_USER_ALREADY_EXISTS`, `OAUTH_EMAIL_NOT_AVAILABLE`; 502 `OAUTH_PROVIDER_ERROR`.
    */
+  @LibraryRoute({
+    errors: (context) => callbackErrors(context, SIGN_IN_ERRORS),
+    docs: (context) => ({
+      summary: "The provider's callback: signs in, creating the user on first sign-in",
+      parameters: OAUTH_QUERY,
+      responses: callbackResponses(context, loginAnswers(context), SIGN_IN_ERRORS),
+    }),
+  })
   @Get('/callback')
   async callback(@Req() request: any, @Res() response: any): Promise<unknown> {
     const exchange = exchangeFromParams(request, response);
@@ -235,6 +262,10 @@ export class OAuthController<U extends BaseUser = BaseUser> {
   }
 
   /** `GET /associate/authorize` (authenticated) — 200 `{authorization_url}`; the flow is bound to the current user. */
+  @LibraryRoute({
+    errors: (context) => [...issuingCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
+    docs: () => ({ summary: 'Start linking a provider account to the current user', responses: AUTHORIZATION_URL }),
+  })
   @Authorized()
   @Get('/associate/authorize')
   async associateAuthorize(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<{ authorization_url: string }> {
@@ -254,6 +285,14 @@ export class OAuthController<U extends BaseUser = BaseUser> {
    * the provider account to the current user: 200 the user (a 303 to `redirectUrl` when set).
    * 400 `OAUTH_INVALID_STATE`, `OAUTH_ACCOUNT_ALREADY_LINKED`; 502 `OAUTH_PROVIDER_ERROR`.
    */
+  @LibraryRoute({
+    errors: (context) => callbackErrors(context, LINK_ERRORS),
+    docs: (context) => ({
+      summary: "The provider's callback for linking: links the account to the current user",
+      parameters: OAUTH_QUERY,
+      responses: callbackResponses(context, { '200': userAnswer('The current user, now linked.') }, LINK_ERRORS),
+    }),
+  })
   @Authorized()
   @Get('/associate/callback')
   async associateCallback(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<unknown> {

@@ -2,7 +2,6 @@ import { validationMetadatasToSchemas, targetConstructorToSchema } from 'class-v
 import { Container } from 'typedi';
 import { getFullPath, getSpec } from 'routing-controllers-openapi';
 import type { Auth } from '../auth';
-import { ErrorCode } from '../errors';
 import { controllerRoutes, type ControllerRoute } from './controller-routes';
 import { deepMerge, type JsonObject, type OpenApiDocument } from './document-types';
 import {
@@ -15,7 +14,9 @@ import {
   WWW_AUTHENTICATE_HEADER_OBJECT,
 } from './error-responses';
 import { LIBRARY_SCHEMAS } from './library-schemas';
-import { libraryRoute, type LibraryRouteContext } from './library-routes';
+import { authorizedErrors, declaredRouteErrors, type ErrorEntry } from '../routes/declared-answers';
+import { routeDeclaration, type RouteContext } from '../routes/route-declaration';
+import { requestBodyOf } from '../routes/route-docs';
 import { keepReferencedSchemas } from './referenced-schemas';
 import { authorizedRequirement, authorizedScopes, LIBRARY_SCOPES, reportUndeclaredScopes, type UndeclaredScopeUse } from './route-scopes';
 import { securityRequirement, securitySchemes } from './security';
@@ -44,7 +45,6 @@ export interface OpenApiOptions {
 }
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 const SCHEMA_OPTIONS = { refPointerPrefix: '#/components/schemas/' };
 const UNDECLARED = 'Not declared in Auth.configure({ scopes }).';
 
@@ -82,17 +82,17 @@ export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = 
   for (const use of undeclared) for (const scope of use.scopes) scopes[scope] = UNDECLARED;
 
   const schemes = securitySchemes(auth.backends, scopes);
-  const hasBearer = auth.backends.some((b) => b.transport.scheme === 'bearer');
-  const hasCookie = auth.backends.some((b) => b.transport.scheme === 'cookie');
-  const challenge = hasBearer ? [WWW_AUTHENTICATE_HEADER] : [];
+  const addAll = (errors: ErrorAnswers, entries: ErrorEntry[]) => {
+    for (const entry of entries) errors.add(entry.status, entry.codes, entry.headers);
+  };
 
   for (const route of routes) {
     const operation: JsonObject = document.paths[getFullPath(route)][route.action.type];
     const errors = new ErrorAnswers();
-    const describe = libraryRoute(route.declaredOn, route.action.method);
+    const declaration = routeDeclaration(route.declaredOn, route.action.method);
     let routeSchemes = schemes;
-    if (describe) {
-      const context: LibraryRouteContext = {
+    if (declaration) {
+      const context: RouteContext = {
         auth,
         controller: controllerInstance(route.controller.target),
         schema: (dto) => {
@@ -100,36 +100,30 @@ export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = 
           return { $ref: `#/components/schemas/${dto.name}` };
         },
       };
-      const described = describe(context);
+      const docs = declaration.docs(context);
+      const available = !declaration.available || declaration.available(context);
       const tag = libraryTag(context.controller, auth);
       if (tag) operation.tags = [tag];
-      operation.summary = described.summary;
-      if (described.description) operation.description = described.description;
-      if (described.parameters) operation.parameters = [...(operation.parameters ?? []), ...described.parameters];
-      if (described.requestBody) operation.requestBody = described.requestBody;
-      operation.responses = { ...described.responses };
-      for (const [status, codes] of described.errors) errors.add(status, codes);
-      if (described.readsBody)
-        errors.add(400, [ErrorCode.VALIDATION_ERROR]).add(413, [ErrorCode.PAYLOAD_TOO_LARGE]).add(415, [ErrorCode.UNSUPPORTED_MEDIA_TYPE]);
-      if (described.rateLimited && auth.rateLimits) errors.add(429, [ErrorCode.TOO_MANY_REQUESTS]);
-      if (described.backend && schemes[described.backend]) routeSchemes = { [described.backend]: schemes[described.backend] };
+      operation.summary = docs.summary;
+      if (docs.description) operation.description = docs.description;
+      if (docs.parameters) operation.parameters = [...(operation.parameters ?? []), ...docs.parameters];
+      const requestBody = docs.requestBody ?? (declaration.body && available ? requestBodyOf(declaration.body, context) : undefined);
+      if (requestBody) operation.requestBody = requestBody;
+      operation.responses = { ...docs.responses };
+      addAll(errors, declaredRouteErrors(declaration, context));
+      if (docs.backend && schemes[docs.backend]) routeSchemes = { [docs.backend]: schemes[docs.backend] };
     }
 
     const requirement = authorizedRequirement(route);
     if (requirement !== undefined) {
-      const required = requirement.scopes;
-      operation.security ??= securityRequirement(routeSchemes, required);
-      errors.add(401, [ErrorCode.UNAUTHORIZED], challenge);
-      if (required.length > 0) errors.add(403, [ErrorCode.INSUFFICIENT_SCOPE], challenge);
+      operation.security ??= securityRequirement(routeSchemes, requirement.scopes);
+      addAll(errors, authorizedErrors(requirement, auth.backends, route.action.type));
       if (requirement.maxAgeSeconds !== undefined) {
         // Step-up (RFC 9470): the client must have signed in within this many seconds.
-        errors.add(401, [ErrorCode.REAUTHENTICATION_REQUIRED], challenge);
         operation['x-max-age-seconds'] = requirement.maxAgeSeconds;
         const note = `Needs a sign-in within the last ${requirement.maxAgeSeconds} s (else 401 \`REAUTHENTICATION_REQUIRED\`).`;
         operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
       }
-      if (hasCookie && UNSAFE_METHODS.has(route.action.type)) errors.add(403, [ErrorCode.CSRF_FAILED]);
-      errors.add(503, [ErrorCode.AUTH_BACKEND_UNAVAILABLE]);
     }
     // What the app declared itself (an @OpenAPI decorator) wins over what the library infers.
     operation.responses = { ...errors.render(), ...operation.responses };

@@ -1,12 +1,13 @@
 import type { Auth } from '../auth';
 import type { AuthenticationBackend } from '../backend';
+import { describeTransport } from './transport-descriptions';
 
 /** How a strategy reads in a heading, by its class (a strategy of the app's own: its class name). */
 const STRATEGY_LABELS: Record<string, string> = { JwtStrategy: 'JWT', DatabaseStrategy: 'database token', RedisStrategy: 'Redis token' };
 
 /** "Bearer JWT", "Cookie database token": the transport, then the strategy. */
 export function backendTag(backend: AuthenticationBackend): string {
-  const transport = backend.transport.scheme === 'cookie' ? 'Cookie' : 'Bearer';
+  const transport = describeTransport(backend.transport).label;
   const name = backend.strategy.constructor.name;
   return `${transport} ${STRATEGY_LABELS[name] ?? name.replace(/Strategy$/, '')}`;
 }

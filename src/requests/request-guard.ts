@@ -1,6 +1,8 @@
 import type { Action } from 'routing-controllers';
 import { Authenticator, type Principal, type Resolution } from '../authenticator';
+import type { AppFailures } from '../context/app-failures';
 import type { AuthContext } from '../context/auth-context';
+import { preparingErrorAnswer } from '../http/error-answer';
 import type { BaseUser } from '../entities/base-user';
 import { exchangeFromAction, type HttpExchange } from '../http/request';
 import { type AccessRequirement, accessRequirementOf, isRecentSignIn } from '../security/access-requirement';
@@ -16,6 +18,7 @@ export class RequestGuard<U extends BaseUser> {
   readonly authenticator: Authenticator<U>;
   readonly challenges: Challenges;
   private readonly recentSignInMaxAgeSeconds: number;
+  private readonly failures: AppFailures;
 
   constructor(context: AuthContext<U>) {
     const { events, failures } = context;
@@ -28,6 +31,7 @@ export class RequestGuard<U extends BaseUser> {
     );
     this.challenges = new Challenges(context.backends.list, context.requests.onUnauthenticated);
     this.recentSignInMaxAgeSeconds = context.stepUp.recentSignInMaxAgeSeconds;
+    this.failures = failures;
   }
 
   /**
@@ -35,16 +39,29 @@ export class RequestGuard<U extends BaseUser> {
    * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes, 401
    * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old.
    */
-  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> =>
-    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => this.authorize(resolution, action, accessRequirementOf(roles)));
+  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> => {
+    // A refusal's headers (WWW-Authenticate, Retry-After) are set here: routing-controllers sends only status and body.
+    const exchange = exchangeFromAction(action);
+    return preparingErrorAnswer(
+      exchange,
+      () => this.authenticator.withResolution(exchange, (resolution) => this.authorize(resolution, action, accessRequirementOf(roles))),
+      this.failures,
+    );
+  };
 
   /** routing-controllers' `currentUserChecker`: the authenticated user, or null. */
-  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> =>
-    this.authenticator.withResolution(exchangeFromAction(action), (resolution) => principalOf(resolution)?.user ?? null);
+  readonly currentUserChecker = (action: Action): U | null | Promise<U | null> => {
+    const exchange = exchangeFromAction(action);
+    return preparingErrorAnswer(
+      exchange,
+      () => this.authenticator.withResolution(exchange, (resolution) => principalOf(resolution)?.user ?? null),
+      this.failures,
+    );
+  };
 
   /** The principal of a request (cached per request), or null; throws a refusal (CSRF, store down). */
   async principalFor(exchange: HttpExchange): Promise<Principal<U> | null> {
-    return principalOf(await this.authenticator.resolve(exchange));
+    return preparingErrorAnswer(exchange, async () => principalOf(await this.authenticator.resolve(exchange)), this.failures);
   }
 
   /**

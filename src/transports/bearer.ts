@@ -1,5 +1,6 @@
 import type { HttpExchange } from '../http/request';
 import type { ChallengeParams, LoginResponseBody, RefreshHandout, Transport } from './transport';
+import { LOGIN_TOKEN_SCHEMA, REFRESHED_LOGIN_TOKEN_SCHEMA } from '../openapi/library-schemas';
 
 export interface BearerTransportOptions {
   /** Where clients log in (used in OpenAPI docs and by the example). */
@@ -12,6 +13,10 @@ const BEARER = /^bearer +([^ ]+) *$/i;
 export class BearerTransport implements Transport {
   readonly scheme = 'bearer';
   readonly tokenUrl: string;
+  readonly label = 'Bearer';
+  readonly setsCookies = false;
+  readonly originChecks = { issuing: false, authenticated: false };
+  readonly challenges = true;
 
   constructor(options: BearerTransportOptions) {
     this.tokenUrl = options.tokenUrl;
@@ -45,4 +50,27 @@ export class BearerTransport implements Transport {
     if (params.maxAge !== undefined) parts.push(`max_age=${params.maxAge}`);
     return `Bearer ${parts.join(', ')}`;
   }
+  /** An OAuth2 password flow at `tokenUrl`: what Swagger UI's "Authorize" uses. */
+  describeSecurity(backendName: string, scopes: Readonly<Record<string, string>>): Record<string, unknown> {
+    return {
+      type: 'oauth2',
+      description: `Backend "${backendName}": log in at ${this.tokenUrl} (username = email), then send \`Authorization: Bearer <access_token>\`.`,
+      flows: { password: { tokenUrl: this.tokenUrl, scopes: { ...scopes } } },
+    };
+  }
+
+  describeLoginResponses(refresh: boolean): Record<string, unknown> {
+    return bearerLoginResponses(refresh);
+  }
+}
+
+/** The OpenAPI answer of a login through a bearer transport: the access token (and the refresh token). */
+export function bearerLoginResponses(refresh: boolean): Record<string, unknown> {
+  const schema = refresh ? REFRESHED_LOGIN_TOKEN_SCHEMA : LOGIN_TOKEN_SCHEMA;
+  return {
+    '200': {
+      description: 'Logged in (bearer backend): the access token. `Cache-Control: no-store`.',
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+    },
+  };
 }

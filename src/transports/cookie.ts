@@ -38,6 +38,10 @@ export interface CookieTransportOptions {
  */
 export class CookieTransport implements Transport {
   readonly scheme = 'cookie';
+  readonly label = 'Cookie';
+  readonly setsCookies = true;
+  readonly originChecks = { issuing: true, authenticated: true };
+  readonly challenges = false;
   readonly cookieName: string;
   readonly cookieMaxAge: number | null;
   private readonly attributes: SerializeOptions;
@@ -163,4 +167,28 @@ export class CookieTransport implements Transport {
     }
     checkSameOrigin(exchange, this.trustedOrigins);
   }
+
+  /** An `apiKey` in the session cookie. */
+  describeSecurity(backendName: string): Record<string, unknown> {
+    return {
+      type: 'apiKey',
+      in: 'cookie',
+      name: this.cookieName,
+      description: `Backend "${backendName}": the HttpOnly cookie its login sets. Unsafe requests it authenticates must come from the app's own origin (else 403 CSRF_FAILED).`,
+    };
+  }
+
+  describeLoginResponses(refresh: boolean): Record<string, unknown> {
+    return cookieLoginResponses(refresh);
+  }
+}
+
+/** The OpenAPI answer of a login through a cookie transport: 204 and the cookies. */
+export function cookieLoginResponses(refresh: boolean): Record<string, unknown> {
+  return {
+    '204': {
+      description: `Logged in (cookie backend): the session cookie is set (HttpOnly)${refresh ? ', and the refresh cookie' : ''}.`,
+      headers: { 'Set-Cookie': { description: 'The session cookie.', schema: { type: 'string' } } },
+    },
+  };
 }

@@ -67,6 +67,26 @@ export interface Transport {
    * sign-in. Still called (for every request that issues credentials) when a transport has only this.
    */
   checkLoginRequest?(exchange: HttpExchange): void;
+
+  // What the transport says about itself, for the OpenAPI document and the checks made at start-up.
+  // Each is optional: a transport without them is described generically (see describeTransport).
+
+  /** How it reads in a heading, e.g. "Bearer", "Cookie" (the OpenAPI tag of a login controller). */
+  readonly label?: string;
+  /** True when logging in through it sets cookies (a redirect after a social sign-in keeps the login). */
+  readonly setsCookies?: boolean;
+  /**
+   * Which requests it refuses from a foreign origin (403 `CSRF_FAILED`): `issuing` those that hand
+   * out credentials (login, refresh, the start of a social sign-in), `authenticated` the unsafe
+   * requests it authenticates.
+   */
+  readonly originChecks?: { readonly issuing: boolean; readonly authenticated: boolean };
+  /** True when its 401 / 403 answers carry a `WWW-Authenticate` challenge (RFC 6750). */
+  readonly challenges?: boolean;
+  /** Its OpenAPI 3.0 security scheme, for the backend `backendName` offering `scopes`. */
+  describeSecurity?(backendName: string, scopes: Readonly<Record<string, string>>): Record<string, unknown>;
+  /** The OpenAPI answers (by status) of a login through it; `refresh`: the backend has refresh tokens. */
+  describeLoginResponses?(refresh: boolean): Record<string, unknown>;
 }
 
 /**
