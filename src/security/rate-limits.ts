@@ -99,7 +99,7 @@ export class RateLimits implements Pluggable {
   }
 
   /** Reports the Redis client's errors through the app's auth events (see `watchRedisErrors`). */
-  init(context: PluginContext | Pick<PluginContext, 'events'>): void {
+  init(context: PluginContext): void {
     this.connection?.init(context);
   }
 
