@@ -33,6 +33,7 @@ export { RedisRevocationStore, type RedisRevocationStoreOptions, type RedisRevoc
 export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-keys';
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
 export { RedisStrategy, DEFAULT_REDIS_KEY_PREFIX, type RedisStrategyOptions, type RedisClientLike, type RedisMultiLike } from './strategies/redis';
+export type { RedisCommands, RedisMulti } from './redis/commands';
 
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { EventEmitter } from 'events';
 import { createClient } from 'redis';
 import { Auth, AuthenticationBackend, BearerTransport, RedisStrategy, type AuthEvent } from '../src';
-import { REDIS_ERROR_LOG_INTERVAL_MS } from '../src/stores/redis-errors';
+import { REDIS_ERROR_LOG_INTERVAL_MS } from '../src/redis/error-watch';
 import { captureConsoleErrors } from './support/console';
 import { makeDataSource, SECRET, User } from './support/app';
 import { RedisServer } from './support/services';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'crypto';
 import { createClient, type RedisClientType } from 'redis';
-import { AuthConfigurationError, DEFAULT_REDIS_KEY_PREFIX, RedisStrategy } from '../src';
+import { AuthConfigurationError, BackendUnavailableError, DEFAULT_REDIS_KEY_PREFIX, RedisStrategy } from '../src';
 import type { TokenGrant, TokenRejection } from '../src/strategies/strategy';
 import { digestToken } from '../src/strategies/opaque-token';
 
@@ -197,8 +197,9 @@ describe('RedisStrategy', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(Error);
-    expect((error as Error).message).to.equal('Redis is not connected.');
+    expect(error).to.be.instanceOf(BackendUnavailableError);
+    expect((error as BackendUnavailableError).toJSON().code).to.equal('AUTH_BACKEND_UNAVAILABLE');
+    expect(((error as BackendUnavailableError).cause as Error).message).to.equal('Redis is not connected.');
     // A malformed token never reaches Redis, so it is refused even now.
     expect(grantOf(await s.read('garbage'))).to.equal(null);
   });

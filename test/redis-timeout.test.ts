@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { performance } from 'perf_hooks';
 import { StoreUnreachableError } from '../src';
-import { withinRedisTimeout } from '../src/stores/redis-ready';
+import { withinRedisTimeout } from '../src/redis/time-limit';
 
 const never = () => new Promise<never>(() => undefined);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import type { PluginContext } from '../lifecycle';
 import { Authorized, CurrentUser, Get, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import { signInWithProvider } from '../flows/social-sign-in';
@@ -159,6 +160,8 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     };
     await check(() => this.checkBackend());
     await check(() => this.accounts.ready?.());
+    // The state store is the controller's own piece: it joins the app's lifecycle here, once per app.
+    await check(() => initOnce(this.stateStore, this.auth.context.plugins));
     await check(() => this.stateStore.ready?.());
     return problems;
   }
@@ -392,4 +395,13 @@ function queryOf(exchange: HttpExchange): URLSearchParams {
   const url = exchange.raw.url ?? '';
   const at = url.indexOf('?');
   return new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+}
+
+/** The state stores already handed an app's plugin context (a store shared by several controllers gets it once). */
+const initialisedStateStores = new WeakMap<OAuthStateStore, PluginContext>();
+
+function initOnce(store: OAuthStateStore, context: PluginContext): void {
+  if (initialisedStateStores.get(store) === context) return;
+  initialisedStateStores.set(store, context);
+  store.init?.(context);
 }

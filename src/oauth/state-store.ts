@@ -1,5 +1,9 @@
+import type { Pluggable, PluginContext } from '../lifecycle';
+import type { RedisCommands } from '../redis/commands';
+import { RedisConnection } from '../redis/connection';
+import { RedisKeys } from '../redis/keys';
+import { textReply } from '../redis/replies';
 import { storeCall } from '../request-failures';
-import { assertRedisOpen } from '../stores/redis-ready';
 
 /** What is kept server-side for one authorization flow, under its `state`. */
 export interface OAuthStateRecord {
@@ -24,6 +28,8 @@ export interface OAuthStateStore {
   save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void>;
   /** The record, removed; undefined when unknown, expired or already taken. */
   take(state: string): Promise<OAuthStateRecord | undefined>;
+  /** Optional: handed the app's plugin context once, at `auth.ready()` (e.g. to report its client's errors). */
+  init?(context: PluginContext): void;
   /** Optional: confirms at start-up (`auth.ready()`) that the store is usable; throws `AuthConfigurationError` naming the fix. */
   ready?(): Promise<void>;
 }
@@ -71,38 +77,45 @@ export class MemoryOAuthStateStore implements OAuthStateStore {
 }
 
 /** The part of a node-redis 5 or 6 client (or cluster) the Redis state store uses. */
-export interface RedisOAuthStateClient {
-  set(key: string, value: string, options?: { EX?: number }): Promise<unknown>;
-  getDel(key: string): Promise<unknown>;
-}
+export type RedisOAuthStateClient = Pick<RedisCommands, 'isReady' | 'isOpen' | 'set' | 'getDel' | 'on'>;
 
 export interface RedisOAuthStateStoreOptions {
   redis: RedisOAuthStateClient;
   /** Default `routing-controllers-auth:oauth-state:`. */
   keyPrefix?: string;
+  /**
+   * The longest a Redis call may take before the request gets a 503 instead of waiting on.
+   * Default 1000 ms; `null` waits as long as the client does.
+   */
+  commandTimeoutMs?: number | null;
 }
 
 /** Flows in Redis (shared by every instance), with the flow's lifetime as TTL; `GETDEL` takes them once. */
-export class RedisOAuthStateStore implements OAuthStateStore {
-  private readonly redis: RedisOAuthStateClient;
-  private readonly prefix: string;
+export class RedisOAuthStateStore implements OAuthStateStore, Pluggable {
+  private readonly connection: RedisConnection<RedisOAuthStateClient>;
+  private readonly keys: RedisKeys;
 
   constructor(options: RedisOAuthStateStoreOptions) {
-    this.redis = options.redis;
-    this.prefix = options.keyPrefix ?? 'routing-controllers-auth:oauth-state:';
+    this.connection = new RedisConnection(options.redis, { who: 'RedisOAuthStateStore({ redis })', commandTimeoutMs: options.commandTimeoutMs });
+    this.keys = new RedisKeys(options.keyPrefix ?? 'routing-controllers-auth:oauth-state:');
+  }
+
+  /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
+  init(context: PluginContext): void {
+    this.connection.init(context);
   }
 
   async ready(): Promise<void> {
-    assertRedisOpen(this.redis, 'RedisOAuthStateStore({ redis })');
+    await this.connection.ready();
   }
 
   async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
-    await storeCall(() => this.redis.set(this.prefix + state, JSON.stringify(record), { EX: ttlSeconds }));
+    await storeCall(() => this.connection.run((redis) => redis.set(this.keys.key(state), JSON.stringify(record), { EX: ttlSeconds })));
   }
 
   async take(state: string): Promise<OAuthStateRecord | undefined> {
-    const value = await storeCall(() => this.redis.getDel(this.prefix + state));
-    if (typeof value !== 'string') return undefined;
+    const value = textReply(await storeCall(() => this.connection.run((redis) => redis.getDel(this.keys.key(state)))));
+    if (value === null) return undefined;
     const record = JSON.parse(value) as OAuthStateRecord;
     return record.expiresAt > Date.now() ? record : undefined;
   }

@@ -2,9 +2,10 @@ import { hash } from 'crypto';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../errors';
 import type { AuthEvents } from './events';
+import type { Pluggable, PluginContext } from '../lifecycle';
+import { RedisConnection } from '../redis/connection';
+import type { RedisClientState } from '../redis/readiness';
 import { isStoreOutage } from '../stores/outage';
-import { watchRedisErrors } from '../stores/redis-errors';
-import { assertRedisOpen } from '../stores/redis-ready';
 
 /** The routes that are limited; each has a per-client-IP and a per-account budget. */
 export type RateLimitedAction = 'login' | 'refresh' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
@@ -29,6 +30,11 @@ export interface RateLimitOptions {
   redis?: unknown;
   /** Prefix of the Redis keys. Default `routing-controllers-auth:rate:`. */
   keyPrefix?: string;
+  /**
+   * The longest a Redis call may take before the attempt is counted in memory instead (as when
+   * Redis cannot be reached). Default 1000 ms; `null` waits as long as the client does.
+   */
+  commandTimeoutMs?: number | null;
   /** Overrides per action; unspecified ones keep the defaults. */
   limits?: Partial<Record<RateLimitedAction, ActionLimits>>;
 }
@@ -63,14 +69,17 @@ export interface AttemptKeys {
  * spent. Budgets refill by themselves. If Redis cannot be reached, counting falls back to this
  * process's memory rather than refusing every login.
  */
-export class RateLimits {
+export class RateLimits implements Pluggable {
   private readonly limiters = new Map<string, Limiter>();
-  private readonly redis: unknown;
+  private readonly connection: RedisConnection<RedisClientState & object> | undefined;
 
   /** @param events where the Redis client's errors are reported (`store.error`). */
   constructor(options: RateLimitOptions = {}, events?: AuthEvents) {
-    this.redis = options.redis;
-    if (options.redis) watchRedisErrors(options.redis as Parameters<typeof watchRedisErrors>[0], events);
+    const redis = options.redis as (RedisClientState & object) | undefined;
+    this.connection = redis
+      ? new RedisConnection(redis, { who: 'Auth.configure({ rateLimits: { redis } })', commandTimeoutMs: options.commandTimeoutMs })
+      : undefined;
+    if (events) this.init({ events });
     const prefix = options.keyPrefix ?? 'routing-controllers-auth:rate:';
     for (const action of Object.keys(DEFAULT_RATE_LIMITS) as RateLimitedAction[]) {
       const limits = { ...DEFAULT_RATE_LIMITS[action], ...options.limits?.[action] };
@@ -81,15 +90,22 @@ export class RateLimits {
         const memory = new RateLimiterMemory(settings);
         this.limiters.set(
           `${action}:${scope}`,
-          options.redis ? new MemoryDuringOutage(new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true }), memory) : memory,
+          this.connection
+            ? new MemoryDuringOutage(new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true }), memory, this.connection)
+            : memory,
         );
       }
     }
   }
 
+  /** Reports the Redis client's errors through the app's auth events (see `watchRedisErrors`). */
+  init(context: PluginContext): void {
+    this.connection?.init(context);
+  }
+
   /** Confirms at start-up that a Redis client given for the limits is connected. */
   async ready(): Promise<void> {
-    if (this.redis) assertRedisOpen(this.redis, 'Auth.configure({ rateLimits: { redis } })');
+    await this.connection?.ready();
   }
 
   /** Counts one attempt; throws `TooManyRequestsError` when a budget is spent. */
@@ -119,27 +135,34 @@ export class RateLimits {
 type Limiter = Pick<RateLimiterAbstract, 'consume' | 'delete'>;
 
 /**
- * A Redis limiter that counts in this process's memory while Redis cannot be reached, rather than
- * refusing every login. Only an outage falls back: any other error is a bug and surfaces.
+ * A Redis limiter that counts in this process's memory while Redis cannot be reached (or does not
+ * answer within the time limit), rather than refusing every login. Only an outage falls back: any
+ * other error is a bug and surfaces. rate-limiter-flexible sends its own commands: the connection
+ * bounds and readiness-checks each of its calls as a whole.
  */
 class MemoryDuringOutage implements Limiter {
   constructor(
     private readonly primary: RateLimiterAbstract,
     private readonly memory: RateLimiterMemory,
+    private readonly connection: RedisConnection<RedisClientState & object>,
   ) {}
 
   consume(key: string | number): Promise<RateLimiterRes> {
-    return this.primary.consume(key).catch((error: unknown) => {
-      if (error instanceof RateLimiterRes || !isStoreOutage(error)) throw error;
-      return this.memory.consume(key);
-    });
+    return this.connection
+      .run(() => this.primary.consume(key))
+      .catch((error: unknown) => {
+        if (error instanceof RateLimiterRes || !isStoreOutage(error)) throw error;
+        return this.memory.consume(key);
+      });
   }
 
   delete(key: string | number): Promise<boolean> {
-    return this.primary.delete(key).catch((error: unknown) => {
-      if (!isStoreOutage(error)) throw error;
-      return this.memory.delete(key);
-    });
+    return this.connection
+      .run(() => this.primary.delete(key))
+      .catch((error: unknown) => {
+        if (!isStoreOutage(error)) throw error;
+        return this.memory.delete(key);
+      });
   }
 }
 

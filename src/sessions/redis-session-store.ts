@@ -1,18 +1,13 @@
 import { sessionInfoOf, type NewSession, type SessionInfo, type SessionState, type SessionStore } from './session-store';
-import { assertRedisOpen, assertRedisReady, withinRedisTimeout } from '../stores/redis-ready';
 import { AuthConfigurationError } from '../errors';
+import type { Pluggable, PluginContext } from '../lifecycle';
+import type { RedisCommands } from '../redis/commands';
+import { RedisConnection } from '../redis/connection';
+import { RedisKeys } from '../redis/keys';
+import { countReply, hashReply, membersReply, textReply } from '../redis/replies';
 
-/** The part of a node-redis v5 client (or cluster) the store uses. */
-export interface RedisSessionClient {
-  readonly isReady?: boolean;
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
-  del(keys: string | string[]): Promise<unknown>;
-  sMembers(key: string): Promise<unknown>;
-  sRem(key: string, members: string | string[]): Promise<unknown>;
-  hGetAll(key: string): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+/** The part of a node-redis 5 or 6 client (or cluster) the store uses. */
+export type RedisSessionClient = Pick<RedisCommands, 'isReady' | 'isOpen' | 'get' | 'set' | 'del' | 'sMembers' | 'sRem' | 'hGetAll' | 'eval' | 'on'>;
 
 export interface RedisSessionStoreOptions {
   redis: RedisSessionClient;
@@ -65,36 +60,46 @@ return 1
  * - `<p>user:{<userId>}` → the user's session ids (the session list, "log out everywhere").
  * Keys carry hash tags (`{…}`), so each lives in one slot of a cluster.
  */
-export class RedisSessionStore implements SessionStore {
-  private readonly redis: RedisSessionClient;
-  /** The app's client itself (for `ready()`): `redis` wraps it with time bounds. */
-  private readonly client: RedisSessionClient;
+export class RedisSessionStore implements SessionStore, Pluggable {
+  private readonly connection: RedisConnection<RedisSessionClient>;
+  private readonly keys: RedisKeys;
   readonly keyPrefix: string;
 
   constructor(options: RedisSessionStoreOptions) {
     if (!options?.redis) throw new AuthConfigurationError('RedisSessionStore needs a node-redis client: new RedisSessionStore({ redis: client }).');
-    this.client = options.redis;
-    this.redis = boundedClient(options.redis, options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs);
+    this.connection = new RedisConnection(options.redis, {
+      who: 'RedisSessionStore (refresh tokens of a RedisStrategy backend)',
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_SESSION_PREFIX;
+    this.keys = new RedisKeys(this.keyPrefix);
+  }
+
+  /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
+  init(context: PluginContext): void {
+    this.connection.init(context);
+  }
+
+  async ready(): Promise<void> {
+    await this.connection.ready();
   }
 
   sessionKey(sessionId: string): string {
-    return `${this.keyPrefix}{${sessionId}}`;
+    return this.keys.tagged('', sessionId);
   }
 
   digestKey(digest: string): string {
-    return `${this.keyPrefix}refresh:${digest}`;
+    return this.keys.key(`refresh:${digest}`);
   }
 
   userKey(userId: string): string {
-    return `${this.keyPrefix}user:{${userId}}`;
+    return this.keys.tagged('user:', userId);
   }
 
   async create(session: NewSession): Promise<void> {
-    this.assertReady();
     const ttl = ttlOf(session.expiresAt);
     if (ttl <= 0) return;
-    await this.redis.set(this.digestKey(session.currentDigest), session.id, { PX: ttl });
+    await this.connection.run((redis) => redis.set(this.digestKey(session.currentDigest), session.id, { PX: ttl }));
     const fields = {
       userId: session.userId,
       backend: session.backend,
@@ -108,19 +113,19 @@ export class RedisSessionStore implements SessionStore {
       amr: JSON.stringify(session.amr),
       current: session.currentDigest,
     };
-    await this.redis.eval(CREATE_SCRIPT, { keys: [this.sessionKey(session.id)], arguments: [String(ttl), ...Object.entries(fields).flat()] });
-    await this.redis.eval(INDEX_SCRIPT, { keys: [this.userKey(session.userId)], arguments: [session.id, String(ttl)] });
+    const hash = { keys: [this.sessionKey(session.id)], arguments: [String(ttl), ...Object.entries(fields).flat()] };
+    await this.connection.run((redis) => redis.eval(CREATE_SCRIPT, hash));
+    const index = { keys: [this.userKey(session.userId)], arguments: [session.id, String(ttl)] };
+    await this.connection.run((redis) => redis.eval(INDEX_SCRIPT, index));
   }
 
   async findByDigest(digest: string): Promise<SessionState | null> {
-    this.assertReady();
-    const sessionId = await this.redis.get(this.digestKey(digest));
-    return typeof sessionId === 'string' ? this.get(sessionId) : Buffer.isBuffer(sessionId) ? this.get(sessionId.toString('utf8')) : null;
+    const sessionId = textReply(await this.connection.run((redis) => redis.get(this.digestKey(digest))));
+    return sessionId === null ? null : this.get(sessionId);
   }
 
   async get(sessionId: string): Promise<SessionState | null> {
-    this.assertReady();
-    return stateOf(sessionId, await this.redis.hGetAll(this.sessionKey(sessionId)));
+    return stateOf(sessionId, hashReply(await this.connection.run((redis) => redis.hGetAll(this.sessionKey(sessionId)))));
   }
 
   async rotate(observed: SessionState, next: string, now: Date): Promise<boolean> {
@@ -134,21 +139,20 @@ export class RedisSessionStore implements SessionStore {
 
   /** The digest key goes in first (harmless alone), then one script decides; a lost race deletes it again. */
   private async swap(observed: SessionState, next: string, script: string, args: string[]): Promise<boolean> {
-    this.assertReady();
     const ttl = ttlOf(observed.expiresAt);
     if (ttl <= 0) return false;
-    await this.redis.set(this.digestKey(next), observed.id, { PX: ttl });
-    const won = Number(await this.redis.eval(script, { keys: [this.sessionKey(observed.id)], arguments: args })) === 1;
-    if (!won) await this.redis.del(this.digestKey(next));
+    await this.connection.run((redis) => redis.set(this.digestKey(next), observed.id, { PX: ttl }));
+    const decided = await this.connection.run((redis) => redis.eval(script, { keys: [this.sessionKey(observed.id)], arguments: args }));
+    const won = countReply(decided) === 1;
+    if (!won) await this.connection.run((redis) => redis.del(this.digestKey(next)));
     return won;
   }
 
   async listForUser(userId: string): Promise<SessionInfo[]> {
-    this.assertReady();
     const ids = await this.sessionIds(userId);
     const states = await Promise.all(ids.map((id) => this.get(id)));
     const gone = ids.filter((_, i) => states[i] === null);
-    if (gone.length > 0) await this.redis.sRem(this.userKey(userId), gone);
+    if (gone.length > 0) await this.connection.run((redis) => redis.sRem(this.userKey(userId), gone));
     return states
       .filter((s): s is SessionState => s !== null)
       .map(sessionInfoOf)
@@ -159,13 +163,12 @@ export class RedisSessionStore implements SessionStore {
     const state = await this.get(sessionId);
     if (!state) return null;
     // DEL answers how many keys it removed: of two concurrent revocations, one reports the session.
-    const removed = Number(await this.redis.del(this.sessionKey(sessionId)));
-    await this.redis.sRem(this.userKey(state.userId), sessionId);
+    const removed = countReply(await this.connection.run((redis) => redis.del(this.sessionKey(sessionId))));
+    await this.connection.run((redis) => redis.sRem(this.userKey(state.userId), sessionId));
     return removed === 1 ? sessionInfoOf(state) : null;
   }
 
   async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<SessionInfo[]> {
-    this.assertReady();
     const ended: SessionInfo[] = [];
     for (const id of await this.sessionIds(userId)) {
       if (id === exceptSessionId) continue;
@@ -181,51 +184,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private async sessionIds(userId: string): Promise<string[]> {
-    const members = await this.redis.sMembers(this.userKey(userId));
-    const list = members instanceof Set ? [...members] : Array.isArray(members) ? members : [];
-    return list.map(String);
+    return membersReply(await this.connection.run((redis) => redis.sMembers(this.userKey(userId))));
   }
-
-  async ready(): Promise<void> {
-    assertRedisOpen(this.client, 'RedisSessionStore (refresh tokens of a RedisStrategy backend)');
-  }
-
-  private assertReady(): void {
-    assertRedisReady(this.redis);
-  }
-}
-
-/** The client with every call given up after `limitMs` (a Redis that accepts but never answers). */
-function boundedClient(redis: RedisSessionClient, limitMs: number | null): RedisSessionClient {
-  if (limitMs === null) return redis;
-  const bounded = <T>(promise: Promise<T>): Promise<T> => withinRedisTimeout(promise, limitMs);
-  return {
-    get isReady() {
-      return redis.isReady;
-    },
-    get: (key) => bounded(redis.get(key)),
-    set: (key, value, options) => bounded(redis.set(key, value, options)),
-    del: (keys) => bounded(redis.del(keys)),
-    sMembers: (key) => bounded(redis.sMembers(key)),
-    sRem: (key, members) => bounded(redis.sRem(key, members)),
-    hGetAll: (key) => bounded(redis.hGetAll(key)),
-    eval: (script, options) => bounded(redis.eval(script, options)),
-  };
 }
 
 function ttlOf(expiresAt: Date): number {
   return expiresAt.getTime() - Date.now();
 }
 
-function stateOf(id: string, raw: unknown): SessionState | null {
-  if (raw === null || typeof raw !== 'object') return null;
-  const hash = raw as Record<string, unknown>;
-  const text = (name: string): string | undefined => {
-    const value = hash[name];
-    if (value === undefined || value === null) return undefined;
-    if (Buffer.isBuffer(value)) return value.toString('utf8');
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-  };
+function stateOf(id: string, hash: Record<string, string> | null): SessionState | null {
+  if (hash === null) return null;
+  const text = (name: string): string | undefined => hash[name];
   const userId = text('userId');
   const current = text('current');
   const expiresAt = Number(text('expiresAt'));

@@ -3,7 +3,7 @@
  * the app recovers by itself, but an operator must see that it happened, when, and for how many
  * requests. One line when the first request is refused, one when the database answers again
  * (with the count); nothing per request in between. Redis outages are logged by the client watch
- * (redis-errors.ts), from the client's own error events.
+ * (src/redis/error-watch.ts), from the client's own error events.
  */
 
 /** How often a database that went away is asked whether it is back. */

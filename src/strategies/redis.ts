@@ -1,40 +1,23 @@
 import { AuthConfigurationError } from '../errors';
-import { watchRedisErrors } from '../stores/redis-errors';
-import { assertRedisOpen, assertRedisReady, withinRedisTimeout } from '../stores/redis-ready';
+import type { Pluggable, PluginContext } from '../lifecycle';
+import type { RedisCommands, RedisMulti } from '../redis/commands';
+import { RedisConnection } from '../redis/connection';
+import { RedisKeys } from '../redis/keys';
+import { countReply, membersReply, textReply } from '../redis/replies';
 import { digestToken, generateOpaqueToken, isWellFormedOpaqueToken } from './opaque-token';
-import type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest } from './strategy';
+import type { Strategy, TokenGrant, TokenRejection, TokenRequest } from './strategy';
 import { lifetimeOption } from '../options';
 import { redisSessionStoreOn } from '../sessions/default-stores';
 import type { SessionStore } from '../sessions/session-store';
 
-/** Commands queued in a node-redis MULTI; only what the strategy uses. */
-export interface RedisMultiLike {
-  set(key: string, value: string, options?: { PX?: number }): RedisMultiLike;
-  del(keys: string | string[]): RedisMultiLike;
-  sRem(key: string, members: string | string[]): RedisMultiLike;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): RedisMultiLike;
-  exec(): Promise<unknown>;
-}
+/** @deprecated Use `RedisMulti` (the MULTI of `RedisCommands`). */
+export type RedisMultiLike = RedisMulti;
 
 /**
  * The part of a node-redis 5 or 6 client the strategy uses. Both `createClient()` and
- * `createCluster()` results fit; it is spelled out here so the library does not need the
- * `redis` package's types to compile.
+ * `createCluster()` results fit.
  */
-export interface RedisClientLike {
-  /** False while disconnected or reconnecting (node-redis 5 clusters lack it; 6's have it). */
-  readonly isReady?: boolean;
-  readonly isOpen: boolean;
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string, options?: { PX?: number }): Promise<unknown>;
-  del(keys: string | string[]): Promise<unknown>;
-  sMembers(key: string): Promise<unknown>;
-  sRem(key: string, members: string | string[]): Promise<unknown>;
-  exists(keys: string | string[]): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  multi(): RedisMultiLike;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
+export type RedisClientLike = Pick<RedisCommands, 'isReady' | 'isOpen' | 'get' | 'set' | 'del' | 'sMembers' | 'sRem' | 'exists' | 'eval' | 'multi' | 'on'>;
 
 export interface RedisStrategyOptions {
   /**
@@ -91,38 +74,35 @@ const PRUNE_THRESHOLD = 64;
  * - `<p>user:<userId>` → a set of that user's token digests, so `destroyAllForUser` is one call;
  *   its TTL follows the user's longest-lived token.
  *
- * Errors of the client surface from `read` as thrown errors, which the authenticator answers
- * with 503 `AUTH_BACKEND_UNAVAILABLE`. They are bounded in time: a disconnected client is
- * refused at once (node-redis would otherwise queue the command until it reconnects), and
- * every call gives up after `commandTimeoutMs`.
+ * A Redis that cannot be reached surfaces as `BackendUnavailableError` (503
+ * `AUTH_BACKEND_UNAVAILABLE`), bounded in time: a disconnected client is refused at once
+ * (node-redis would otherwise queue the command until it reconnects), and every call gives up
+ * after `commandTimeoutMs` (see `RedisConnection`).
  */
-export class RedisStrategy implements Strategy {
+export class RedisStrategy implements Strategy, Pluggable {
   readonly lifetimeSeconds: number | null;
   readonly keyPrefix: string;
   /** The client the strategy was given (a backend with refresh keeps its sessions there by default). */
   readonly redis: RedisClientLike;
-  private readonly commandTimeoutMs: number | null;
-  /** A cluster routes each key to its own shard: no MULTI across the token and its index. */
-  private readonly isCluster: boolean;
+  private readonly connection: RedisConnection<RedisClientLike>;
+  private readonly keys: RedisKeys;
 
   constructor(options: RedisStrategyOptions) {
     if (!options?.redis) throw new AuthConfigurationError('RedisStrategy needs a node-redis client: new RedisStrategy({ redis: client }).');
     this.redis = options.redis;
     this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'RedisStrategy: lifetimeSeconds', true);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-    this.commandTimeoutMs = options.commandTimeoutMs === undefined ? 1000 : options.commandTimeoutMs;
-    // Only a cluster lists its masters (node-redis 6 clusters also have `isReady`, 5's do not).
-    this.isCluster = 'masters' in this.redis;
-    watchRedisErrors(this.redis);
+    this.keys = new RedisKeys(this.keyPrefix);
+    this.connection = new RedisConnection(this.redis, { who: 'RedisStrategy({ redis })', commandTimeoutMs: options.commandTimeoutMs });
   }
 
   async ready(): Promise<void> {
-    assertRedisOpen(this.redis, 'RedisStrategy({ redis })');
+    await this.connection.ready();
   }
 
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
-  init(context: StrategyContext): void {
-    watchRedisErrors(this.redis, context.events);
+  init(context: PluginContext): void {
+    this.connection.init(context);
   }
 
   /** A backend with refresh and no store of its own keeps its sessions in this Redis (one store per client). */
@@ -145,43 +125,42 @@ export class RedisStrategy implements Strategy {
     const setOptions = lifetimeMs === null ? undefined : { PX: lifetimeMs };
     const index = { keys: [this.indexKey(request.userId)], arguments: [digest, String(lifetimeMs ?? -1)] };
 
-    this.assertConnected();
     let indexSize: unknown;
-    if (this.isCluster) {
+    if (this.connection.isCluster) {
       // Index first: a crash between the two leaves a stale digest, never an unindexed token.
-      indexSize = await this.bounded(this.redis.eval(INDEX_SCRIPT, index));
-      await this.bounded(this.redis.set(key, value, setOptions));
+      indexSize = await this.connection.run((redis) => redis.eval(INDEX_SCRIPT, index));
+      await this.connection.run((redis) => redis.set(key, value, setOptions));
     } else {
-      const replies = await this.bounded(this.redis.multi().set(key, value, setOptions).eval(INDEX_SCRIPT, index).exec());
+      const replies = await this.connection.run((redis) => redis.multi().set(key, value, setOptions).eval(INDEX_SCRIPT, index).exec());
       indexSize = (replies as unknown[])[1];
     }
     if (request.sessionId !== undefined) {
-      await this.bounded(this.redis.eval(INDEX_SCRIPT, { keys: [this.sessionIndexKey(request.sessionId)], arguments: index.arguments }));
+      const sessionIndex = { keys: [this.sessionIndexKey(request.sessionId)], arguments: index.arguments };
+      await this.connection.run((redis) => redis.eval(INDEX_SCRIPT, sessionIndex));
     }
     // Housekeeping only: the token is stored, so a failed prune must not fail the login.
-    if (Number(indexSize) > PRUNE_THRESHOLD) await this.pruneIndex(request.userId).catch(() => undefined);
+    if (countReply(indexSize) > PRUNE_THRESHOLD) await this.pruneIndex(request.userId).catch(() => undefined);
     return token;
   }
 
   async read(token: string): Promise<TokenGrant | TokenRejection> {
     if (!isWellFormedOpaqueToken(token)) return { rejected: 'malformed' };
-    this.assertConnected();
-    const raw = await this.bounded(this.redis.get(this.tokenKey(digestToken(token))));
+    const raw = await this.connection.run((redis) => redis.get(this.tokenKey(digestToken(token))));
     // Expired keys are gone: Redis cannot tell "expired" from "never issued" or "logged out".
     if (raw === null || raw === undefined) return { rejected: 'unknown' };
-    // A client with a Buffer type mapping answers bytes.
-    const grant = Buffer.isBuffer(raw) ? parseGrant(raw.toString('utf8')) : typeof raw === 'string' ? parseGrant(raw) : null;
-    return grant ?? { rejected: 'invalid_claims' };
+    const text = textReply(raw);
+    return (text === null ? null : parseGrant(text)) ?? { rejected: 'invalid_claims' };
   }
 
   async destroy(token: string, grant: TokenGrant): Promise<void> {
     if (!isWellFormedOpaqueToken(token)) return;
     const digest = digestToken(token);
-    this.assertConnected();
-    if (this.isCluster) {
-      await this.bounded(Promise.all([this.redis.del(this.tokenKey(digest)), this.redis.sRem(this.indexKey(grant.userId), digest)]));
+    const tokenKey = this.tokenKey(digest);
+    const indexKey = this.indexKey(grant.userId);
+    if (this.connection.isCluster) {
+      await this.connection.run((redis) => Promise.all([redis.del(tokenKey), redis.sRem(indexKey, digest)]));
     } else {
-      await this.bounded(this.redis.multi().del(this.tokenKey(digest)).sRem(this.indexKey(grant.userId), digest).exec());
+      await this.connection.run((redis) => redis.multi().del(tokenKey).sRem(indexKey, digest).exec());
     }
   }
 
@@ -190,76 +169,60 @@ export class RedisStrategy implements Strategy {
    * is not in the snapshot and stays valid: it was issued after the logout.
    */
   async destroyAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<void> {
-    this.assertConnected();
-    let digests = await this.indexedDigests(userId);
+    let digests = await this.indexedDigests(this.indexKey(userId));
     if (options.exceptSessionId !== undefined) {
-      const spared = new Set(await this.indexedDigests(options.exceptSessionId, this.sessionIndexKey(options.exceptSessionId)));
+      const spared = new Set(await this.indexedDigests(this.sessionIndexKey(options.exceptSessionId)));
       digests = digests.filter((digest) => !spared.has(digest));
     }
-    if (digests.length === 0) return;
-    const keys = digests.map((digest) => this.tokenKey(digest));
-    if (this.isCluster) {
-      await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
-      await this.bounded(this.redis.sRem(this.indexKey(userId), digests));
-    } else {
-      // Removes only the digests it deleted, so a digest added meanwhile stays indexed.
-      await this.bounded(this.redis.multi().del(keys).sRem(this.indexKey(userId), digests).exec());
-    }
+    // Removes only the digests it deleted, so a digest added meanwhile stays indexed.
+    await this.deleteIndexed(this.indexKey(userId), digests);
   }
 
   /** Destroys every token of a session (its index lists them). */
   async destroySession(sessionId: string): Promise<void> {
-    this.assertConnected();
     const indexKey = this.sessionIndexKey(sessionId);
-    const digests = await this.indexedDigests(sessionId, indexKey);
-    if (digests.length === 0) return;
-    const keys = digests.map((digest) => this.tokenKey(digest));
     // Removes only the digests it deleted (never the whole index): a token of the session being
     // indexed meanwhile stays listed, so the next destroySession still finds it.
-    if (this.isCluster) {
-      await this.bounded(Promise.all(keys.map((key) => this.redis.del(key))));
-      await this.bounded(this.redis.sRem(indexKey, digests));
-    } else {
-      await this.bounded(this.redis.multi().del(keys).sRem(indexKey, digests).exec());
-    }
+    await this.deleteIndexed(indexKey, await this.indexedDigests(indexKey));
   }
 
   /** The Redis key of a token digest. */
   tokenKey(digest: string): string {
-    return this.keyPrefix + digest;
+    return this.keys.key(digest);
   }
 
   /** The Redis key of a user's index of token digests. */
   indexKey(userId: string): string {
-    return `${this.keyPrefix}user:${userId}`;
-  }
-
-  /** Drops digests whose token has expired, so a user who logs in often has a bounded index. */
-  private async pruneIndex(userId: string): Promise<void> {
-    const digests = await this.indexedDigests(userId);
-    const alive = await this.bounded(Promise.all(digests.map((digest) => this.redis.exists(this.tokenKey(digest)))));
-    const expired = digests.filter((_, i) => Number(alive[i]) === 0);
-    if (expired.length > 0) await this.bounded(this.redis.sRem(this.indexKey(userId), expired));
+    return this.keys.key(`user:${userId}`);
   }
 
   /** The Redis key of a session's index of access token digests. */
   sessionIndexKey(sessionId: string): string {
-    return `${this.keyPrefix}session:${sessionId}`;
+    return this.keys.key(`session:${sessionId}`);
   }
 
-  private async indexedDigests(userId: string, key = this.indexKey(userId)): Promise<string[]> {
-    const members = await this.bounded(this.redis.sMembers(key));
-    // RESP2 answers an array; RESP3 with a type mapping may answer a Set.
-    const list = members instanceof Set ? [...members] : Array.isArray(members) ? members : [];
-    return list.filter((m): m is string => typeof m === 'string');
+  /** Deletes the tokens of `digests`, then takes those digests (only) out of the index at `indexKey`. */
+  private async deleteIndexed(indexKey: string, digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    const keys = digests.map((digest) => this.tokenKey(digest));
+    if (this.connection.isCluster) {
+      await this.connection.run((redis) => Promise.all(keys.map((key) => redis.del(key))));
+      await this.connection.run((redis) => redis.sRem(indexKey, digests));
+    } else {
+      await this.connection.run((redis) => redis.multi().del(keys).sRem(indexKey, digests).exec());
+    }
   }
 
-  private assertConnected(): void {
-    assertRedisReady(this.redis);
+  /** Drops digests whose token has expired, so a user who logs in often has a bounded index. */
+  private async pruneIndex(userId: string): Promise<void> {
+    const digests = await this.indexedDigests(this.indexKey(userId));
+    const alive = await this.connection.run((redis) => Promise.all(digests.map((digest) => redis.exists(this.tokenKey(digest)))));
+    const expired = digests.filter((_, i) => countReply(alive[i]) === 0);
+    if (expired.length > 0) await this.connection.run((redis) => redis.sRem(this.indexKey(userId), expired));
   }
 
-  private bounded<T>(promise: Promise<T>): Promise<T> {
-    return withinRedisTimeout(promise, this.commandTimeoutMs);
+  private async indexedDigests(indexKey: string): Promise<string[]> {
+    return membersReply(await this.connection.run((redis) => redis.sMembers(indexKey)));
   }
 }
 

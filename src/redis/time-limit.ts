@@ -1,27 +1,21 @@
 import { AuthConfigurationError } from '../errors';
 import { performance } from 'perf_hooks';
-import { StoreUnreachableError } from './outage';
+import { StoreUnreachableError } from '../stores/outage';
+
+/** How long a Redis command may take by default before the request gets a 503. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 /**
- * A node-redis client that was never `connect()`ed answers every command with an error, which the
- * request path takes for an outage: 503 "try again shortly" forever. Caught at start-up instead.
+ * A store's `commandTimeoutMs` option: the default when absent, `null` to wait as long as the
+ * client does, else a positive number of milliseconds (`who` names the option in the error).
  */
-export function assertRedisOpen(client: unknown, who: string): void {
-  const { isOpen } = (client ?? {}) as { isOpen?: unknown };
-  if (isOpen === false) {
-    throw new AuthConfigurationError(
-      `${who}: the node-redis client is not connected. Call \`await redis.connect()\` before \`auth.ready()\` and before serving requests.`,
-    );
+export function commandTimeoutOption(value: number | null | undefined, who: string): number | null {
+  if (value === undefined) return DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AuthConfigurationError(`${who}: commandTimeoutMs must be a number of milliseconds > 0, or null to wait as long as the client does.`);
   }
-}
-
-/**
- * node-redis queues commands while a client reconnects (or, with `disableOfflineQueue`, rejects them
- * after a while): a request must not wait for Redis to come back, so a client that says it is not
- * ready is refused at once, as an outage (503).
- */
-export function assertRedisReady(client: { readonly isReady?: boolean; readonly isOpen?: boolean }): void {
-  if (client.isReady === false || client.isOpen === false) throw new StoreUnreachableError('Redis is not connected.');
+  return value;
 }
 
 /**

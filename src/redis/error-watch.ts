@@ -1,8 +1,8 @@
 import type { AuthEvents } from '../security/events';
 
-/** The part of a node-redis client (or cluster) that reports errors. */
+/** The part of a node-redis client (or cluster) that reports errors; a hand-written client may lack it. */
 interface ErrorEmitter {
-  on(event: 'error', listener: (error: Error) => void): unknown;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** At most one log line per client in this many milliseconds, however many errors it emits. */
@@ -25,7 +25,8 @@ const watched = new WeakMap<object, Watch>();
  * a log line at most once a minute (a Redis that stays down would otherwise flood the log with a
  * line per reconnect attempt), saying how many errors the interval held.
  */
-export function watchRedisErrors(client: ErrorEmitter, events?: AuthEvents): void {
+export function watchRedisErrors(client: object, events?: AuthEvents): void {
+  if (!hasOn(client)) return;
   let watch = watched.get(client);
   if (!watch) {
     const created: Watch = { events: new Set(), lastLoggedAt: -Infinity, suppressed: 0 };
@@ -45,4 +46,8 @@ export function watchRedisErrors(client: ErrorEmitter, events?: AuthEvents): voi
     watch = created;
   }
   if (events) watch.events.add(events);
+}
+
+function hasOn(client: object & ErrorEmitter): client is Required<ErrorEmitter> {
+  return typeof client?.on === 'function';
 }
