@@ -101,6 +101,7 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
       'koa',
       '@koa/router',
       'koa-bodyparser',
+      'mocha',
     ];
     // From npm's cache where it can (the registry for the rest); install scripts off: the native better-sqlite3 build is reused below.
     npm(
@@ -152,6 +153,43 @@ describe('the packed package in a fresh app (npm pack → install → DESIGN.md 
     const secret = execFileSync('npx', ['--no', 'routing-controllers-auth', 'secret'], { cwd: dir, encoding: 'utf8' });
     expect(secret).to.match(/^[A-Za-z0-9_-]{43}\n$/);
     expect(Buffer.from(secret.trim(), 'base64url')).to.have.length(32);
+  });
+
+  it('routing-controllers-auth/testing resolves from the tarball: its types under both module resolutions, and a conformance suite runs under mocha', () => {
+    // What an app's test file looks like: the suite from the subpath, the store from the main entry.
+    writeFileSync(
+      join(dir, 'state-store.test.ts'),
+      [
+        "import { MemoryOAuthStateStore } from 'routing-controllers-auth';",
+        "import { describeOAuthStateStoreConformance, createTestUser, signedInHeaders } from 'routing-controllers-auth/testing';",
+        '',
+        "describeOAuthStateStoreConformance('MemoryOAuthStateStore, from the package', async () => ({ store: new MemoryOAuthStateStore() }));",
+        'export const helpers = [createTestUser, signedInHeaders];',
+        '',
+      ].join('\n'),
+    );
+    const tsconfig = JSON.parse(fileFromDocument('README.md', 'tsconfig.json'));
+    // The README's settings (classic node resolution: `typesVersions` leads to the types) ...
+    writeFileSync(join(dir, 'tsconfig.testing.json'), JSON.stringify({ ...tsconfig, files: ['state-store.test.ts'] }));
+    execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.testing.json'], { cwd: dir, encoding: 'utf8' });
+    // ... and node16 resolution, which reads the `exports` map's `types`.
+    const node16 = {
+      ...tsconfig,
+      compilerOptions: { ...tsconfig.compilerOptions, module: 'node16', moduleResolution: 'node16', noEmit: true },
+      files: ['state-store.test.ts'],
+    };
+    writeFileSync(join(dir, 'tsconfig.testing-node16.json'), JSON.stringify(node16));
+    execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.testing-node16.json'], { cwd: dir, encoding: 'utf8' });
+
+    const out = execFileSync(join(dir, 'node_modules/.bin/mocha'), ['dist/state-store.test.js'], { cwd: dir, encoding: 'utf8' });
+    expect(out).to.contain('MemoryOAuthStateStore, from the package');
+    expect(out).to.match(/\b6 passing\b/);
+    expect(out).to.match(/\b1 pending\b/); // the store has no ready(): that case is skipped
+    expect(out).to.not.match(/failing/);
+
+    // The manifest stays importable; the command-line tool is linked as before.
+    const version = execFileSync(process.execPath, ['-p', "require('routing-controllers-auth/package.json').version"], { cwd: dir, encoding: 'utf8' });
+    expect(version.trim()).to.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 
   it("the README's quick start, as it stands in README.md: compiles under strict, runs, registers, logs in, serves the protected route", async () => {

@@ -7,8 +7,9 @@ HTTP_SPECS="$(node -e "console.log(require('./.mocharc.drivers.js').spec.join(' 
 REDIS_SPECS="dist/test/redis-strategy.test.js dist/test/redis-cluster.test.js dist/test/redis-errors.test.js dist/test/rate-limits.test.js
   dist/test/jwt-keys-and-revocation.test.js dist/test/oauth-state-store.test.js dist/test/faults.test.js
   dist/test/scale-out.test.js dist/test/storage-behaviour.test.js dist/test/ready.test.js dist/test/entity-shapes.test.js
-  dist/test/redis-kit.test.js dist/test/redis-stall.test.js dist/test/redis-timeout.test.js dist/test/sessions-redis-cluster.test.js"
-ALL_SPECS="$(ls dist/test/*.test.js | grep -v '/package.test.js$' | tr '\n' ' ')"
+  dist/test/redis-kit.test.js dist/test/redis-stall.test.js dist/test/redis-timeout.test.js dist/test/sessions-redis-cluster.test.js
+  dist/test/conformance/library-stores.test.js"
+ALL_SPECS="$(ls dist/test/*.test.js dist/test/conformance/*.test.js | grep -v '/package.test.js$' | tr '\n' ' ')"
 
 # TypeORM 1.x: every test (entities, stores, migrations, the request-path loader, PostgreSQL).
 declare -A ROW_typeorm1=([peers]="typeorm@1.1.1" [specs]="$ALL_SPECS")
