@@ -3,6 +3,7 @@ import { Container } from 'typedi';
 import type { DataSource } from 'typeorm';
 import type { Principal, Resolution } from './authenticator';
 import type { AuthenticationBackend } from './backend';
+import type { ConfiguredAuth } from './configured-auth';
 import type { AuthContext } from './context/auth-context';
 import type { AuthOptions, ReadyOptions } from './context/auth-options';
 import { setDefaultAppFailures } from './context/failure-sink';
@@ -40,7 +41,7 @@ export type { AuthOptions, ReadyOptions } from './context/auth-options';
  * registers it (and the user manager) in typedi's Container for the base controllers: the default
  * app. Several apps in one process each have their own `Auth`, bound to their controllers.
  */
-export class Auth<U extends BaseUser = BaseUser> {
+export class Auth<U extends BaseUser = BaseUser> implements ConfiguredAuth<U> {
   /** The app's configuration, resolved once and frozen: what the request layer and the flows work on. */
   readonly context: AuthContext<U>;
   readonly backends: readonly AuthenticationBackend[];

@@ -1,12 +1,12 @@
 import { getMetadataArgsStorage } from 'routing-controllers';
 import { Container } from 'typedi';
-import type { Auth } from '../auth';
+import type { ConfiguredAuth } from '../configured-auth';
 import { AuthConfigurationError } from '../errors';
 import { isLibraryController } from './library-controller';
 
 /** A base controller that can say what it needs from its `Auth` (today: `OAuthController`). */
 interface CheckedController {
-  usesAuth(auth: Auth<any>): boolean;
+  usesAuth(auth: ConfiguredAuth<any>): boolean;
   readinessProblems(): Promise<string[]>;
 }
 
@@ -34,7 +34,7 @@ function instantiate(target: Function): unknown {
  * does. Controllers serving another `Auth` are left to it. A discovered class that cannot be made
  * outside a request is skipped; a given one is reported.
  */
-export async function controllerProblems(auth: Auth<any>, given: Function[] | undefined): Promise<string[]> {
+export async function controllerProblems(auth: ConfiguredAuth<any>, given: Function[] | undefined): Promise<string[]> {
   const targets = given ?? [...new Set(getMetadataArgsStorage().controllers.map((c) => c.target))];
   const problems: string[] = [];
   for (const target of targets) {

@@ -1,7 +1,7 @@
 import { validationMetadatasToSchemas, targetConstructorToSchema } from 'class-validator-jsonschema';
 import { Container } from 'typedi';
 import { getFullPath, getSpec } from 'routing-controllers-openapi';
-import type { Auth } from '../auth';
+import type { ConfiguredAuth } from '../configured-auth';
 import { controllerRoutes, type ControllerRoute } from './controller-routes';
 import { deepMerge, type JsonObject, type OpenApiDocument } from './document-types';
 import {
@@ -66,7 +66,7 @@ function describeRoute(route: ControllerRoute): string {
 }
 
 /** The app's OpenAPI 3 document: its routes (inherited ones too), the library's routes described in full, security per backend. */
-export function buildOpenApiDocument(auth: Auth<any>, options: OpenApiOptions = {}): OpenApiDocument {
+export function buildOpenApiDocument(auth: ConfiguredAuth<any>, options: OpenApiOptions = {}): OpenApiDocument {
   const routes = controllerRoutes(options.controllers, options.routePrefix).filter((r) => HTTP_METHODS.has(r.action.type));
   const schemas: JsonObject = validationMetadatasToSchemas(SCHEMA_OPTIONS);
   const document = getSpec(routes, schemas) as unknown as OpenApiDocument;

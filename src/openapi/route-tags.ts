@@ -1,4 +1,4 @@
-import type { Auth } from '../auth';
+import type { ConfiguredAuth } from '../configured-auth';
 import type { AuthenticationBackend } from '../backend';
 import { describeTransport } from './transport-descriptions';
 
@@ -17,7 +17,7 @@ export function backendTag(backend: AuthenticationBackend): string {
  * its backend ("Bearer JWT"). routing-controllers-openapi would spell the class name out instead
  * ("GitHubAuth" reads "Git Hub Auth"). Undefined: keep that default.
  */
-export function libraryTag(controller: any, auth: Auth<any>): string | undefined {
+export function libraryTag(controller: any, auth: ConfiguredAuth<any>): string | undefined {
   if (typeof controller?.tag === 'string') return controller.tag;
   const backendName = controller?.backendName;
   const backend = typeof backendName === 'string' ? auth.backends.find((b) => b.name === backendName) : undefined;

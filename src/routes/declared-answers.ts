@@ -3,7 +3,7 @@ import { ErrorCode } from '../errors';
 import { WWW_AUTHENTICATE_HEADER } from '../openapi/error-responses';
 import { describeTransport } from '../openapi/transport-descriptions';
 import type { AccessRequirement } from '../security/access-requirement';
-import type { LibraryRouteDeclaration, RouteContext } from './route-declaration';
+import type { LibraryRouteDeclaration, RouteContext } from './route-types';
 
 /** Failures with one status, and the headers they carry besides `Retry-After` (added for 429 and 503). */
 export interface ErrorEntry {

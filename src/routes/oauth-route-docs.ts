@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors';
 import type { JsonObject } from '../openapi/document-types';
-import type { RouteContext, StatusCodes } from './route-declaration';
+import type { RouteContext, StatusCodes } from './route-types';
 import { json } from './route-docs';
 
 /** The pieces the OAuth controller's route declarations describe their answers with. */

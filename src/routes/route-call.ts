@@ -1,5 +1,5 @@
 import { getMetadataArgsStorage } from 'routing-controllers';
-import type { Auth } from '../auth';
+import type { ConfiguredAuth } from '../configured-auth';
 import { AuthHttpError, BadRequestError, ErrorCode } from '../errors';
 import { readBody } from '../http/body';
 import { prepareErrorAnswer } from '../http/error-answer';
@@ -10,7 +10,7 @@ import type { AppFailures } from '../context/app-failures';
 import { reportWithoutApp } from '../context/failure-sink';
 import { type FailureReporter, toClientError } from '../request-failures';
 import { authorizedErrors, declaredRouteErrors } from './declared-answers';
-import type { LibraryRouteDeclaration, RouteContext } from './route-declaration';
+import type { LibraryRouteDeclaration, RouteContext } from './route-types';
 import { recordUndeclaredAnswer } from './undeclared-answers';
 
 /** The body a route read as it declared: the raw fields and each declared DTO, validated. */
@@ -33,7 +33,7 @@ export class RouteCall {
   ) {}
 
   /** The controller's `Auth` (the one it was given, else the configured one). */
-  get auth(): Auth<any> {
+  get auth(): ConfiguredAuth<any> {
     return this.controller.auth;
   }
 
@@ -174,7 +174,7 @@ function reporterOf(call: RouteCall): FailureReporter {
  */
 function isDeclared(error: AuthHttpError, call: RouteCall): boolean {
   if (error.httpCode === 500 || error.code === ErrorCode.AUTH_BACKEND_UNAVAILABLE || error.code === ErrorCode.FORBIDDEN) return true;
-  let auth: Auth<any>;
+  let auth: ConfiguredAuth<any>;
   try {
     auth = call.auth;
   } catch {

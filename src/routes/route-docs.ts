@@ -3,7 +3,7 @@ import { ErrorCode } from '../errors';
 import type { JsonObject } from '../openapi/document-types';
 import { ACCEPTED_SCHEMA, PUBLIC_USER_SCHEMA } from '../openapi/library-schemas';
 import { describeTransport, genericLoginResponses } from '../openapi/transport-descriptions';
-import type { RouteBody, RouteContext, StatusCodes } from './route-declaration';
+import type { RouteBody, RouteContext, StatusCodes } from './route-types';
 
 /** The pieces the library's route declarations describe their answers with. */
 

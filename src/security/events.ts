@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import type { RateLimitedAction } from './rate-limits';
+import type { RateLimitedAction } from './rate-limited-action';
 
 /** Why a presented token did not authenticate. */
 export type TokenRejectionReason = 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'invalid_claims' | 'unknown' | 'unknown_user' | 'inactive_user';

@@ -6,9 +6,9 @@ import type { Pluggable, PluginContext } from '../lifecycle';
 import { RedisConnection } from '../redis/connection';
 import type { RedisClientState } from '../redis/readiness';
 import { isStoreOutage } from '../stores/outage';
+import type { RateLimitedAction } from './rate-limited-action';
 
-/** The routes that are limited; each has a per-client-IP and a per-account budget. */
-export type RateLimitedAction = 'login' | 'refresh' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify';
+export type { RateLimitedAction } from './rate-limited-action';
 
 /** `points` attempts per `durationSeconds`; `false` turns that budget off. */
 export interface Limit {
