@@ -2,7 +2,7 @@
  * `npm run fuzz`: the fuzz properties of test/support/fuzz-cases.ts for 100,000 cases in total
  * against one real app listening on 127.0.0.1, several fast-check runs in flight at once.
  * Prints, per property, the cases run, the status histogram and the failures (each with its
- * seed, so `FUZZ_SEED=<seed> FUZZ_RUNS=<n> mocha dist/test/fuzz.test.js` or this script with
+ * seed, so `FUZZ_SEED=<seed> FUZZ_RUNS=<n> mocha dist/test/package/fuzz.test.js` or this script with
  * FUZZ_SEED reproduces it). Exits 1 on any failure. See docs/fuzz.md.
  *
  * Environment: FUZZ_CASES (100000), FUZZ_SEED (random, printed), FUZZ_CONCURRENCY (16),

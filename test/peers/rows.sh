@@ -4,12 +4,12 @@
 # peers: name@exact-version ...; specs: compiled test files; env: extra environment.
 
 HTTP_SPECS="$(node -e "console.log(require('./.mocharc.drivers.js').spec.join(' '))")"
-REDIS_SPECS="dist/test/redis-strategy.test.js dist/test/redis-cluster.test.js dist/test/redis-errors.test.js dist/test/rate-limits.test.js
-  dist/test/jwt-keys-and-revocation.test.js dist/test/oauth-state-store.test.js dist/test/faults.test.js
-  dist/test/scale-out.test.js dist/test/storage-behaviour.test.js dist/test/ready.test.js dist/test/entity-shapes.test.js
-  dist/test/redis-kit.test.js dist/test/redis-stall.test.js dist/test/redis-timeout.test.js dist/test/sessions-redis-cluster.test.js
+REDIS_SPECS="dist/test/redis/redis-strategy.test.js dist/test/redis/redis-cluster.test.js dist/test/redis/redis-errors.test.js dist/test/login/rate-limits.test.js
+  dist/test/tokens/jwt-keys-and-revocation.test.js dist/test/oauth/oauth-state-store.test.js dist/test/operations/faults.test.js
+  dist/test/operations/scale-out.test.js dist/test/tokens/storage-behaviour.test.js dist/test/app/ready.test.js dist/test/users/entity-shapes.test.js
+  dist/test/redis/redis-kit.test.js dist/test/redis/redis-stall.test.js dist/test/redis/redis-timeout.test.js dist/test/sessions/sessions-redis-cluster.test.js
   dist/test/conformance/library-stores.test.js"
-ALL_SPECS="$(ls dist/test/*.test.js dist/test/conformance/*.test.js | grep -v '/package.test.js$' | tr '\n' ' ')"
+ALL_SPECS="$(find dist/test -name '*.test.js' -not -path '*/fixtures/*' | sort | grep -v '/package.test.js$' | tr '\n' ' ')"
 
 # TypeORM 1.x: every test (entities, stores, migrations, the request-path loader, PostgreSQL).
 declare -A ROW_typeorm1=([peers]="typeorm@1.1.1" [specs]="$ALL_SPECS")
@@ -21,6 +21,6 @@ declare -A ROW_redis6=([peers]="typeorm@1.1.1 redis@6.3.1" [specs]="$REDIS_SPECS
 # peer is routing-controllers ^0.11 (npm refuses 0.10 beside it). The library's patches still name 0.10's
 # internals, which are the same; a row would pass the HTTP suites, as it did before the OpenAPI work.
 # Koa 2: the HTTP tests and the patch checks on the Koa driver.
-declare -A ROW_koa2=([peers]="koa@2.16.4" [specs]="$HTTP_SPECS dist/test/routing-patches.test.js" [env]="TEST_DRIVER=koa")
+declare -A ROW_koa2=([peers]="koa@2.16.4" [specs]="$HTTP_SPECS dist/test/app/routing-patches.test.js" [env]="TEST_DRIVER=koa")
 
 ALL_ROWS=(typeorm1 redis6 koa2)

@@ -1,7 +1,7 @@
 /**
  * The fuzz suite: arbitraries (fast-check) for hostile Authorization headers, cookies, JWTs and
  * request bodies, the oracles that judge each answer, and the properties that tie them together.
- * Shared by `test/fuzz.test.ts` (a short seeded run in `npm test`) and `bench/fuzz.ts`
+ * Shared by `test/package/fuzz.test.ts` (a short seeded run in `npm test`) and `bench/fuzz.ts`
  * (`npm run fuzz`, 100,000 cases). See docs/fuzz.md.
  *
  * Every case is a real HTTP request to a real app (`buildApp`: the jwt / db / cookie backends,
