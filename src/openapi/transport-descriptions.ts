@@ -24,7 +24,8 @@ export function describeTransport(transport: Transport): TransportDescription {
     label: transport.label ?? capitalised(transport.scheme),
     setsCookies: transport.setsCookies ?? false,
     originChecks: transport.originChecks ?? { issuing: false, authenticated: false },
-    challenges: transport.challenges ?? false,
+    // One truth for the document and the answers: a transport challenges when it says how (`challenge`).
+    challenges: typeof transport.challenge === 'function',
     securityScheme: (backendName, scopes) =>
       transport.describeSecurity?.(backendName, scopes) ?? {
         type: 'http',

@@ -16,7 +16,6 @@ export class BearerTransport implements Transport {
   readonly label = 'Bearer';
   readonly setsCookies = false;
   readonly originChecks = { issuing: false, authenticated: false };
-  readonly challenges = true;
 
   constructor(options: BearerTransportOptions) {
     this.tokenUrl = options.tokenUrl;

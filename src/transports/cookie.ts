@@ -41,7 +41,6 @@ export class CookieTransport implements Transport {
   readonly label = 'Cookie';
   readonly setsCookies = true;
   readonly originChecks = { issuing: true, authenticated: true };
-  readonly challenges = false;
   readonly cookieName: string;
   readonly cookieMaxAge: number | null;
   private readonly attributes: SerializeOptions;

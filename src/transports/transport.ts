@@ -81,8 +81,6 @@ export interface Transport {
    * requests it authenticates.
    */
   readonly originChecks?: { readonly issuing: boolean; readonly authenticated: boolean };
-  /** True when its 401 / 403 answers carry a `WWW-Authenticate` challenge (RFC 6750). */
-  readonly challenges?: boolean;
   /** Its OpenAPI 3.0 security scheme, for the backend `backendName` offering `scopes`. */
   describeSecurity?(backendName: string, scopes: Readonly<Record<string, string>>): Record<string, unknown>;
   /** The OpenAPI answers (by status) of a login through it; `refresh`: the backend has refresh tokens. */
