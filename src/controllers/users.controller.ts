@@ -1,11 +1,12 @@
 import { Authorized, CurrentUser, Delete, Get, Param, Patch, Req, Res } from 'routing-controllers';
 import type { BaseUser } from '../entities/base-user';
 import type { Principal } from '../authenticator';
-import { CurrentPasswordInvalidError, ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
+import { ErrorCode, InvalidPasswordError, NotFoundError, UserAlreadyExistsError } from '../errors';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
 import { validateBody } from '../http/validate';
 import { LibraryRoute, type DomainErrorAnswer } from '../routes/route-declaration';
-import { findRouteCall, routeCall } from '../routes/route-call';
+import { routeCall } from '../routes/route-call';
+import { confirmAccountHolder } from '../flows/confirm-account-holder';
 import { userAnswer } from '../routes/route-docs';
 import { SUPERUSER_SCOPE } from '../users/scopes';
 import type { UserUpdate } from '../users/user-manager';
@@ -92,15 +93,7 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
    * An account without a password of its own (social sign-in) proves it by a recent sign-in.
    */
   protected async confirmAccountHolder(user: U, currentPassword: string | undefined, principal: Principal<U>, exchange: HttpExchange): Promise<void> {
-    const auth = this.auth;
-    if (!auth.userManager.hasUsablePassword(user)) {
-      auth.requireRecentSignIn(principal);
-      return;
-    }
-    await countLoginAttempt(exchange, user.email, auth);
-    if (currentPassword === undefined) throw new CurrentPasswordInvalidError('Changing the password or the email needs `currentPassword`.');
-    if (!(await auth.userManager.verifyPassword(user, currentPassword))) throw new CurrentPasswordInvalidError('The current password is wrong.');
-    await auth.rateLimits?.reset('login', user.email);
+    await confirmAccountHolder(this.auth, { ...principal, user }, exchange, currentPassword, { passwordRequired: true });
   }
 
   /** `GET /:id` (superuser) — 200 the user; 404 `NOT_FOUND` for unknown and malformed ids. */
@@ -167,17 +160,6 @@ export class UsersController<U extends BaseUser = BaseUser> extends AuthRoutes<U
   private async applyUpdate(user: U, fields: Record<string, unknown>, safe: boolean, request: unknown, currentSessionId?: string): Promise<U> {
     return this.auth.userManager.update(user, fields as UserUpdate<U>, { safe, request, currentSessionId });
   }
-}
-
-/** An attempt in the account's login budget: the one `PATCH /me` declares, also when a subclass confirms elsewhere. */
-async function countLoginAttempt(
-  exchange: HttpExchange,
-  account: string,
-  auth: { limitAttempt(action: 'login', exchange: HttpExchange, account: string): Promise<void> },
-): Promise<void> {
-  const call = findRouteCall(exchange);
-  if (call?.declaration.rateLimit?.action === 'login') await call.countAttempt(account);
-  else await auth.limitAttempt('login', exchange, account);
 }
 
 /** True when the update sets a password or moves the account to another email address. */

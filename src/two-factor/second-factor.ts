@@ -1,0 +1,24 @@
+import type { BaseUser } from '../entities/base-user';
+import type { HttpExchange } from '../http/request';
+
+/**
+ * One way of proving a second factor at `POST /2fa/verify` (TOTP, a recovery code, a passkey
+ * assertion, or an app's own). The login flow asks every configured method whether the user has
+ * it; the methods a user has are the `methods` of the `mfa_required` answer, and the one whose
+ * `field` is in the verify body checks the proof.
+ */
+export interface SecondFactorMethod<U extends BaseUser = BaseUser> {
+  /** The name in the `methods` list, e.g. `totp`, `recovery_code`, `webauthn`. */
+  readonly name: string;
+  /** The body field of `POST /2fa/verify` that carries this method's proof, e.g. `code`. */
+  readonly field: string;
+  /** True when the user has this factor ready to use (enrolled and confirmed). */
+  isEnrolled(user: U): Promise<boolean>;
+  /**
+   * Checks the proof (the value of `field` in the verify body). Answers the RFC 8176 `amr`
+   * values it adds to the sign-in (e.g. `['otp']`, `['hwk']`); throws the method's domain error
+   * (e.g. 400 `MFA_CODE_INVALID`, `PASSKEY_INVALID`) when the proof is wrong. A proof is accepted
+   * at most once.
+   */
+  verify(user: U, proof: unknown, exchange: HttpExchange): Promise<{ amr: string[] }>;
+}
