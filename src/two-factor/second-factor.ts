@@ -15,6 +15,12 @@ export interface SecondFactorMethod<U extends BaseUser = BaseUser> {
   /** True when the user has this factor ready to use (enrolled and confirmed). */
   isEnrolled(user: U): Promise<boolean>;
   /**
+   * Optional: what the client needs before it can prove this factor (a passkey's
+   * `PublicKeyCredentialRequestOptionsJSON`, with a fresh single-use challenge for this user),
+   * added to the `mfa_required` answer under `name`. Called only for a user who has the method.
+   */
+  begin?(user: U, exchange: HttpExchange): Promise<unknown>;
+  /**
    * Checks the proof (the value of `field` in the verify body). Answers the RFC 8176 `amr`
    * values it adds to the sign-in (e.g. `['otp']`, `['hwk']`); throws the method's domain error
    * (e.g. 400 `MFA_CODE_INVALID`, `PASSKEY_INVALID`) when the proof is wrong. A proof is accepted
