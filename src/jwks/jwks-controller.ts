@@ -6,7 +6,7 @@ import { exchangeFromParams } from '../http/request';
 import type { JsonObject } from '../openapi/document-types';
 import { LibraryRoute } from '../routes/route-declaration';
 import type { JwkSet } from '../strategies/jwk';
-import { appJwks, publishingStrategies } from './app-jwks';
+import { publishingStrategies } from './app-jwks';
 
 /** Options of `auth.jwksController()`. */
 export interface JwksOptions {

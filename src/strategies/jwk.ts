@@ -38,7 +38,7 @@ export function publicJwkMembers(key: KeyObject): Record<string, string> | undef
   if (key.type === 'secret') return undefined;
   let exported: Record<string, unknown>;
   try {
-    exported = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' }) as Record<string, unknown>;
+    exported = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' });
   } catch {
     return undefined;
   }

@@ -129,7 +129,9 @@ export class JwtStrategy implements Strategy {
       const resolved: NamedKey = { algorithm: key.algorithm, verifyKey: resolveJwtKeys(key.algorithm, key.secret, key.publicKey).verifyKey };
       const kid = key.kid ?? thumbprintOf(resolved);
       if (kid === undefined) {
-        throw new AuthConfigurationError(`JwtStrategy: a previous ${key.algorithm} key needs a \`kid\` (only RS/ES keys have a default one, their thumbprint).`);
+        throw new AuthConfigurationError(
+          `JwtStrategy: a previous ${key.algorithm} key needs a \`kid\` (only RS/ES keys have a default one, their thumbprint).`,
+        );
       }
       if (this.keysById.has(kid)) throw new AuthConfigurationError(`JwtStrategy: two keys have kid "${kid}".`);
       resolved.kid = kid;

@@ -34,7 +34,10 @@ const ALLOWED_MEMBERS = new Set(['kty', 'kid', 'alg', 'use', 'n', 'e', 'crv', 'x
 function expectOnlyPublicMembers(keys: PublicJwk[]): void {
   for (const jwk of keys) {
     for (const member of PRIVATE_MEMBERS) expect(jwk, `${jwk.kid} has ${member}`).not.to.have.property(member);
-    expect(Object.keys(jwk).filter((m) => !ALLOWED_MEMBERS.has(m)), jwk.kid).to.deep.equal([]);
+    expect(
+      Object.keys(jwk).filter((m) => !ALLOWED_MEMBERS.has(m)),
+      jwk.kid,
+    ).to.deep.equal([]);
     expect(jwk.use).to.equal('sig');
     expect(jwk.kty).to.be.oneOf(['RSA', 'EC']);
   }
@@ -54,7 +57,8 @@ function forged(header: object, key: KeyObject | string | null, hash = 'sha256',
   return `${input}.${sign(hash, Buffer.from(input), dsa).toString('base64url')}`;
 }
 
-const jwtBackend = (name: string, strategy: JwtStrategy) => new AuthenticationBackend({ name, transport: new BearerTransport({ tokenUrl: `/auth/${name}/login` }), strategy });
+const jwtBackend = (name: string, strategy: JwtStrategy) =>
+  new AuthenticationBackend({ name, transport: new BearerTransport({ tokenUrl: `/auth/${name}/login` }), strategy });
 
 describe('JwtStrategy: published keys (JWKS)', () => {
   const algorithms: JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
@@ -114,7 +118,10 @@ describe('JwtStrategy: published keys (JWKS)', () => {
     expect(hs.publicJwks()).to.deep.equal([]);
     const verifyOnly = new JwtStrategy({ algorithm: 'RS256', publicKey: pairFor('RS256').publicKey });
     expect(verifyOnly.publicJwks()).to.deep.equal([]);
-    expect(() => appJwks([jwtBackend('hs', hs), jwtBackend('v', verifyOnly)])).to.throw(AuthConfigurationError, /no JwtStrategy .* signs with an RS\*, PS\* or ES\* key/);
+    expect(() => appJwks([jwtBackend('hs', hs), jwtBackend('v', verifyOnly)])).to.throw(
+      AuthConfigurationError,
+      /no JwtStrategy .* signs with an RS\*, PS\* or ES\* key/,
+    );
     expect(() => appJwks([])).to.throw(AuthConfigurationError);
     // Beside an RS signer, the HS strategy adds nothing.
     const rs = new JwtStrategy({ algorithm: 'RS256', secret: pairFor('RS256').privateKey });
@@ -133,7 +140,12 @@ describe('JwtStrategy: published keys (JWKS)', () => {
   });
 
   it('an RSA-PSS key (which node:crypto cannot export as a JWK) signs as before but cannot be published: a clear AuthConfigurationError', async () => {
-    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 } as any) as unknown as {
+    const pss = generateKeyPairSync('rsa-pss', {
+      modulusLength: 2048,
+      hashAlgorithm: 'sha256',
+      mgf1HashAlgorithm: 'sha256',
+      saltLength: 32,
+    } as any) as unknown as {
       privateKey: KeyObject;
       publicKey: KeyObject;
     };
@@ -141,10 +153,9 @@ describe('JwtStrategy: published keys (JWKS)', () => {
     expect(strategy.kid).to.equal(undefined);
     expect(await strategy.read(await strategy.write({ userId: 'u', scopes: [], lifetimeSeconds: 60 }))).to.deep.include({ userId: 'u' });
     expect(() => strategy.publicJwks()).to.throw(AuthConfigurationError, /cannot be published as a JWK .* use a plain RSA key/);
-    expect(() => new JwtStrategy({ algorithm: 'RS256', secret: pairFor('RS256').privateKey, previousKeys: [{ algorithm: 'PS256', publicKey: pss.publicKey }] })).to.throw(
-      AuthConfigurationError,
-      /needs a `kid`/,
-    );
+    expect(
+      () => new JwtStrategy({ algorithm: 'RS256', secret: pairFor('RS256').privateKey, previousKeys: [{ algorithm: 'PS256', publicKey: pss.publicKey }] }),
+    ).to.throw(AuthConfigurationError, /needs a `kid`/);
   });
 });
 
@@ -176,7 +187,11 @@ describe('JwtStrategy: rotation by kid, with retired keys', () => {
   it('a retired key verifies and is published until retiredAt + lifetime + leeway, then neither', async () => {
     const a = pairFor('RS256');
     const b = pairFor('RS256');
-    const oldToken = await new JwtStrategy({ algorithm: 'RS256', secret: a.privateKey, lifetimeSeconds: LIFETIME }).write({ userId: 'u', scopes: [], lifetimeSeconds: 60 });
+    const oldToken = await new JwtStrategy({ algorithm: 'RS256', secret: a.privateKey, lifetimeSeconds: LIFETIME }).write({
+      userId: 'u',
+      scopes: [],
+      lifetimeSeconds: 60,
+    });
     const retiredFor = (seconds: number) =>
       new JwtStrategy({
         algorithm: 'RS256',
@@ -231,8 +246,12 @@ describe('JwtStrategy: rotation by kid, with retired keys', () => {
   it('refuses configuration mistakes: an invalid retiredAt, a previous HS key without kid, one key twice', () => {
     const rs = pairFor('RS256');
     const base = { algorithm: 'ES256' as const, secret: pairFor('ES256').privateKey };
-    expect(() => new JwtStrategy({ ...base, previousKeys: [{ algorithm: 'RS256', publicKey: rs.publicKey, retiredAt: new Date('nope') }] })).to.throw(/retiredAt/);
-    expect(() => new JwtStrategy({ ...base, previousKeys: [{ algorithm: 'RS256', publicKey: rs.publicKey, retiredAt: '2026-01-01' as any }] })).to.throw(/retiredAt/);
+    expect(() => new JwtStrategy({ ...base, previousKeys: [{ algorithm: 'RS256', publicKey: rs.publicKey, retiredAt: new Date('nope') }] })).to.throw(
+      /retiredAt/,
+    );
+    expect(() => new JwtStrategy({ ...base, previousKeys: [{ algorithm: 'RS256', publicKey: rs.publicKey, retiredAt: '2026-01-01' as any }] })).to.throw(
+      /retiredAt/,
+    );
     expect(() => new JwtStrategy({ ...base, previousKeys: [{ algorithm: 'HS256', secret: SECRET }] })).to.throw(AuthConfigurationError, /needs a `kid`/);
     expect(
       () =>
@@ -272,7 +291,10 @@ describe('JwtStrategy with published keys: attacks', () => {
       jwk.n!,
     ];
     for (const secret of secrets) {
-      for (const header of [{ alg: 'HS256', typ: 'at+jwt', kid }, { alg: 'HS256', typ: 'at+jwt' }]) {
+      for (const header of [
+        { alg: 'HS256', typ: 'at+jwt', kid },
+        { alg: 'HS256', typ: 'at+jwt' },
+      ]) {
         expect(await strategy.read(forged(header, secret)), JSON.stringify(header)).to.deep.equal({ rejected: 'bad_signature' });
       }
     }
