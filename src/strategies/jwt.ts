@@ -250,7 +250,7 @@ export class JwtStrategy implements Strategy {
     const amr = (claims as { amr?: unknown }).amr;
     if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) return invalidClaims;
     if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + this.issuedAtLeewaySeconds)) return invalidClaims;
-    // A retired key signs nothing: a token it signed after its retirement means the key leaked.
+    // A retired key signs nothing: a token claiming a later `iat` comes from an instance still signing with it, or a forger.
     if (key.retiredAtMs !== undefined && (typeof claims.iat !== 'number' || claims.iat * 1000 > key.retiredAtMs + this.issuedAtLeewaySeconds * 1000)) {
       return invalidClaims;
     }
