@@ -18,6 +18,9 @@ import type { OAuthAccountStores } from './oauth/account-stores';
 import type { OpenApiOptions } from './openapi/build-document';
 import type { OpenApiDocument } from './openapi/document-types';
 import type { SwaggerUiOptions } from './openapi/swagger-ui';
+import type { JwksOptions } from './jwks/jwks-controller';
+import type { JwkSet } from './strategies/jwk';
+import { appJwks } from './jwks/app-jwks';
 import type { FailureReporter } from './request-failures';
 import { expressMiddleware, koaMiddleware } from './requests/middleware';
 import { RequestGuard } from './requests/request-guard';
@@ -165,6 +168,30 @@ export class Auth<U extends BaseUser = BaseUser> implements ConfiguredAuth<U> {
     const { swaggerUiController } = require('./openapi/swagger-ui') as typeof import('./openapi/swagger-ui');
     let document = options.document;
     return swaggerUiController(() => (document ??= this.openApi(options.openApi)), options);
+  }
+
+  /**
+   * The app's RFC 7517 JWK Set: the public keys of every JwtStrategy signing with an RS*, PS* or
+   * ES* key: the current key and each previous key still in its window, each with `kid`, `alg` and
+   * `use: 'sig'`, never a private member. Throws `AuthConfigurationError` when the app has no such
+   * strategy (HS secrets are never published), when a key cannot be exported (an RSA-PSS key), or
+   * when two different keys share a `kid`.
+   */
+  jwks(): JwkSet {
+    return appJwks(this.backends);
+  }
+
+  /**
+   * A controller to add to routing-controllers' `controllers` (Express or Koa) serving `jwks()` at
+   * `GET /.well-known/jwks.json` with `Cache-Control: public, max-age=300` (see `JwksOptions`), so
+   * other services verify this app's tokens. It appears in the OpenAPI document. Throws
+   * `AuthConfigurationError` at once when the app has no key to publish.
+   */
+  jwksController(options: JwksOptions = {}): Function {
+    // Loaded here, as for swaggerUi(): an app not publishing keys never reads the controller's module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { jwksController } = require('./jwks/jwks-controller') as typeof import('./jwks/jwks-controller');
+    return jwksController(this, () => this.jwks(), options);
   }
 
   getBackend(name: string): AuthenticationBackend {

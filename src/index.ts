@@ -27,6 +27,8 @@ export { CookieTransport, type CookieTransportOptions } from './transports/cooki
 export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
 export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason, type OAuthUnlinkReason } from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
+export { type JwkSet, type PublicJwk } from './strategies/jwk';
+export { DEFAULT_JWKS_MAX_AGE_SECONDS, DEFAULT_JWKS_PATH, type JwksOptions } from './jwks/jwks-controller';
 export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
 export { DatabaseRevocationStore } from './strategies/revocation/database';
 export { RedisRevocationStore, type RedisRevocationStoreOptions, type RedisRevocationClient } from './strategies/revocation/redis';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'crypto';
 import jwt from 'jsonwebtoken';
 import { AuthConfigurationError } from '../errors';
-import { type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
+import { isSymmetric, type JwtAlgorithm, type JwtKeys, type KeyInput, type PrivateKeyInput, resolveJwtKeys } from './jwt-keys';
+import { jwkThumbprint, type PublicJwk, publicJwkMembers } from './jwk';
 import type { RevocationStore } from './revocation/revocation-store';
 import type { TokenRejectionReason } from '../security/events';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, type Verification, VerifiedTokenCache } from './verified-token-cache';
@@ -13,14 +14,29 @@ export const DEFAULT_JWT_AUDIENCE = 'routing-controllers-auth:auth';
 /** How far in the future a JWT's `iat` may lie (clock skew between servers). */
 export const DEFAULT_ISSUED_AT_LEEWAY_SECONDS = 30;
 
-/** A key that still verifies tokens signed before a rotation, selected by the token's `kid`. */
+/**
+ * A key that verifies tokens but does not sign them, selected by the token's `kid`: a key of an
+ * earlier rotation (with `retiredAt`), or the next key, announced (verified and published) before
+ * it signs.
+ */
 export interface JwtVerificationKey {
-  kid: string;
+  /**
+   * Required for HS*. RS/PS/ES default: the RFC 7638 JWK thumbprint of the public key, the `kid`
+   * it had as the current key when that had none given (RSA-PSS keys have none: give it).
+   */
+  kid?: string;
   algorithm: JwtAlgorithm;
   /** HS*: the secret. RS/PS/ES: the private key (its public key is derived). */
   secret?: PrivateKeyInput;
   /** RS/PS/ES: the public key. */
   publicKey?: KeyInput;
+  /**
+   * When this key stopped signing (the rotation). It then verifies, and is published in the JWKS,
+   * only while tokens it signed can still be alive: until `retiredAt` + the strategy's
+   * `lifetimeSeconds` + `issuedAtLeewaySeconds`; a token it signed after `retiredAt` is refused.
+   * Without it, the key verifies until it is removed from the configuration.
+   */
+  retiredAt?: Date;
 }
 
 export interface JwtStrategyOptions {
@@ -36,9 +52,15 @@ export interface JwtStrategyOptions {
   audience?: string;
   /** When set, the `iss` claim written and required. */
   issuer?: string;
-  /** The current key's id, written as the `kid` header (needed for rotation). */
+  /**
+   * The current key's id, written as the `kid` header. RS/PS/ES default: the RFC 7638 JWK
+   * thumbprint of the public key (an RSA-PSS key has none unless given); HS: none unless given.
+   */
   kid?: string;
-  /** Keys of earlier rotations that still verify tokens naming their `kid`. */
+  /**
+   * Keys that verify tokens naming their `kid` but do not sign: those of earlier rotations (with
+   * `retiredAt`, so they go once their tokens have expired) and the next key, announced before it signs.
+   */
   previousKeys?: JwtVerificationKey[];
   /**
    * Where revocations are kept, making logout and "log out everywhere" effective for JWTs.
@@ -60,6 +82,12 @@ export interface JwtStrategyOptions {
 
 interface NamedKey extends JwtKeys {
   algorithm: JwtAlgorithm;
+  kid?: string;
+  /** A retired key: when it stopped signing, and until when its tokens may live (ms since the epoch). */
+  retiredAtMs?: number;
+  verifiesUntilMs?: number;
+  /** Its public JWK members, exported once when first published (null: it has no JWK form). */
+  jwk?: Record<string, string> | null;
 }
 
 /** Three base64url segments: anything else is refused before jsonwebtoken parses it. */
@@ -86,26 +114,42 @@ export class JwtStrategy implements Strategy {
 
   constructor(options: JwtStrategyOptions) {
     this.algorithm = options.algorithm ?? 'HS256';
-    this.current = { algorithm: this.algorithm, ...resolveJwtKeys(this.algorithm, options.secret, options.publicKey) };
-    this.kid = options.kid;
-    if (this.kid !== undefined) this.keysById.set(this.kid, this.current);
-    for (const key of options.previousKeys ?? []) {
-      if (this.keysById.has(key.kid)) throw new AuthConfigurationError(`JwtStrategy: two keys have kid "${key.kid}".`);
-      const resolved = resolveJwtKeys(key.algorithm, key.secret, key.publicKey);
-      this.keysById.set(key.kid, { algorithm: key.algorithm, verifyKey: resolved.verifyKey });
-    }
-    if (this.keysById.size > 0 && this.kid === undefined) {
-      throw new AuthConfigurationError('JwtStrategy: give the current key a `kid` when previousKeys are configured.');
-    }
     // A JWT always expires: no null here.
     this.lifetimeSeconds = lifetimeOption(options.lifetimeSeconds, 'JwtStrategy: lifetimeSeconds', false) as number;
-    this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
-    this.issuer = options.issuer;
-    this.revocation = options.revocation;
     this.issuedAtLeewaySeconds = options.issuedAtLeewaySeconds ?? DEFAULT_ISSUED_AT_LEEWAY_SECONDS;
     if (!Number.isFinite(this.issuedAtLeewaySeconds) || this.issuedAtLeewaySeconds < 0) {
       throw new AuthConfigurationError('JwtStrategy: issuedAtLeewaySeconds must be a number ≥ 0.');
     }
+    const current: NamedKey = { algorithm: this.algorithm, ...resolveJwtKeys(this.algorithm, options.secret, options.publicKey) };
+    current.kid = options.kid ?? thumbprintOf(current);
+    this.current = current;
+    this.kid = current.kid;
+    if (this.kid !== undefined) this.keysById.set(this.kid, this.current);
+    for (const key of options.previousKeys ?? []) {
+      const resolved: NamedKey = { algorithm: key.algorithm, verifyKey: resolveJwtKeys(key.algorithm, key.secret, key.publicKey).verifyKey };
+      const kid = key.kid ?? thumbprintOf(resolved);
+      if (kid === undefined) {
+        throw new AuthConfigurationError(
+          `JwtStrategy: a previous ${key.algorithm} key needs a \`kid\` (only RS/ES keys have a default one, their thumbprint).`,
+        );
+      }
+      if (this.keysById.has(kid)) throw new AuthConfigurationError(`JwtStrategy: two keys have kid "${kid}".`);
+      resolved.kid = kid;
+      if (key.retiredAt !== undefined) {
+        if (!(key.retiredAt instanceof Date) || Number.isNaN(key.retiredAt.getTime())) {
+          throw new AuthConfigurationError(`JwtStrategy: retiredAt of the key "${kid}" must be a valid Date.`);
+        }
+        resolved.retiredAtMs = key.retiredAt.getTime();
+        resolved.verifiesUntilMs = resolved.retiredAtMs + (this.lifetimeSeconds + this.issuedAtLeewaySeconds) * 1000;
+      }
+      this.keysById.set(kid, resolved);
+    }
+    if (this.keysById.size > 0 && this.kid === undefined) {
+      throw new AuthConfigurationError('JwtStrategy: give the current key a `kid` when previousKeys are configured.');
+    }
+    this.audience = options.audience ?? DEFAULT_JWT_AUDIENCE;
+    this.issuer = options.issuer;
+    this.revocation = options.revocation;
     const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) {
       throw new AuthConfigurationError('JwtStrategy: verifiedTokenCacheSize must be a whole number ≥ 0.');
@@ -179,7 +223,8 @@ export class JwtStrategy implements Strategy {
   private verifySignatureAndClaims(token: string): Verification {
     const invalidClaims: TokenRejection = { rejected: 'invalid_claims' };
     const key = this.keyFor(token);
-    if (!key) return { rejected: 'bad_signature' };
+    // An unknown kid, or a retired key whose tokens have all expired: no key verifies it.
+    if (!key || (key.verifiesUntilMs !== undefined && Date.now() > key.verifiesUntilMs)) return { rejected: 'bad_signature' };
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, key.verifyKey, {
@@ -205,6 +250,10 @@ export class JwtStrategy implements Strategy {
     const amr = (claims as { amr?: unknown }).amr;
     if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) return invalidClaims;
     if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + this.issuedAtLeewaySeconds)) return invalidClaims;
+    // A retired key signs nothing: a token claiming a later `iat` comes from an instance still signing with it, or a forger.
+    if (key.retiredAtMs !== undefined && (typeof claims.iat !== 'number' || claims.iat * 1000 > key.retiredAtMs + this.issuedAtLeewaySeconds * 1000)) {
+      return invalidClaims;
+    }
     const grant: TokenGrant = {
       userId: claims.sub,
       scopes: scope ? scope.split(' ').filter(Boolean) : [],
@@ -217,7 +266,33 @@ export class JwtStrategy implements Strategy {
     if (amr !== undefined) grant.amr = amr;
     // A token with `nbf` is not remembered: a cache hit re-checks only `exp` (this library never writes `nbf`).
     // `iat` needs no re-check: a token not too far in the future now never is later, and refusals are not remembered.
-    return { grant, cacheable: claims.nbf === undefined };
+    // Nor is one that would outlive its retired key (a cache hit re-checks only `exp`).
+    const outlivesKey = key.verifiesUntilMs !== undefined && claims.exp * 1000 > key.verifiesUntilMs;
+    return { grant, cacheable: claims.nbf === undefined && !outlivesKey };
+  }
+
+  /**
+   * The public keys other services verify this strategy's tokens with (RFC 7517 JWKs, each with
+   * `kid`, `alg` and `use: 'sig'`): when it signs with an RS/PS/ES key, that key and every previous
+   * RS/PS/ES key still in its window. Empty for a strategy signing with an HS secret (a secret is
+   * never published) or one that only verifies. Never a private member. Throws
+   * `AuthConfigurationError` for a key node:crypto cannot export as a JWK (an RSA-PSS key).
+   */
+  publicJwks(): PublicJwk[] {
+    if (!this.current.signingKey || isSymmetric(this.current.algorithm)) return [];
+    const now = Date.now();
+    const published: PublicJwk[] = [];
+    for (const key of [this.current, ...[...this.keysById.values()].filter((k) => k !== this.current)]) {
+      if (isSymmetric(key.algorithm) || (key.verifiesUntilMs !== undefined && now > key.verifiesUntilMs)) continue;
+      if (key.jwk === undefined) key.jwk = publicJwkMembers(key.verifyKey) ?? null;
+      if (key.jwk === null || key.kid === undefined) {
+        throw new AuthConfigurationError(
+          `JwtStrategy: the ${key.algorithm} key${key.kid ? ` "${key.kid}"` : ''} cannot be published as a JWK (node:crypto exports no RSA-PSS key as one); use a plain RSA key for PS*.`,
+        );
+      }
+      published.push({ ...key.jwk, kid: key.kid, alg: key.algorithm, use: 'sig' } as PublicJwk);
+    }
+    return published;
   }
 
   /** Deny-lists the token until its expiry when a revocation store is configured; otherwise it lives until `exp`. */
@@ -268,6 +343,13 @@ export class JwtStrategy implements Strategy {
     if (header.kid === undefined) return this.current;
     return typeof header.kid === 'string' ? this.keysById.get(header.kid) : undefined;
   }
+}
+
+/** An RS/ES key's RFC 7638 thumbprint, its default `kid`; undefined for a secret or an RSA-PSS key. */
+function thumbprintOf(key: NamedKey): string | undefined {
+  if (isSymmetric(key.algorithm)) return undefined;
+  const members = publicJwkMembers(key.verifyKey);
+  return members ? jwkThumbprint(members) : undefined;
 }
 
 /** jsonwebtoken's errors, sorted into the reasons auth events report. */
