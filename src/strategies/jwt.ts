@@ -121,7 +121,10 @@ export class JwtStrategy implements Strategy {
       throw new AuthConfigurationError('JwtStrategy: issuedAtLeewaySeconds must be a number ≥ 0.');
     }
     const current: NamedKey = { algorithm: this.algorithm, ...resolveJwtKeys(this.algorithm, options.secret, options.publicKey) };
-    current.kid = options.kid ?? thumbprintOf(current);
+    // A verify-only strategy (another service) with one key names none, so it keeps accepting the
+    // tokens of an issuer that names its key otherwise (an explicit `kid`), as it did before key ids.
+    const namesItsKey = current.signingKey !== undefined || (options.previousKeys?.length ?? 0) > 0;
+    current.kid = options.kid ?? (namesItsKey ? thumbprintOf(current) : undefined);
     this.current = current;
     this.kid = current.kid;
     if (this.kid !== undefined) this.keysById.set(this.kid, this.current);

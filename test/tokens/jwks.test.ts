@@ -129,6 +129,23 @@ describe('JwtStrategy: published keys (JWKS)', () => {
     expect(set.keys.map((k) => k.kid)).to.deep.equal([rs.kid]);
   });
 
+  it("a verify-only strategy with one key names none: it accepts its issuer's tokens whatever kid the issuer gives (as before key ids)", async () => {
+    const { privateKey, publicKey } = pairFor('RS256');
+    const verifier = new JwtStrategy({ algorithm: 'RS256', publicKey });
+    expect(verifier.kid).to.equal(undefined);
+    for (const issuer of [
+      new JwtStrategy({ algorithm: 'RS256', secret: privateKey, kid: 'issuer-k1' }),
+      new JwtStrategy({ algorithm: 'RS256', secret: privateKey }),
+    ]) {
+      const token = await issuer.write({ userId: 'u1', scopes: [], lifetimeSeconds: 60 });
+      expect(headerOf(token).kid).to.equal(issuer.kid);
+      expect(await verifier.read(token)).to.include({ userId: 'u1' });
+    }
+    // Another key's token is still refused, kid or not.
+    const stranger = new JwtStrategy({ algorithm: 'RS256', secret: pairFor('RS256').privateKey, kid: 'issuer-k1' });
+    expect(await verifier.read(await stranger.write({ userId: 'u1', scopes: [], lifetimeSeconds: 60 }))).to.deep.equal({ rejected: 'bad_signature' });
+  });
+
   it('refuses two different keys under one kid across strategies; the same key in two strategies is published once', () => {
     const a = new JwtStrategy({ algorithm: 'ES256', secret: pairFor('ES256').privateKey, kid: 'same' });
     const b = new JwtStrategy({ algorithm: 'ES256', secret: pairFor('ES256').privateKey, kid: 'same' });
