@@ -30,8 +30,8 @@ export interface AccessRequirement {
   scopes: string[];
   /** The strictest `maxAgeSeconds` asked, if any. */
   maxAgeSeconds: number | undefined;
-  /** The most `factors` asked, if any. */
-  factors: number | undefined;
+  /** The most `factors` asked, if any (absent when none is). */
+  factors?: number;
 }
 
 const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds', 'factors']);
@@ -43,7 +43,7 @@ const parsed = new WeakMap<readonly unknown[], AccessRequirement>();
  * controller and the method gave, concatenated): strings are scopes, objects `AuthorizedOptions`.
  */
 export function accessRequirementOf(roles: readonly unknown[] | undefined): AccessRequirement {
-  if (!roles || roles.length === 0) return { scopes: [], maxAgeSeconds: undefined, factors: undefined };
+  if (!roles || roles.length === 0) return { scopes: [], maxAgeSeconds: undefined };
   let requirement = parsed.get(roles);
   if (!requirement) {
     requirement = combine(roles);
@@ -85,7 +85,9 @@ function combine(roles: readonly unknown[]): AccessRequirement {
       factors = factors === undefined ? count : Math.max(factors, count);
     }
   }
-  return { scopes: [...new Set(scopes)], maxAgeSeconds, factors };
+  const requirement: AccessRequirement = { scopes: [...new Set(scopes)], maxAgeSeconds };
+  if (factors !== undefined) requirement.factors = factors;
+  return requirement;
 }
 
 /** True when a sign-in at `authTime` is recent enough for `maxAgeSeconds` (no sign-in time: never). */
