@@ -12,7 +12,7 @@ export class RecoveryCode {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Index()
+  /** Leads the unique (userId, digest) index, which also serves the lookups by user. */
   @Column({ type: 'varchar', length: 64 })
   userId!: string;
 
