@@ -1,5 +1,13 @@
 import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
-import { AuthController, RegisterController, ResetPasswordController, SessionsController, TwoFactorController, UsersController, VerifyController } from '../src';
+import {
+  AuthController,
+  RegisterController,
+  ResetPasswordController,
+  SessionsController,
+  TwoFactorController,
+  UsersController,
+  VerifyController,
+} from '../src';
 import { Container } from 'typedi';
 import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';

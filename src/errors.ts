@@ -122,7 +122,13 @@ export class MoreFactorsRequiredError extends AuthHttpError {
     readonly factors: number,
     headers: Record<string, string> = {},
   ) {
-    super(401, ErrorCode.REAUTHENTICATION_REQUIRED, `This needs a sign-in with ${factors} factors (e.g. a password and a one-time code): sign in again.`, { factors }, headers);
+    super(
+      401,
+      ErrorCode.REAUTHENTICATION_REQUIRED,
+      `This needs a sign-in with ${factors} factors (e.g. a password and a one-time code): sign in again.`,
+      { factors },
+      headers,
+    );
   }
 }
 

@@ -46,12 +46,7 @@ export { TypeOrmSessionStore } from './sessions/typeorm-session-store';
 export { RedisSessionStore, DEFAULT_REDIS_SESSION_PREFIX, type RedisSessionStoreOptions, type RedisSessionClient } from './sessions/redis-session-store';
 export { Sessions } from './sessions/sessions';
 export { logUserIn, type LogInOptions } from './flows/log-in';
-export {
-  logInAfterFirstFactor,
-  finishSecondFactorLogin,
-  type MfaRequiredAnswer,
-  type MfaEnrolmentRequiredAnswer,
-} from './flows/second-factor-login';
+export { logInAfterFirstFactor, finishSecondFactorLogin, type MfaRequiredAnswer, type MfaEnrolmentRequiredAnswer } from './flows/second-factor-login';
 export { confirmAccountHolder, type ConfirmAccountHolderOptions } from './flows/confirm-account-holder';
 
 export type { SecondFactorMethod } from './two-factor/second-factor';

@@ -55,7 +55,8 @@ export function resolveTwoFactor<U extends BaseUser>(
   const fields = new Set<string>();
   for (const method of methods) {
     if (names.has(method.name)) throw fail(`two methods are named "${method.name}".`);
-    if (fields.has(method.field) || RESERVED_FIELDS.has(method.field)) throw fail(`the method "${method.name}" reads the field "${method.field}", which another reads.`);
+    if (fields.has(method.field) || RESERVED_FIELDS.has(method.field))
+      throw fail(`the method "${method.name}" reads the field "${method.field}", which another reads.`);
     names.add(method.name);
     fields.add(method.field);
   }

@@ -88,7 +88,8 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
   async readinessProblems(): Promise<string[]> {
     const problems: string[] = [];
     const auth = this.auth;
-    if (!auth.context.twoFactor) problems.push(`${this.constructor.name} (a TwoFactorController) needs second factors: give Auth.configure a \`twoFactor: { issuer }\`.`);
+    if (!auth.context.twoFactor)
+      problems.push(`${this.constructor.name} (a TwoFactorController) needs second factors: give Auth.configure a \`twoFactor: { issuer }\`.`);
     if (this.backendName !== undefined && !auth.backends.some((b) => b.name === this.backendName))
       problems.push(`${this.constructor.name} (a TwoFactorController) names the "${this.backendName}" backend, which Auth.configure does not have.`);
     return problems;
@@ -110,8 +111,8 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     docs: (context) => ({
       summary: 'Finish a login with a second factor',
       description:
-        'The `mfa_token` of the `mfa_required` answer and one proof. Answers like the first step\'s login route (the backend the token is bound to). ' +
-        'A wrong code leaves the token usable for its 5 minutes; wrong codes count in the account\'s budget (429 once spent).',
+        "The `mfa_token` of the `mfa_required` answer and one proof. Answers like the first step's login route (the backend the token is bound to). " +
+        "A wrong code leaves the token usable for its 5 minutes; wrong codes count in the account's budget (429 once spent).",
       responses: anyLoginAnswers(context),
     }),
   })

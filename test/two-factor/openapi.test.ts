@@ -86,7 +86,11 @@ describe('two-factor routes in the OpenAPI document', function () {
   it('the login routes say they may answer mfa_required; a factors: 2 route answers REAUTHENTICATION_REQUIRED', () => {
     const paths = document.paths as any;
     const bearer = paths['/auth/jwt/login'].post.responses['200'].content['application/json'].schema.oneOf.map((s: any) => s.$ref);
-    expect(bearer).to.deep.equal(['#/components/schemas/AuthLoginToken', '#/components/schemas/AuthMfaRequired', '#/components/schemas/AuthMfaEnrolmentRequired']);
+    expect(bearer).to.deep.equal([
+      '#/components/schemas/AuthLoginToken',
+      '#/components/schemas/AuthMfaRequired',
+      '#/components/schemas/AuthMfaEnrolmentRequired',
+    ]);
     const cookie = paths['/auth/cookie/login'].post.responses;
     expect(cookie['204']).to.be.an('object');
     expect(cookie['200'].content['application/json'].schema.oneOf.map((s: any) => s.$ref)).to.deep.equal([
@@ -102,8 +106,16 @@ describe('two-factor routes in the OpenAPI document', function () {
     const email = `oa-${randomUUID()}@example.com`;
     await createUser(t.auth, { email });
     const token = await bearerToken(t.app, 'jwt', email);
-    expect((await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: '123456' })).body.code).to.equal('MFA_NOT_ENROLLED');
-    expect((await request(t.app).post('/auth/2fa/verify').send({ mfa_token: 'A'.repeat(43), code: '123456' })).body.code).to.equal('MFA_TOKEN_INVALID');
+    expect((await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: '123456' })).body.code).to.equal(
+      'MFA_NOT_ENROLLED',
+    );
+    expect(
+      (
+        await request(t.app)
+          .post('/auth/2fa/verify')
+          .send({ mfa_token: 'A'.repeat(43), code: '123456' })
+      ).body.code,
+    ).to.equal('MFA_TOKEN_INVALID');
     expect((await request(t.app).delete('/auth/2fa/totp').set('Authorization', `Bearer ${token}`).send({})).body.code).to.equal('MFA_NOT_ENROLLED');
   });
 });

@@ -10,7 +10,8 @@ import { buildApp, createUser, PASSWORD, type TestApp, User } from '../support/a
 import { bearerToken, cookieFrom } from '../support/http';
 import { enrolTotp, jwtClaims, mfaToken, totpCode, twoFactorRoutes } from '../support/two-factor';
 
-const login = (t: TestApp, backend: string, email: string) => request(t.app).post(`/auth/${backend}/login`).type('form').send({ username: email, password: PASSWORD });
+const login = (t: TestApp, backend: string, email: string) =>
+  request(t.app).post(`/auth/${backend}/login`).type('form').send({ username: email, password: PASSWORD });
 
 describe('two-factor policy, guess limit and token lifetime', function () {
   this.timeout(30_000);
@@ -44,9 +45,13 @@ describe('two-factor policy, guess limit and token lifetime', function () {
 
       const begin = await request(t.app).post('/auth/2fa/totp').send({ mfa_token: token });
       expect(begin.status, JSON.stringify(begin.body)).to.equal(200);
-      const wrong = await request(t.app).post('/auth/2fa/totp/confirm').send({ mfa_token: token, code: totpCode(begin.body.secret, 5) });
+      const wrong = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .send({ mfa_token: token, code: totpCode(begin.body.secret, 5) });
       expect(wrong.body.code).to.equal('MFA_CODE_INVALID');
-      const confirm = await request(t.app).post('/auth/2fa/totp/confirm').send({ mfa_token: token, code: totpCode(begin.body.secret) });
+      const confirm = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .send({ mfa_token: token, code: totpCode(begin.body.secret) });
       expect(confirm.status, JSON.stringify(confirm.body)).to.equal(200);
       expect(confirm.body.recovery_codes).to.have.length(10);
       expect(jwtClaims(confirm.body.access_token).amr).to.deep.equal(['pwd', 'otp']);
@@ -64,7 +69,9 @@ describe('two-factor policy, guess limit and token lifetime', function () {
       await createUser(t.auth, { email });
       const token = (await login(t, 'cookie', email)).body.mfa_token as string;
       const { secret } = (await request(t.app).post('/auth/2fa/totp').send({ mfa_token: token })).body;
-      const confirm = await request(t.app).post('/auth/2fa/totp/confirm').send({ mfa_token: token, code: totpCode(secret) });
+      const confirm = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .send({ mfa_token: token, code: totpCode(secret) });
       expect(confirm.status, JSON.stringify(confirm.body)).to.equal(200);
       expect(confirm.body).to.have.keys(['recovery_codes']);
       const cookie = cookieFrom(confirm);
@@ -128,7 +135,13 @@ describe('two-factor policy, guess limit and token lifetime', function () {
       const { secret, recoveryCodes } = await enrolTotp(t.app, await bearerToken(t.app, 'jwt', email));
       const token = await mfaToken(t.app, 'jwt', email, PASSWORD);
       for (let i = 0; i < 2; i++) await request(t.app).post('/auth/2fa/verify').send({ mfa_token: token, recovery_code: 'aaaaa-aaaaa' });
-      expect((await request(t.app).post('/auth/2fa/verify').send({ mfa_token: token, code: totpCode(secret, 1) })).status).to.equal(200);
+      expect(
+        (
+          await request(t.app)
+            .post('/auth/2fa/verify')
+            .send({ mfa_token: token, code: totpCode(secret, 1) })
+        ).status,
+      ).to.equal(200);
       const next = await mfaToken(t.app, 'jwt', email, PASSWORD);
       for (let i = 0; i < 2; i++) {
         const res = await request(t.app).post('/auth/2fa/verify').send({ mfa_token: next, recovery_code: 'aaaaa-aaaaa' });
@@ -144,7 +157,8 @@ describe('two-factor policy, guess limit and token lifetime', function () {
       const { secret } = (await request(t.app).post('/auth/2fa/totp').set('Authorization', `Bearer ${access}`).send({})).body;
       const wrong = totpCode(secret) === '000000' ? '111111' : '000000';
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${access}`).send({ code: wrong })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${access}`).send({ code: wrong })).status);
       expect(statuses).to.deep.equal([400, 400, 400, 429]);
     });
   });
@@ -169,11 +183,19 @@ describe('two-factor policy, guess limit and token lifetime', function () {
       const expiring = await mfaToken(t.app, 'jwt', email, PASSWORD);
       const living = await mfaToken(t.app, 'jwt', email, PASSWORD);
       clock += 300_000 + 1;
-      const res = await request(t.app).post('/auth/2fa/verify').send({ mfa_token: expiring, code: totpCode(secret, 1) });
+      const res = await request(t.app)
+        .post('/auth/2fa/verify')
+        .send({ mfa_token: expiring, code: totpCode(secret, 1) });
       expect(res.status).to.equal(400);
       expect(res.body.code).to.equal('MFA_TOKEN_INVALID');
       clock -= 2;
-      expect((await request(t.app).post('/auth/2fa/verify').send({ mfa_token: living, code: totpCode(secret, 1) })).status).to.equal(200);
+      expect(
+        (
+          await request(t.app)
+            .post('/auth/2fa/verify')
+            .send({ mfa_token: living, code: totpCode(secret, 1) })
+        ).status,
+      ).to.equal(200);
     });
   });
 });

@@ -7,7 +7,20 @@ import { expect } from 'chai';
 import { JsonController } from 'routing-controllers';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccessToken, AuthenticationBackend, BearerTransport, CookieTransport, DatabaseStrategy, GitHubProvider, JwtStrategy, OAuthAccount, OAuthController, RecoveryCode, TwoFactorSecret, type OAuthControllerOptions } from '../../src';
+import {
+  AccessToken,
+  AuthenticationBackend,
+  BearerTransport,
+  CookieTransport,
+  DatabaseStrategy,
+  GitHubProvider,
+  JwtStrategy,
+  OAuthAccount,
+  OAuthController,
+  RecoveryCode,
+  TwoFactorSecret,
+  type OAuthControllerOptions,
+} from '../../src';
 import { buildApp, SECRET, type TestApp, User } from '../support/app';
 import { Browser } from '../support/browser';
 import { FakeGitHub, type GitHubTestUser } from '../support/fake-github';
@@ -51,8 +64,16 @@ describe('two-factor after a provider sign-in', function () {
       dataSource,
       twoFactor: { issuer: 'RCA Test' },
       backends: [
-        new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: new JwtStrategy({ secret: SECRET }) }),
-        new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }), strategy: new DatabaseStrategy() }),
+        new AuthenticationBackend({
+          name: 'jwt',
+          transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+          strategy: new JwtStrategy({ secret: SECRET }),
+        }),
+        new AuthenticationBackend({
+          name: 'cookie',
+          transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
+          strategy: new DatabaseStrategy(),
+        }),
       ],
       extraControllers: (auth) => [
         githubRoute('/auth/github', 'jwt'),
@@ -84,14 +105,19 @@ describe('two-factor after a provider sign-in', function () {
     const begin = await request(t.app).post('/auth/2fa/totp').set('Authorization', `Bearer ${access}`).send({});
     expect(begin.status, JSON.stringify(begin.body)).to.equal(200);
     const secret = begin.body.secret as string;
-    const confirm = await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${access}`).send({ code: totpCode(secret, -1) });
+    const confirm = await request(t.app)
+      .post('/auth/2fa/totp/confirm')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ code: totpCode(secret, -1) });
     expect(confirm.status).to.equal(200);
 
     const second = await callback(new Browser(), '/auth/github');
     expect(second.status, JSON.stringify(second.json)).to.equal(200);
     expect(second.json).to.have.keys(['mfa_required', 'mfa_token', 'methods']);
     expect(second.json.access_token).to.equal(undefined);
-    const done = await request(t.app).post('/auth/2fa/verify').send({ mfa_token: second.json.mfa_token, code: totpCode(secret, 0) });
+    const done = await request(t.app)
+      .post('/auth/2fa/verify')
+      .send({ mfa_token: second.json.mfa_token, code: totpCode(secret, 0) });
     expect(done.status, JSON.stringify(done.body)).to.equal(200);
     expect(jwtClaims(done.body.access_token).amr).to.deep.equal(['fed', 'otp']);
 
@@ -104,7 +130,9 @@ describe('two-factor after a provider sign-in', function () {
     expect(fragment.get('mfa_required')).to.equal('true');
     expect(fragment.get('methods')).to.equal('totp recovery_code');
     expect(page.headers.getSetCookie().filter((c) => c.startsWith('rcauth='))).to.deep.equal([]);
-    const finished = await request(t.app).post('/auth/2fa/verify').send({ mfa_token: fragment.get('mfa_token'), code: totpCode(secret, 1) });
+    const finished = await request(t.app)
+      .post('/auth/2fa/verify')
+      .send({ mfa_token: fragment.get('mfa_token'), code: totpCode(secret, 1) });
     expect(finished.status, JSON.stringify(finished.body)).to.equal(204);
     expect(String(finished.headers['set-cookie'])).to.match(/rcauth=/);
   });

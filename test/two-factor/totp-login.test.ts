@@ -103,11 +103,17 @@ describe('two-factor login with TOTP and recovery codes', function () {
       const stillPlain = await request(t.app).post('/auth/jwt/login').type('form').send({ username: email, password: PASSWORD });
       expect(stillPlain.body.access_token).to.be.a('string');
 
-      const wrong = await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: '000000' === totpCode(secret) ? '111111' : '000000' });
+      const wrong = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ code: '000000' === totpCode(secret) ? '111111' : '000000' });
       expect(wrong.status).to.equal(400);
       expect(wrong.body.code).to.equal('MFA_CODE_INVALID');
 
-      const confirm = await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: totpCode(secret) });
+      const confirm = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ code: totpCode(secret) });
       expect(confirm.status, JSON.stringify(confirm.body)).to.equal(200);
       const codes = confirm.body.recovery_codes as string[];
       expect(codes).to.have.length(10);
@@ -154,7 +160,10 @@ describe('two-factor login with TOTP and recovery codes', function () {
       // Still the first authenticator at login while the second is pending.
       const login = await verify({ mfa_token: await mfaToken(t.app, 'jwt', email, PASSWORD), code: totpCode(first, 1) });
       expect(login.status, JSON.stringify(login.body)).to.equal(200);
-      const confirm = await request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: totpCode(second) });
+      const confirm = await request(t.app)
+        .post('/auth/2fa/totp/confirm')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ code: totpCode(second) });
       expect(confirm.status).to.equal(200);
       expect(events).to.deep.include({ type: 'mfa.enabled', userId: user.id, method: 'totp', replaced: true });
       const withOld = await verify({ mfa_token: await mfaToken(t.app, 'jwt', email, PASSWORD), code: totpCode(first, -1) });
@@ -234,7 +243,11 @@ describe('two-factor login with TOTP and recovery codes', function () {
     it('accepts a code of the previous or next time step (±1), not two steps away', async () => {
       const token = await bearerToken(t.app, 'jwt', email);
       const { secret } = (await request(t.app).post('/auth/2fa/totp').set('Authorization', `Bearer ${token}`).send({})).body;
-      const confirm = (steps: number) => request(t.app).post('/auth/2fa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: totpCode(secret, steps) });
+      const confirm = (steps: number) =>
+        request(t.app)
+          .post('/auth/2fa/totp/confirm')
+          .set('Authorization', `Bearer ${token}`)
+          .send({ code: totpCode(secret, steps) });
       for (const steps of [-3, -2, 2, 3]) expect((await confirm(steps)).body.code, `${steps} steps`).to.equal('MFA_CODE_INVALID');
       expect((await confirm(-1)).status).to.equal(200);
       const pending = await mfaToken(t.app, 'jwt', email, PASSWORD);
@@ -293,7 +306,10 @@ describe('two-factor login with TOTP and recovery codes', function () {
     it('two concurrent verifies of one token with two different right proofs (code, recovery code): exactly one login', async () => {
       const { secret, recoveryCodes } = await enrolled();
       const token = await mfaToken(t.app, 'jwt', email, PASSWORD);
-      const answers = await Promise.all([verify({ mfa_token: token, code: totpCode(secret, 1) }), verify({ mfa_token: token, recovery_code: recoveryCodes[0] })]);
+      const answers = await Promise.all([
+        verify({ mfa_token: token, code: totpCode(secret, 1) }),
+        verify({ mfa_token: token, recovery_code: recoveryCodes[0] }),
+      ]);
       expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 400]);
       expect(answers.find((a) => a.status === 400)!.body.code).to.equal('MFA_TOKEN_INVALID');
     });

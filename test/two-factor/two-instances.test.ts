@@ -60,12 +60,16 @@ describe('two-factor login across two instances (PostgreSQL + Redis)', function 
     expect(onB.status, JSON.stringify(onB.body)).to.equal(200);
     expect((await request(a.app).get('/items').set('Authorization', `Bearer ${onB.body.access_token}`)).body).to.deep.equal({ owner: email });
 
-    const again = await request(a.app).post('/auth/2fa/verify').send({ mfa_token: token, code: totpCode(secret, 0) });
+    const again = await request(a.app)
+      .post('/auth/2fa/verify')
+      .send({ mfa_token: token, code: totpCode(secret, 0) });
     expect(again.status).to.equal(400);
     expect(again.body.code).to.equal('MFA_TOKEN_INVALID');
 
     // The code of that step was used on B: refused on A, on a fresh token.
-    const replay = await request(a.app).post('/auth/2fa/verify').send({ mfa_token: await mfaToken(a.app, 'jwt', email, PASSWORD), code });
+    const replay = await request(a.app)
+      .post('/auth/2fa/verify')
+      .send({ mfa_token: await mfaToken(a.app, 'jwt', email, PASSWORD), code });
     expect(replay.status).to.equal(400);
     expect(replay.body.code).to.equal('MFA_CODE_INVALID');
   });
@@ -77,8 +81,12 @@ describe('two-factor login across two instances (PostgreSQL + Redis)', function 
     for (let round = 0; round < 3; round++) {
       const token = await mfaToken(b.app, 'jwt', email, PASSWORD);
       const answers = await Promise.all([
-        request(a.app).post('/auth/2fa/verify').send({ mfa_token: token, recovery_code: recoveryCodes[2 * round] }),
-        request(b.app).post('/auth/2fa/verify').send({ mfa_token: token, recovery_code: recoveryCodes[2 * round + 1] }),
+        request(a.app)
+          .post('/auth/2fa/verify')
+          .send({ mfa_token: token, recovery_code: recoveryCodes[2 * round] }),
+        request(b.app)
+          .post('/auth/2fa/verify')
+          .send({ mfa_token: token, recovery_code: recoveryCodes[2 * round + 1] }),
       ]);
       expect(answers.map((r) => r.status).sort(), JSON.stringify(answers.map((r) => r.body))).to.deep.equal([200, 400]);
     }
