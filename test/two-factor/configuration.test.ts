@@ -4,9 +4,20 @@
  */
 import { expect } from 'chai';
 import { DataSource } from 'typeorm';
-import { AccessToken, Auth, AuthConfigurationError, AuthenticationBackend, BearerTransport, DatabaseStrategy, type SecondFactorMethod } from '../../src';
+import {
+  AccessToken,
+  Auth,
+  RecoveryCode,
+  TwoFactorSecret,
+  AuthConfigurationError,
+  AuthenticationBackend,
+  BearerTransport,
+  DatabaseStrategy,
+  type SecondFactorMethod,
+} from '../../src';
 import { factorCount } from '../../src/security/factors';
 import { accessRequirementOf } from '../../src/security/access-requirement';
+import { migrations } from '../../src/cli/commands/migrations';
 import { SECRET, User } from '../support/app';
 import { twoFactorRoutes } from '../support/two-factor';
 
@@ -73,5 +84,13 @@ describe('two-factor configuration', () => {
     expect(accessRequirementOf([{ factors: 2 }, { factors: 1 }]).factors).to.equal(2);
     expect(accessRequirementOf([{ maxAgeSeconds: 60 }]).factors).to.equal(undefined);
     for (const factors of [0, 4, 1.5, '2']) expect(() => accessRequirementOf([{ factors }])).to.throw(AuthConfigurationError, /`factors`/);
+  });
+
+  it('`npx routing-controllers-auth migrations` creates the two-factor tables when the DataSource registers them', async () => {
+    const source = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User, TwoFactorSecret, RecoveryCode] });
+    sources.push(source);
+    await source.initialize();
+    const { output } = await migrations(source, {});
+    expect(output).to.contain('CREATE TABLE "two_factor_secret"').and.contain('CREATE TABLE "recovery_code"');
   });
 });
