@@ -23,6 +23,8 @@ import {
   AuthSession,
   DatabaseStrategy,
   OAuthAccount,
+  RecoveryCode,
+  TwoFactorSecret,
   RefreshToken,
   JwtStrategy,
   RedisStrategy,
@@ -96,7 +98,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
   // migration is SQLite's), SQLite otherwise.
   const dataSource = options.databaseUrl
-    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount], synchronize: true })
+    ? new DataSource({
+        type: 'postgres',
+        url: options.databaseUrl,
+        entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode],
+        synchronize: true,
+      })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
   // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
@@ -109,6 +116,8 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     userManager: ExampleUserManager,
     secret, // signs reset / verify tokens
     scopes: EXAMPLE_SCOPES, // shown in the OpenAPI document, offered by Swagger UI's "Authorize"
+    // Second factors: "Set up 2FA" on the page enrols TOTP; from then on a login finishes at POST /auth/2fa/verify.
+    twoFactor: { issuer: 'routing-controllers-auth example' },
     // Browsers asking for a page are sent to the login page; JSON clients keep the 401.
     onUnauthenticated: (action) => {
       if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;

@@ -1,5 +1,13 @@
 import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
-import { AuthController, RegisterController, ResetPasswordController, SessionsController, UsersController, VerifyController } from '../src';
+import {
+  AuthController,
+  RegisterController,
+  ResetPasswordController,
+  SessionsController,
+  TwoFactorController,
+  UsersController,
+  VerifyController,
+} from '../src';
 import { Container } from 'typedi';
 import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';
@@ -30,6 +38,9 @@ export class AuthReset extends ResetPasswordController {}
 export class Users extends UsersController {}
 @JsonController('/auth/sessions')
 export class AuthSessions extends SessionsController<User> {}
+/** Second factors: POST /auth/2fa/verify finishes a login that stopped for one; /auth/2fa/totp enrols TOTP. */
+@JsonController('/auth')
+export class AuthTwoFactor extends TwoFactorController<User> {}
 
 /** The scopes this app's routes ask for, with what they allow (shown in the OpenAPI document). */
 export const EXAMPLE_SCOPES = {
@@ -83,6 +94,16 @@ export class AccountPageController {
 }
 
 /** The JSON API: what the OpenAPI document describes. */
-export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, AuthSessions, ItemsController];
+export const apiControllers: Function[] = [
+  JwtAuthController,
+  CookieAuthController,
+  AuthRegister,
+  AuthVerify,
+  AuthReset,
+  Users,
+  AuthSessions,
+  AuthTwoFactor,
+  ItemsController,
+];
 
 export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController];

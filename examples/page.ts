@@ -23,7 +23,9 @@ const SOCIAL_LOGIN_SCRIPT = `
 
 /**
  * The example's one HTML page: logs in through the cookie backend, calls the protected
- * `GET /items`, refreshes the session (the refresh cookie), lists its sessions and ends them, logs out. Same-origin `fetch`, so the browser's `Origin` header passes the
+ * `GET /items`, refreshes the session (the refresh cookie), lists its sessions and ends them, sets up
+ * TOTP ("Set up 2FA": the QR code and the recovery codes) and finishes a login with a code, logs out.
+ * Same-origin `fetch`, so the browser's `Origin` header passes the
  * cookie transport's CSRF check. Output is written with `textContent`, never as HTML.
  */
 export function examplePage(options: PageOptions): string {
@@ -43,6 +45,8 @@ const PAGE = `<!doctype html>
   button { font: inherit; margin: .5rem .5rem 0 0; }
   pre { background: #f4f4f4; padding: 1rem; white-space: pre-wrap; word-break: break-all; }
   #sessions li { margin: .25rem 0; }
+  #qr { width: 12rem; height: 12rem; display: block; }
+  [hidden] { display: none !important; }
 </style>
 </head>
 <body>
@@ -59,7 +63,27 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
   <button type="button" id="refresh">Refresh the session</button>
   <button type="button" id="logout">Log out</button>
 </form>
+<form id="second-factor" hidden>
+  <p>This account has a second factor: enter the code of your authenticator app (or a recovery code).</p>
+  <label>Code <input name="code" autocomplete="one-time-code" inputmode="text" required></label>
+  <button type="submit">Verify</button>
+</form>
 <!--social-->
+<h2>Two-factor authentication</h2>
+<p>Add a TOTP authenticator app (any RFC 6238 app) as a second factor. It needs a recent login, or the password in the form above.</p>
+<button type="button" id="setup-2fa">Set up 2FA</button>
+<div id="enrol" hidden>
+  <p>Scan this code with the app (or type the secret <code id="totp-secret"></code>), then enter the code it shows.</p>
+  <img id="qr" alt="QR code of the authenticator secret">
+  <form id="confirm-2fa">
+    <label>Code from the app <input name="code" autocomplete="one-time-code" inputmode="numeric" required></label>
+    <button type="submit">Confirm</button>
+  </form>
+</div>
+<div id="recovery" hidden>
+  <p>2FA is on. Keep these single-use recovery codes somewhere safe: they are shown only now.</p>
+  <ul id="recovery-codes"></ul>
+</div>
 <h2>Sessions</h2>
 <p>Each login is a session with a refresh token (<code>POST /auth/cookie/refresh</code> rotates it).
 Log in from another browser to see two; end any of them here.</p>
@@ -70,8 +94,8 @@ Log in from another browser to see two; end any of them here.</p>
 <pre id="out">…</pre>
 <script>
   const out = document.getElementById('out');
-  async function call(method, path, body) {
-    const response = await fetch(path, { method, body, credentials: 'same-origin' });
+  async function call(method, path, body, headers) {
+    const response = await fetch(path, { method, body, headers, credentials: 'same-origin' });
     const text = await response.text();
     let shown = text;
     let data = null;
@@ -79,11 +103,56 @@ Log in from another browser to see two; end any of them here.</p>
     out.textContent = method + ' ' + path + ' → ' + response.status + '\\n' + shown;
     return { status: response.status, data };
   }
+  const json = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  async function post(path, body) {
+    const init = json(body);
+    return call(init.method, path, init.body, init.headers);
+  }
+  let mfaToken = null;
+  const secondFactor = document.getElementById('second-factor');
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
     // URLSearchParams: the OAuth2 password form (application/x-www-form-urlencoded).
     const response = await call('POST', '/auth/cookie/login', new URLSearchParams(new FormData(event.target)));
     if (response.status === 204) await call('GET', '/items');
+    // A second factor is on: nothing was issued yet; POST /auth/2fa/verify finishes the login.
+    if (response.status === 200 && response.data && response.data.mfa_required) {
+      mfaToken = response.data.mfa_token;
+      secondFactor.hidden = false;
+    }
+  });
+  secondFactor.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const given = new FormData(event.target).get('code').trim();
+    // Six digits: a TOTP code; anything else: a recovery code.
+    const proof = /^[0-9]{6}$/.test(given) ? { code: given } : { recovery_code: given };
+    const response = await post('/auth/2fa/verify', Object.assign({ mfa_token: mfaToken }, proof));
+    if (response.status === 204) {
+      secondFactor.hidden = true;
+      await call('GET', '/items');
+    }
+  });
+  document.getElementById('setup-2fa').addEventListener('click', async () => {
+    const password = document.querySelector('#login [name=password]').value;
+    const response = await post('/auth/2fa/totp', password ? { currentPassword: password } : {});
+    if (response.status !== 200) return;
+    // An <img> of the SVG: the picture is shown, never run as part of the page.
+    document.getElementById('qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(response.data.qrSvg);
+    document.getElementById('totp-secret').textContent = response.data.secret;
+    document.getElementById('enrol').hidden = false;
+  });
+  document.getElementById('confirm-2fa').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const response = await post('/auth/2fa/totp/confirm', { code: new FormData(event.target).get('code').trim() });
+    if (response.status !== 200) return;
+    document.getElementById('enrol').hidden = true;
+    const codes = document.getElementById('recovery-codes');
+    codes.replaceChildren(...response.data.recovery_codes.map((code) => {
+      const item = document.createElement('li');
+      item.textContent = code;
+      return item;
+    }));
+    document.getElementById('recovery').hidden = false;
   });
   document.getElementById('items').addEventListener('click', () => call('GET', '/items'));
   document.getElementById('refresh').addEventListener('click', () => call('POST', '/auth/cookie/refresh'));

@@ -39,6 +39,9 @@ export const ErrorCode = {
   REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
   CURRENT_PASSWORD_INVALID: 'CURRENT_PASSWORD_INVALID',
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
+  MFA_CODE_INVALID: 'MFA_CODE_INVALID',
+  MFA_TOKEN_INVALID: 'MFA_TOKEN_INVALID',
+  MFA_NOT_ENROLLED: 'MFA_NOT_ENROLLED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -106,6 +109,47 @@ export class ReauthenticationRequiredError extends AuthHttpError {
     headers: Record<string, string> = {},
   ) {
     super(401, ErrorCode.REAUTHENTICATION_REQUIRED, `This needs a sign-in within the last ${maxAgeSeconds} s: sign in again.`, { maxAgeSeconds }, headers);
+  }
+}
+
+/**
+ * 401 for a credential whose sign-in proved fewer distinct factors than `@Authorized({ factors })`
+ * asks (RFC 9470 step-up): the client signs in again with a second factor and retries.
+ * Same code as a too-old sign-in (`REAUTHENTICATION_REQUIRED`); `details.factors` tells them apart.
+ */
+export class MoreFactorsRequiredError extends AuthHttpError {
+  constructor(
+    readonly factors: number,
+    headers: Record<string, string> = {},
+  ) {
+    super(
+      401,
+      ErrorCode.REAUTHENTICATION_REQUIRED,
+      `This needs a sign-in with ${factors} factors (e.g. a password and a one-time code): sign in again.`,
+      { factors },
+      headers,
+    );
+  }
+}
+
+/** 400 `MFA_CODE_INVALID`: a second factor's proof (TOTP code, recovery code) that is wrong, used already, or malformed. */
+export class MfaCodeInvalidError extends AuthHttpError {
+  constructor(message = 'The code is wrong or was used already.') {
+    super(400, ErrorCode.MFA_CODE_INVALID, message);
+  }
+}
+
+/** 400 `MFA_TOKEN_INVALID`: an `mfa_token` that is unknown, expired, used, or not for this route or backend. */
+export class MfaTokenInvalidError extends AuthHttpError {
+  constructor(message = 'The mfa_token is invalid, expired or used: log in again.') {
+    super(400, ErrorCode.MFA_TOKEN_INVALID, message);
+  }
+}
+
+/** 400 `MFA_NOT_ENROLLED`: the user has not (or not yet) enabled the second factor the request needs. */
+export class MfaNotEnrolledError extends AuthHttpError {
+  constructor(message = 'This second factor is not enabled for the account.') {
+    super(400, ErrorCode.MFA_NOT_ENROLLED, message);
   }
 }
 

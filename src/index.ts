@@ -48,6 +48,28 @@ export { TypeOrmSessionStore } from './sessions/typeorm-session-store';
 export { RedisSessionStore, DEFAULT_REDIS_SESSION_PREFIX, type RedisSessionStoreOptions, type RedisSessionClient } from './sessions/redis-session-store';
 export { Sessions } from './sessions/sessions';
 export { logUserIn, type LogInOptions } from './flows/log-in';
+export { logInAfterFirstFactor, finishSecondFactorLogin, type MfaRequiredAnswer, type MfaEnrolmentRequiredAnswer } from './flows/second-factor-login';
+export { confirmAccountHolder, type ConfirmAccountHolderOptions } from './flows/confirm-account-holder';
+
+export type { SecondFactorMethod } from './two-factor/second-factor';
+export type { TwoFactorOptions } from './two-factor/two-factor-options';
+export type { TwoFactorSection } from './two-factor/two-factor-section';
+export { PENDING_LOGIN_LIFETIME_SECONDS } from './two-factor/two-factor-section';
+export { TwoFactorController } from './two-factor/two-factor.controller';
+export { TwoFactorSecret } from './entities/two-factor-secret';
+export { RecoveryCode } from './entities/recovery-code';
+export { RECOVERY_CODE_COUNT } from './two-factor/recovery-codes';
+export type { TotpEnrolment } from './two-factor/totp-authenticators';
+export {
+  type PendingLogin,
+  type PendingLoginStore,
+  MemoryPendingLoginStore,
+  type MemoryPendingLoginStoreOptions,
+  RedisPendingLoginStore,
+  type RedisPendingLoginStoreOptions,
+  type RedisPendingLoginClient,
+} from './two-factor/pending-logins';
+export { factorCount } from './security/factors';
 
 export {
   UserManager,
@@ -94,6 +116,10 @@ export {
   InsufficientScopeError,
   CsrfError,
   ReauthenticationRequiredError,
+  MoreFactorsRequiredError,
+  MfaCodeInvalidError,
+  MfaTokenInvalidError,
+  MfaNotEnrolledError,
   CurrentPasswordInvalidError,
   BadRequestError,
   ForbiddenError,

@@ -11,6 +11,7 @@ import type { PasswordHasher } from '../users/password';
 import type { UserManager } from '../users/user-manager';
 import type { UserStore } from '../users/user-store';
 import type { UserTokens } from '../users/user-tokens';
+import type { TwoFactorSection } from '../two-factor/two-factor-section';
 import type { AppFailures } from './app-failures';
 
 /** Users: where they live, how they are managed, and who may log in. */
@@ -76,4 +77,6 @@ export interface AuthContext<U extends BaseUser = BaseUser> {
   readonly requests: RequestsSection;
   /** What every pluggable piece of this app was handed at `init`. */
   readonly plugins: PluginContext;
+  /** Second factors at login; undefined without `twoFactor`. */
+  readonly twoFactor: TwoFactorSection<U> | undefined;
 }

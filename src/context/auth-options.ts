@@ -8,6 +8,7 @@ import type { RateLimitOptions } from '../security/rate-limits';
 import type { PasswordHasher } from '../users/password';
 import type { UserManager, UserManagerContext } from '../users/user-manager';
 import type { UserStore } from '../users/user-store';
+import type { TwoFactorOptions } from '../two-factor/two-factor-options';
 
 export interface AuthOptions<U extends BaseUser> {
   /** Holds the users (and `AccessToken`s for the database strategy). Optional with a custom `userStore`. */
@@ -62,6 +63,12 @@ export interface AuthOptions<U extends BaseUser> {
    * proof of the email. Default: the `OAuthAccount` entity in `dataSource`, when registered there.
    */
   oauthAccounts?: OAuthAccountStore | OAuthAccountStore[];
+  /**
+   * Second factors (TOTP with recovery codes, and methods of the app's own): a user who has one
+   * finishes a password or provider login only at `POST /2fa/verify` (`TwoFactorController`).
+   * Needs the `TwoFactorSecret` and `RecoveryCode` entities in `dataSource`. Default: off.
+   */
+  twoFactor?: TwoFactorOptions<U>;
 }
 
 /** Options of `auth.ready()`. */

@@ -12,6 +12,7 @@ import { Argon2PasswordHasher } from '../users/password';
 import { UserManager, type UserManagerContext } from '../users/user-manager';
 import { TypeOrmUserStore, type UserStore } from '../users/user-store';
 import { UserTokens } from '../users/user-tokens';
+import { resolveTwoFactor } from '../two-factor/two-factor-section';
 import { AppFailures } from './app-failures';
 import type { AuthContext, BackendsSection } from './auth-context';
 import type { AuthOptions } from './auth-options';
@@ -45,6 +46,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const failures = new AppFailures(events, options.dataSource);
   const userTokens = new UserTokens(options.secret, checked.verifyLifetimeSeconds, checked.resetLifetimeSeconds);
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
+  const twoFactor = resolveTwoFactor(options.twoFactor, options.secret, plugins);
 
   // The manager needs the finished context (revoking every token of a user reaches every backend),
   // which its callbacks find once made: they run long after this function returned.
@@ -81,6 +83,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
     failures,
     requests: Object.freeze({ onUnauthenticated: options.onUnauthenticated }),
     plugins,
+    twoFactor,
   });
   return context;
 }

@@ -3,13 +3,14 @@ import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
 import { exchangeFromParams } from '../http/request';
-import { logUserIn } from '../flows/log-in';
+import { logInAfterFirstFactor } from '../flows/second-factor-login';
 import { logUserOut } from '../flows/log-out';
 import { refreshSession } from '../flows/refresh';
 import { loginForm, refreshForm } from '../openapi/library-schemas';
 import { LibraryRoute } from '../routes/route-declaration';
 import { routeCall } from '../routes/route-call';
 import { anyIssuingCsrf, backendOf, loginAnswers } from '../routes/route-docs';
+import { withSecondFactorAnswers } from '../routes/two-factor-route-docs';
 import { checkIssuingRequest, type LoginResponseBody } from '../transports/transport';
 import { normaliseEmail } from '../users/emails';
 import { grantScopes, parseScopeParameter } from '../users/scopes';
@@ -71,8 +72,10 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     ],
     docs: (context) => ({
       summary: 'Log in (OAuth2 password grant)',
-      description: "The OAuth2 password form or JSON. `username` is the email; `scope` (space-separated) asks for a subset of the user's scopes.",
-      responses: loginAnswers(context),
+      description:
+        "The OAuth2 password form or JSON. `username` is the email; `scope` (space-separated) asks for a subset of the user's scopes. " +
+        'With second factors on (`twoFactor`), a user who has one gets 200 `mfa_required` instead, and `POST /2fa/verify` finishes the login.',
+      responses: withSecondFactorAnswers(context, loginAnswers(context)),
     }),
   })
   @Post('/login')
@@ -96,7 +99,8 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));
-    return logUserIn(auth, backend, user, exchange, scopes);
+    // With second factors on, a user who has one gets `mfa_required` here; POST /2fa/verify logs in.
+    return logInAfterFirstFactor(auth, backend, user, exchange, scopes);
   }
 
   /**

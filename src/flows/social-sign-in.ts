@@ -10,7 +10,7 @@ import type { LoginResponseBody } from '../transports/transport';
 import type { UserManager } from '../users/user-manager';
 import { grantScopes } from '../users/scopes';
 import { type ContextSource, contextOf } from './flow-context';
-import { logUserIn } from './log-in';
+import { logInAfterFirstFactor } from './second-factor-login';
 
 export interface SignedInUser<U extends BaseUser> {
   user: U;
@@ -32,7 +32,8 @@ export interface ProviderSignIn {
 /**
  * The callback of a social login, once the provider vouched for the profile: finds (or creates and
  * links) the user, refuses a disabled one (and an unverified one when verification is required),
- * runs `onAfterOAuthLogin` and logs the user in through the backend (`amr: ['fed']`).
+ * runs `onAfterOAuthLogin` and logs the user in through the backend (`amr: ['fed']`), or answers
+ * `mfa_required` for a user with a second factor (see `logInAfterFirstFactor`).
  */
 export async function signInWithProvider<U extends BaseUser>(
   app: ContextSource<U>,
@@ -45,7 +46,8 @@ export async function signInWithProvider<U extends BaseUser>(
   if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
   if (context.users.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
   await manager.runOAuthLoginHooks(user, account, exchange.request);
-  return logUserIn(context, signIn.backend, user, exchange, grantScopes(await manager.getScopes(user), undefined), { amr: ['fed'] });
+  // A provider's sign-in is one factor: a user with a second factor proves it at POST /2fa/verify.
+  return logInAfterFirstFactor(context, signIn.backend, user, exchange, grantScopes(await manager.getScopes(user), undefined), { amr: ['fed'] });
 }
 
 /**

@@ -19,6 +19,7 @@ import type { AuthenticationBackend } from '../backend';
 import { Container } from 'typedi';
 import { LibraryRoute, type StatusCodes } from '../routes/route-declaration';
 import { issuingCsrf, loginAnswers, userAnswer } from '../routes/route-docs';
+import { withSecondFactorAnswers } from '../routes/two-factor-route-docs';
 import { AUTHORIZATION_URL, callbackErrors, callbackResponses, OAUTH_CALLBACK_CODES, OAUTH_QUERY } from '../routes/oauth-route-docs';
 
 /** A sign-in callback's failures (each a 303 to `errorRedirectUrl` instead, when the controller has one). */
@@ -230,7 +231,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     docs: (context) => ({
       summary: "The provider's callback: signs in, creating the user on first sign-in",
       parameters: OAUTH_QUERY,
-      responses: callbackResponses(context, loginAnswers(context), SIGN_IN_ERRORS),
+      responses: callbackResponses(context, withSecondFactorAnswers(context, loginAnswers(context)), SIGN_IN_ERRORS),
     }),
   })
   @Get('/callback')
@@ -261,7 +262,11 @@ export class OAuthController<U extends BaseUser = BaseUser> {
       },
       exchange,
     );
-    return this.redirectUrl ? this.redirect(exchange, this.redirectUrl) : body;
+    if (!this.redirectUrl) return body;
+    // A login waiting for its second factor: the page at redirectUrl finishes it (POST /2fa/verify).
+    // The token rides in the fragment, which browsers send to no server and no Referer carries.
+    const pending = pendingFragment(body);
+    return this.redirect(exchange, pending ? `${this.redirectUrl.split('#')[0]}#${pending}` : this.redirectUrl);
   }
 
   /** `GET /associate/authorize` (authenticated) — 200 `{authorization_url}`; the flow is bound to the current user. */
@@ -359,6 +364,18 @@ export class OAuthController<U extends BaseUser = BaseUser> {
     exchange.setStatus(303);
     return { location };
   }
+}
+
+/** The fragment that hands a pending second-factor login to the page, or undefined for a finished login. */
+function pendingFragment(body: unknown): string | undefined {
+  const answer = body as Record<string, unknown> | null;
+  if (!answer || typeof answer.mfa_token !== 'string') return undefined;
+  const fragment = new URLSearchParams({ mfa_token: answer.mfa_token });
+  if (answer.mfa_required === true) {
+    fragment.set('mfa_required', 'true');
+    fragment.set('methods', (answer.methods as string[]).join(' '));
+  } else fragment.set('mfa_enrolment_required', 'true');
+  return fragment.toString();
 }
 
 /** `url` with `error=CODE` added to its query (before any fragment). */

@@ -124,6 +124,12 @@ export function buildOpenApiDocument(auth: ConfiguredAuth<any>, options: OpenApi
         const note = `Needs a sign-in within the last ${requirement.maxAgeSeconds} s (else 401 \`REAUTHENTICATION_REQUIRED\`).`;
         operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
       }
+      if (requirement.factors !== undefined) {
+        // The sign-in must have proved this many distinct factors (amr: a password and a TOTP code are 2).
+        operation['x-factors'] = requirement.factors;
+        const note = `Needs a sign-in with ${requirement.factors} factors, e.g. a password and a one-time code (else 401 \`REAUTHENTICATION_REQUIRED\`).`;
+        operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+      }
     }
     // What the app declared itself (an @OpenAPI decorator) wins over what the library infers.
     operation.responses = { ...errors.render(), ...operation.responses };

@@ -7,6 +7,10 @@ export const LOGIN_TOKEN_SCHEMA = 'AuthLoginToken';
 export const ACCEPTED_SCHEMA = 'AuthAccepted';
 export const REFRESHED_LOGIN_TOKEN_SCHEMA = 'AuthLoginTokenWithRefresh';
 export const SESSION_SCHEMA = 'AuthSession';
+export const MFA_REQUIRED_SCHEMA = 'AuthMfaRequired';
+export const MFA_ENROLMENT_REQUIRED_SCHEMA = 'AuthMfaEnrolmentRequired';
+export const TOTP_ENROLMENT_SCHEMA = 'AuthTotpEnrolment';
+export const RECOVERY_CODES_SCHEMA = 'AuthRecoveryCodes';
 
 export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
   [PUBLIC_USER_SCHEMA]: {
@@ -56,6 +60,42 @@ export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
       ip: { type: 'string', nullable: true },
       current: { type: 'boolean', description: 'The session of the request itself.' },
     },
+  },
+  [MFA_REQUIRED_SCHEMA]: {
+    type: 'object',
+    description: 'The first step of a login passed; the user has a second factor. Nothing was issued: POST /2fa/verify finishes the login.',
+    required: ['mfa_required', 'mfa_token', 'methods'],
+    properties: {
+      mfa_required: { type: 'boolean', enum: [true] },
+      mfa_token: { type: 'string', description: 'Single use, 5 minutes, bound to this user and backend.' },
+      methods: { type: 'array', items: { type: 'string' }, description: 'The methods the user has, e.g. `totp`, `recovery_code`.' },
+    },
+    additionalProperties: { description: 'A method that needs a challenge first (e.g. `webauthn`): its options, under its name.' },
+  },
+  [MFA_ENROLMENT_REQUIRED_SCHEMA]: {
+    type: 'object',
+    description: 'The first step passed, but this account must enrol a second factor first: the token reaches only POST /2fa/totp and /2fa/totp/confirm.',
+    required: ['mfa_enrolment_required', 'mfa_token'],
+    properties: {
+      mfa_enrolment_required: { type: 'boolean', enum: [true] },
+      mfa_token: { type: 'string', description: 'Single use, 5 minutes; give it as `mfa_token` in the enrolment bodies.' },
+    },
+  },
+  [TOTP_ENROLMENT_SCHEMA]: {
+    type: 'object',
+    description: 'A new TOTP secret, pending until POST /2fa/totp/confirm.',
+    required: ['secret', 'otpauthUrl', 'qrSvg'],
+    properties: {
+      secret: { type: 'string', description: 'Base32, for typing into an authenticator app.' },
+      otpauthUrl: { type: 'string', description: 'The otpauth://totp/ URI.' },
+      qrSvg: { type: 'string', description: 'The URI as a QR code (an SVG document).' },
+    },
+  },
+  [RECOVERY_CODES_SCHEMA]: {
+    type: 'object',
+    description: 'Single-use recovery codes, shown this once (only their digests are kept).',
+    required: ['recovery_codes'],
+    properties: { recovery_codes: { type: 'array', items: { type: 'string' }, minItems: 10, maxItems: 10 } },
   },
   [ACCEPTED_SCHEMA]: {
     type: 'object',

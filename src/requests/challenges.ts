@@ -1,6 +1,6 @@
 import type { Action } from 'routing-controllers';
 import type { AuthenticationBackend } from '../backend';
-import { InsufficientScopeError, ReauthenticationRequiredError, UnauthorizedError } from '../errors';
+import { InsufficientScopeError, MoreFactorsRequiredError, ReauthenticationRequiredError, UnauthorizedError } from '../errors';
 import type { ChallengeParams, Transport } from '../transports/transport';
 
 /** The app's `onUnauthenticated` option: an error to throw instead of the 401, or nothing. */
@@ -53,5 +53,18 @@ export class Challenges {
       maxAge: maxAgeSeconds,
     });
     return new ReauthenticationRequiredError(maxAgeSeconds, headers);
+  }
+
+  /**
+   * 401 `REAUTHENTICATION_REQUIRED` with `details.factors`: the RFC 9470 challenge names the
+   * authentication context class asked for in `acr_values` (`mfa`, or `mfa:3` for three factors).
+   */
+  moreFactors(factors: number): MoreFactorsRequiredError {
+    const headers = this.headers({
+      error: 'insufficient_user_authentication',
+      errorDescription: `A sign-in with ${factors} factors is required`,
+      acrValues: [factors === 2 ? 'mfa' : `mfa:${factors}`],
+    });
+    return new MoreFactorsRequiredError(factors, headers);
   }
 }

@@ -6,6 +6,7 @@ import { preparingErrorAnswer } from '../http/error-answer';
 import type { BaseUser } from '../entities/base-user';
 import { exchangeFromAction, type HttpExchange } from '../http/request';
 import { type AccessRequirement, accessRequirementOf, isRecentSignIn } from '../security/access-requirement';
+import { factorCount } from '../security/factors';
 import { hasAllScopes } from '../users/scopes';
 import { Challenges } from './challenges';
 
@@ -37,7 +38,8 @@ export class RequestGuard<U extends BaseUser> {
   /**
    * routing-controllers' `authorizationChecker`: 401 without a valid credential, 403
    * `INSUFFICIENT_SCOPE` when the credential lacks one of the listed scopes, 401
-   * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old.
+   * `REAUTHENTICATION_REQUIRED` when `@Authorized({ maxAgeSeconds })` finds the sign-in too old
+   * or `@Authorized({ factors })` finds it proved too few factors.
    */
   readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> => {
     // A refusal's headers (WWW-Authenticate, Retry-After) are set here: routing-controllers sends only status and body.
@@ -82,9 +84,13 @@ export class RequestGuard<U extends BaseUser> {
   private authorize(resolution: Resolution<U>, action: Action, requirement: AccessRequirement): true {
     const principal = principalOf(resolution);
     if (!principal) throw this.unauthenticatedError(action, resolution);
-    const { scopes, maxAgeSeconds } = requirement;
+    const { scopes, maxAgeSeconds, factors } = requirement;
     if (!hasAllScopes(principal.scopes, scopes)) throw this.challenges.insufficientScope(scopes);
     if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
+    // Only a sign-in's amr counts: a token without a sign-in time stands for no sign-in at all.
+    if (factors !== undefined && factorCount(principal.grant.authTime ? principal.grant.amr : undefined) < factors) {
+      throw this.challenges.moreFactors(factors);
+    }
     return true;
   }
 }

@@ -44,7 +44,8 @@ export function authorizedErrors(requirement: AccessRequirement, backends: reado
   const challenge = transports.some((t) => t.challenges) ? [WWW_AUTHENTICATE_HEADER] : [];
   const entries: ErrorEntry[] = [{ status: 401, codes: [ErrorCode.UNAUTHORIZED], headers: challenge }];
   if (requirement.scopes.length > 0) entries.push({ status: 403, codes: [ErrorCode.INSUFFICIENT_SCOPE], headers: challenge });
-  if (requirement.maxAgeSeconds !== undefined) entries.push({ status: 401, codes: [ErrorCode.REAUTHENTICATION_REQUIRED], headers: challenge });
+  if (requirement.maxAgeSeconds !== undefined || requirement.factors !== undefined)
+    entries.push({ status: 401, codes: [ErrorCode.REAUTHENTICATION_REQUIRED], headers: challenge });
   if (transports.some((t) => t.originChecks.authenticated) && UNSAFE_METHODS.has(httpMethod.toLowerCase())) {
     entries.push({ status: 403, codes: [ErrorCode.CSRF_FAILED] });
   }

@@ -16,6 +16,13 @@ export interface AuthorizedOptions {
    * at most this many seconds old, else 401 `REAUTHENTICATION_REQUIRED` (RFC 9470).
    */
   maxAgeSeconds?: number;
+  /**
+   * The distinct authentication factors the sign-in must have proved (from the credential's
+   * `amr`, see `factorCount`: a password and a TOTP code are 2), else 401
+   * `REAUTHENTICATION_REQUIRED` with `details.factors`. A credential with no sign-in behind it
+   * (a token made in code without `amr`) proves none.
+   */
+  factors?: number;
 }
 
 /** A route's requirement with its parts combined (controller-level and method-level decorators). */
@@ -23,9 +30,11 @@ export interface AccessRequirement {
   scopes: string[];
   /** The strictest `maxAgeSeconds` asked, if any. */
   maxAgeSeconds: number | undefined;
+  /** The most `factors` asked, if any (absent when none is). */
+  factors?: number;
 }
 
-const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds']);
+const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds', 'factors']);
 /** routing-controllers hands the checker the same roles array on every request: parse it once. */
 const parsed = new WeakMap<readonly unknown[], AccessRequirement>();
 
@@ -46,17 +55,19 @@ export function accessRequirementOf(roles: readonly unknown[] | undefined): Acce
 function combine(roles: readonly unknown[]): AccessRequirement {
   const scopes: string[] = [];
   let maxAgeSeconds: number | undefined;
+  let factors: number | undefined;
   for (const role of roles) {
     if (typeof role === 'string') {
       scopes.push(role);
       continue;
     }
     if (role === null || typeof role !== 'object' || Array.isArray(role)) {
-      throw new AuthConfigurationError(`@Authorized: ${String(role)} is neither a scope nor { scopes?, maxAgeSeconds? }.`);
+      throw new AuthConfigurationError(`@Authorized: ${String(role)} is neither a scope nor { scopes?, maxAgeSeconds?, factors? }.`);
     }
     const options = role as Record<string, unknown>;
     const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
-    if (unknown.length > 0) throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds? }.`);
+    if (unknown.length > 0)
+      throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, factors? }.`);
     if (options.scopes !== undefined) {
       if (!Array.isArray(options.scopes) || !options.scopes.every((s) => typeof s === 'string'))
         throw new AuthConfigurationError('@Authorized: `scopes` must be an array of strings.');
@@ -68,8 +79,16 @@ function combine(roles: readonly unknown[]): AccessRequirement {
         throw new AuthConfigurationError('@Authorized: `maxAgeSeconds` must be a whole number of seconds ≥ 0.');
       maxAgeSeconds = maxAgeSeconds === undefined ? age : Math.min(maxAgeSeconds, age);
     }
+    if (options.factors !== undefined) {
+      const count = options.factors;
+      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 3)
+        throw new AuthConfigurationError('@Authorized: `factors` must be 1, 2 or 3.');
+      factors = factors === undefined ? count : Math.max(factors, count);
+    }
   }
-  return { scopes: [...new Set(scopes)], maxAgeSeconds };
+  const requirement: AccessRequirement = { scopes: [...new Set(scopes)], maxAgeSeconds };
+  if (factors !== undefined) requirement.factors = factors;
+  return requirement;
 }
 
 /** True when a sign-in at `authTime` is recent enough for `maxAgeSeconds` (no sign-in time: never). */

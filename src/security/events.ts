@@ -31,7 +31,17 @@ export type AuthEvent =
    * A provider that verified the email signed in, by `associateByEmail`, to an account whose email
    * nobody had proven: its password, sessions and tokens were ended first, then it was marked verified.
    */
-  | { type: 'oauth.account_claimed'; userId: string; provider: string };
+  | { type: 'oauth.account_claimed'; userId: string; provider: string }
+  /** A second factor's proof was refused at `POST /2fa/verify` or `/2fa/totp/confirm` (`method`: `totp`, `recovery_code`, …). */
+  | { type: 'mfa.failed'; userId: string; method: string; ip?: string }
+  /** The user confirmed a TOTP authenticator (`replaced`: it took the place of an enabled one). */
+  | { type: 'mfa.enabled'; userId: string; method: 'totp'; replaced: boolean }
+  /** The user turned TOTP off (their recovery codes went with it). */
+  | { type: 'mfa.disabled'; userId: string; method: 'totp' }
+  /** A login used one of the user's recovery codes; `remaining` are left. */
+  | { type: 'mfa.recovery_code_used'; userId: string; remaining: number }
+  /** The user's recovery codes were replaced by new ones. */
+  | { type: 'mfa.recovery_codes_regenerated'; userId: string };
 
 /** What proved the email when provider links made without proof were removed. */
 export type OAuthUnlinkReason = 'email_verified' | 'password_reset' | 'email_claimed';

@@ -55,6 +55,11 @@ export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, Required<ActionLimit
   requestVerify: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },
   resetPassword: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
   verify: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
+  // Second-factor codes (`POST /2fa/verify`, `/2fa/totp/confirm`), per user: 10 tries per 15 minutes
+  // give a guesser of a 6-digit TOTP (3 codes valid at once) about 3·10⁻⁵ per window, and — a
+  // success giving the budget back — far fewer than NIST's 100 consecutive failures before the
+  // first refusal; a user mistyping keeps room. Per IP: one office signing in after a holiday.
+  secondFactor: { perIp: { points: 100, durationSeconds: 15 * MINUTE }, perAccount: { points: 10, durationSeconds: 15 * MINUTE } },
 };
 
 /** Who an attempt comes from and which account it names. */

@@ -16,5 +16,6 @@ export { describeStrategyConformance, strategyConformanceCases, type StrategyFix
 export { describeSessionStoreConformance, sessionStoreConformanceCases, type SessionStoreFixture } from './session-store-conformance';
 export { describeRevocationStoreConformance, revocationStoreConformanceCases, type RevocationStoreFixture } from './revocation-store-conformance';
 export { describeOAuthStateStoreConformance, oauthStateStoreConformanceCases, type OAuthStateStoreFixture } from './oauth-state-store-conformance';
+export { describePendingLoginStoreConformance, pendingLoginStoreConformanceCases, type PendingLoginStoreFixture } from './pending-login-store-conformance';
 export { createTestUser, TEST_PASSWORD, type TestUserFields } from './test-users';
 export { signedInHeaders, type SignedInHeadersOptions } from './signed-in-headers';

@@ -47,6 +47,7 @@ export class BearerTransport implements Transport {
     if (params.errorDescription !== undefined) parts.push(`error_description="${params.errorDescription}"`);
     if (params.scope !== undefined) parts.push(`scope="${params.scope.join(' ')}"`);
     if (params.maxAge !== undefined) parts.push(`max_age=${params.maxAge}`);
+    if (params.acrValues !== undefined) parts.push(`acr_values="${params.acrValues.join(' ')}"`);
     return `Bearer ${parts.join(', ')}`;
   }
   /** An OAuth2 password flow at `tokenUrl`: what Swagger UI's "Authorize" uses. */

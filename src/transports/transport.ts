@@ -26,6 +26,8 @@ export interface ChallengeParams {
   scope?: string[];
   /** `insufficient_user_authentication`: how recent, in seconds, the sign-in must be. */
   maxAge?: number;
+  /** `insufficient_user_authentication`: the authentication context classes that would do (RFC 9470 `acr_values`). */
+  acrValues?: string[];
 }
 
 /**

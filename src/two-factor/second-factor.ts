@@ -1,5 +1,6 @@
 import type { BaseUser } from '../entities/base-user';
 import type { HttpExchange } from '../http/request';
+import type { PluginContext } from '../lifecycle';
 
 /**
  * One way of proving a second factor at `POST /2fa/verify` (TOTP, a recovery code, a passkey
@@ -27,4 +28,8 @@ export interface SecondFactorMethod<U extends BaseUser = BaseUser> {
    * at most once.
    */
   verify(user: U, proof: unknown, exchange: HttpExchange): Promise<{ amr: string[] }>;
+  /** Optional: handed the app's plugin context once, at `Auth.configure` (e.g. for its store's errors). */
+  init?(context: PluginContext): void;
+  /** Optional: confirms at `auth.ready()` that the method can work (its store, its entity); throws `AuthConfigurationError` naming the fix. */
+  ready?(): Promise<void>;
 }

@@ -4,9 +4,10 @@
  * single promise, exactly the cases about that promise fail.
  */
 import { expect } from 'chai';
-import { MemoryOAuthStateStore } from '../../src';
+import { MemoryOAuthStateStore, MemoryPendingLoginStore, type PendingLogin } from '../../src';
 import {
   oauthStateStoreConformanceCases,
+  pendingLoginStoreConformanceCases,
   revocationStoreConformanceCases,
   runConformanceCases,
   sessionStoreConformanceCases,
@@ -74,6 +75,17 @@ describe('the conformance suites fail a broken implementation', function () {
   it('OAuthStateStore: a take that is not atomic fails the concurrent callbacks case', async () => {
     const results = await runConformanceCases(oauthStateStoreConformanceCases, async () => ({ store: new TakeNotAtomic() }));
     expect(failed(results)).to.deep.equal(['of 20 concurrent takes of one state, exactly one gets the record']);
+    expectAssertionFailures(results);
+  });
+
+  it('PendingLoginStore: a peek that uses the login up fails the peek case', async () => {
+    class PeekTakes extends MemoryPendingLoginStore {
+      override peek(digest: string): Promise<PendingLogin | undefined> {
+        return this.take(digest);
+      }
+    }
+    const results = await runConformanceCases(pendingLoginStoreConformanceCases, async () => ({ store: new PeekTakes() }));
+    expect(failed(results)).to.include('a peek leaves the login in place (a wrong code does not use the token up)');
     expectAssertionFailures(results);
   });
 

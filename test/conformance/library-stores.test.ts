@@ -7,6 +7,8 @@ import {
   DatabaseStrategy,
   JwtStrategy,
   MemoryOAuthStateStore,
+  MemoryPendingLoginStore,
+  RedisPendingLoginStore,
   RedisOAuthStateStore,
   RedisRevocationStore,
   RedisSessionStore,
@@ -15,6 +17,7 @@ import {
 } from '../../src';
 import {
   describeOAuthStateStoreConformance,
+  describePendingLoginStoreConformance,
   describeRevocationStoreConformance,
   describeSessionStoreConformance,
   describeStrategyConformance,
@@ -79,6 +82,14 @@ describe('conformance of the shipped implementations', () => {
     describeOAuthStateStoreConformance('RedisOAuthStateStore', async () => {
       const { redis, keyPrefix } = await redisWithPrefix();
       return { store: new RedisOAuthStateStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
+    });
+  });
+
+  describe('PendingLoginStore', () => {
+    describePendingLoginStoreConformance('MemoryPendingLoginStore', async () => ({ store: new MemoryPendingLoginStore() }));
+    describePendingLoginStoreConformance('RedisPendingLoginStore', async () => {
+      const { redis, keyPrefix } = await redisWithPrefix();
+      return { store: new RedisPendingLoginStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
     });
   });
 });

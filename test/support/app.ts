@@ -22,6 +22,8 @@ import {
   JwtRevocation,
   AuthSession,
   RefreshToken,
+  RecoveryCode,
+  TwoFactorSecret,
   AuthController,
   AuthenticationBackend,
   AuthErrorHandler,
@@ -53,7 +55,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
     return new DataSource({
       type: 'postgres',
       url,
-      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode],
       synchronize: true,
       dropSchema: true,
     });
@@ -61,7 +63,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
-    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode],
     synchronize: true,
   });
 }

@@ -5,7 +5,9 @@ import { AccessToken } from '../../entities/access-token';
 import { AuthSession } from '../../entities/auth-session';
 import { JwtRevocation } from '../../entities/jwt-revocation';
 import { OAuthAccount } from '../../entities/oauth-account';
+import { RecoveryCode } from '../../entities/recovery-code';
 import { RefreshToken } from '../../entities/refresh-token';
+import { TwoFactorSecret } from '../../entities/two-factor-secret';
 import { firstLine } from '../cli-error';
 import { findUserEntity } from '../user-entity';
 
@@ -23,7 +25,7 @@ interface Query {
   parameters?: unknown[];
 }
 
-const LIBRARY_ENTITIES = [AccessToken, AuthSession, RefreshToken, JwtRevocation, OAuthAccount];
+const LIBRARY_ENTITIES = [AccessToken, AuthSession, RefreshToken, JwtRevocation, OAuthAccount, TwoFactorSecret, RecoveryCode];
 
 /**
  * The migration that brings the database to the library's tables (the user entity and each
