@@ -39,6 +39,7 @@ export const ErrorCode = {
   REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
   CURRENT_PASSWORD_INVALID: 'CURRENT_PASSWORD_INVALID',
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
+  PASSKEY_INVALID: 'PASSKEY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -113,6 +114,17 @@ export class ReauthenticationRequiredError extends AuthHttpError {
 export class CurrentPasswordInvalidError extends AuthHttpError {
   constructor(message = 'The current password is missing or wrong.') {
     super(400, ErrorCode.CURRENT_PASSWORD_INVALID, message);
+  }
+}
+
+/**
+ * 400 for a WebAuthn response that does not verify: unknown, used or expired challenge, wrong
+ * origin or RP ID, unknown credential or another user's, bad signature, missing user
+ * verification, a sign counter that went backwards.
+ */
+export class PasskeyInvalidError extends AuthHttpError {
+  constructor(message = 'The passkey response could not be verified.') {
+    super(400, ErrorCode.PASSKEY_INVALID, message);
   }
 }
 

@@ -110,6 +110,7 @@ export {
   InternalAuthError,
   MisconfiguredError,
   OAuthProviderError,
+  PasskeyInvalidError,
 } from './errors';
 export { isStoreOutage, StoreUnreachableError } from './stores/outage';
 
@@ -130,3 +131,22 @@ export {
   type RedisOAuthStateClient,
 } from './oauth/state-store';
 export { OAUTH_STATE_LIFETIME_SECONDS } from './oauth/flow';
+
+export { Passkey } from './entities/passkey';
+export { type PasskeyOptions, type PasskeySettings } from './passkeys/passkey-options';
+export { Passkeys, type VerifiedAssertion, type AssertionExpectation } from './passkeys/passkeys';
+export { type PasskeyStore, type NewPasskey, type PasskeyUse, TypeOrmPasskeyStore } from './passkeys/passkey-store';
+export {
+  type WebAuthnChallengeStore,
+  type WebAuthnChallengeRecord,
+  type WebAuthnChallengePurpose,
+  MemoryWebAuthnChallengeStore,
+  type MemoryWebAuthnChallengeStoreOptions,
+  RedisWebAuthnChallengeStore,
+  type RedisWebAuthnChallengeStoreOptions,
+  type RedisWebAuthnChallengeClient,
+  WEBAUTHN_CHALLENGE_LIFETIME_SECONDS,
+} from './passkeys/challenge-store';
+export { PasskeyController, type PasskeyView, passwordlessAmr } from './passkeys/passkey.controller';
+export { PasskeyRegistrationDto, PasskeyAssertionDto, PasskeyRenameDto } from './passkeys/passkey-dto';
+export { WebAuthnSecondFactor } from './passkeys/webauthn-second-factor';

@@ -24,5 +24,7 @@ export async function pluginProblems<U extends BaseUser>(context: AuthContext<U>
   for (const store of new Set(backends.map((b) => b.refresh?.store))) await check(() => store?.ready?.());
   await check(() => context.rateLimits?.ready());
   for (const store of context.oauthAccounts.configured()) await check(() => store.ready?.());
+  await check(() => context.passkeys?.store.ready?.());
+  await check(() => context.passkeys?.challenges.ready?.());
   return problems;
 }

@@ -4,6 +4,7 @@ import { AuthConfigurationError } from '../errors';
 import { revokeAllTokens } from '../flows/revoke-all';
 import type { PluginContext } from '../lifecycle';
 import { OAuthAccountStores } from '../oauth/account-stores';
+import { resolvePasskeys } from '../passkeys/resolve-passkeys';
 import { AuthEvents } from '../security/events';
 import { RateLimits } from '../security/rate-limits';
 import { attachDefaultSessionStores } from '../sessions/default-stores';
@@ -45,6 +46,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const failures = new AppFailures(events, options.dataSource);
   const userTokens = new UserTokens(options.secret, checked.verifyLifetimeSeconds, checked.resetLifetimeSeconds);
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
+  const passkeys = options.passkeys === undefined ? undefined : resolvePasskeys(options.passkeys, options.dataSource, plugins);
 
   // The manager needs the finished context (revoking every token of a user reaches every backend),
   // which its callbacks find once made: they run long after this function returned.
@@ -81,6 +83,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
     failures,
     requests: Object.freeze({ onUnauthenticated: options.onUnauthenticated }),
     plugins,
+    passkeys,
   });
   return context;
 }

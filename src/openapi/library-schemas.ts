@@ -7,6 +7,7 @@ export const LOGIN_TOKEN_SCHEMA = 'AuthLoginToken';
 export const ACCEPTED_SCHEMA = 'AuthAccepted';
 export const REFRESHED_LOGIN_TOKEN_SCHEMA = 'AuthLoginTokenWithRefresh';
 export const SESSION_SCHEMA = 'AuthSession';
+export const PASSKEY_SCHEMA = 'AuthPasskey';
 
 export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
   [PUBLIC_USER_SCHEMA]: {
@@ -55,6 +56,21 @@ export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
       userAgent: { type: 'string', nullable: true },
       ip: { type: 'string', nullable: true },
       current: { type: 'boolean', description: 'The session of the request itself.' },
+    },
+  },
+  [PASSKEY_SCHEMA]: {
+    type: 'object',
+    description: "One of the user's passkeys (no key material).",
+    required: ['id', 'name', 'deviceType', 'backedUp', 'transports', 'createdAt', 'lastUsedAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      name: { type: 'string' },
+      deviceType: { type: 'string', enum: ['singleDevice', 'multiDevice'], description: '`multiDevice`: the passkey may be synced to other devices.' },
+      backedUp: { type: 'boolean', description: 'The authenticator reported it backed up (synced) at the last use.' },
+      transports: { type: 'array', items: { type: 'string' }, nullable: true },
+      aaguid: { type: 'string', nullable: true, description: "The authenticator model's AAGUID." },
+      createdAt: { type: 'string', format: 'date-time' },
+      lastUsedAt: { type: 'string', format: 'date-time', nullable: true },
     },
   },
   [ACCEPTED_SCHEMA]: {

@@ -55,6 +55,9 @@ export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, Required<ActionLimit
   requestVerify: { perIp: { points: 20, durationSeconds: HOUR }, perAccount: { points: 5, durationSeconds: HOUR } },
   resetPassword: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
   verify: { perIp: { points: 30, durationSeconds: HOUR }, perAccount: false },
+  // Passwordless sign-in names no account before it verifies: per IP, counting both the options
+  // (each stores a challenge) and the assertion, so 100 sign-ins per window.
+  passkeyLogin: { perIp: { points: 200, durationSeconds: 15 * MINUTE }, perAccount: false },
 };
 
 /** Who an attempt comes from and which account it names. */
