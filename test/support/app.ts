@@ -30,6 +30,7 @@ import {
   CookieTransport,
   DatabaseStrategy,
   JwtStrategy,
+  Passkey,
   type AuthOptions,
 } from '../../src';
 
@@ -53,7 +54,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
     return new DataSource({
       type: 'postgres',
       url,
-      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey],
       synchronize: true,
       dropSchema: true,
     });
@@ -61,7 +62,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
-    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey],
     synchronize: true,
   });
 }
