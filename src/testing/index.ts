@@ -18,3 +18,9 @@ export { describeRevocationStoreConformance, revocationStoreConformanceCases, ty
 export { describeOAuthStateStoreConformance, oauthStateStoreConformanceCases, type OAuthStateStoreFixture } from './oauth-state-store-conformance';
 export { createTestUser, TEST_PASSWORD, type TestUserFields } from './test-users';
 export { signedInHeaders, type SignedInHeadersOptions } from './signed-in-headers';
+export {
+  describeWebAuthnChallengeStoreConformance,
+  webAuthnChallengeStoreConformanceCases,
+  type WebAuthnChallengeStoreFixture,
+} from './webauthn-challenge-store-conformance';
+export { describePasskeyStoreConformance, passkeyStoreConformanceCases, type PasskeyStoreFixture } from './passkey-store-conformance';

@@ -4,16 +4,18 @@
  * single promise, exactly the cases about that promise fail.
  */
 import { expect } from 'chai';
-import { MemoryOAuthStateStore } from '../../src';
+import { MemoryOAuthStateStore, MemoryWebAuthnChallengeStore } from '../../src';
 import {
   oauthStateStoreConformanceCases,
   revocationStoreConformanceCases,
   runConformanceCases,
   sessionStoreConformanceCases,
   strategyConformanceCases,
+  webAuthnChallengeStoreConformanceCases,
   type ConformanceResult,
 } from '../../src/testing';
 import {
+  ChallengeTakeNotAtomic,
   CutOffSparesItsMillisecond,
   DestroyKeepsToken,
   MemoryRevocationStore,
@@ -44,6 +46,7 @@ describe('the conformance suites fail a broken implementation', function () {
       runConformanceCases(sessionStoreConformanceCases, async () => ({ store: new MemorySessionStore() })),
       runConformanceCases(revocationStoreConformanceCases, async () => ({ store: new MemoryRevocationStore() })),
       runConformanceCases(oauthStateStoreConformanceCases, async () => ({ store: new MemoryOAuthStateStore() })),
+      runConformanceCases(webAuthnChallengeStoreConformanceCases, async () => ({ store: new MemoryWebAuthnChallengeStore() })),
       runConformanceCases(strategyConformanceCases(), async () => ({ strategy: new MemoryStrategy() })),
     ]);
     for (const results of runs) {
@@ -74,6 +77,12 @@ describe('the conformance suites fail a broken implementation', function () {
   it('OAuthStateStore: a take that is not atomic fails the concurrent callbacks case', async () => {
     const results = await runConformanceCases(oauthStateStoreConformanceCases, async () => ({ store: new TakeNotAtomic() }));
     expect(failed(results)).to.deep.equal(['of 20 concurrent takes of one state, exactly one gets the record']);
+    expectAssertionFailures(results);
+  });
+
+  it('WebAuthnChallengeStore: a take that is not atomic fails the racing responses case', async () => {
+    const results = await runConformanceCases(webAuthnChallengeStoreConformanceCases, async () => ({ store: new ChallengeTakeNotAtomic() }));
+    expect(failed(results)).to.deep.equal(['of 20 concurrent takes of one challenge, exactly one gets the record']);
     expectAssertionFailures(results);
   });
 

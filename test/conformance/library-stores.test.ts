@@ -7,6 +7,9 @@ import {
   DatabaseStrategy,
   JwtStrategy,
   MemoryOAuthStateStore,
+  MemoryWebAuthnChallengeStore,
+  RedisWebAuthnChallengeStore,
+  TypeOrmPasskeyStore,
   RedisOAuthStateStore,
   RedisRevocationStore,
   RedisSessionStore,
@@ -15,6 +18,8 @@ import {
 } from '../../src';
 import {
   describeOAuthStateStoreConformance,
+  describePasskeyStoreConformance,
+  describeWebAuthnChallengeStoreConformance,
   describeRevocationStoreConformance,
   describeSessionStoreConformance,
   describeStrategyConformance,
@@ -80,5 +85,22 @@ describe('conformance of the shipped implementations', () => {
       const { redis, keyPrefix } = await redisWithPrefix();
       return { store: new RedisOAuthStateStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
     });
+  });
+
+  describe('WebAuthnChallengeStore', () => {
+    describeWebAuthnChallengeStoreConformance('MemoryWebAuthnChallengeStore', async () => ({ store: new MemoryWebAuthnChallengeStore() }));
+    describeWebAuthnChallengeStoreConformance('RedisWebAuthnChallengeStore', async () => {
+      const { redis, keyPrefix } = await redisWithPrefix();
+      return { store: new RedisWebAuthnChallengeStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
+    });
+  });
+
+  describe('PasskeyStore', () => {
+    for (const { kind, label } of DATABASES) {
+      describePasskeyStoreConformance(`TypeOrmPasskeyStore on ${label}`, async () => {
+        const dataSource = await tokenTables(kind);
+        return { store: new TypeOrmPasskeyStore(dataSource), cleanup: () => dataSource.destroy() };
+      });
+    }
   });
 });
