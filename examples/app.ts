@@ -23,9 +23,11 @@ import {
   AuthSession,
   DatabaseStrategy,
   OAuthAccount,
+  Passkey,
   RefreshToken,
   JwtStrategy,
   RedisStrategy,
+  RedisWebAuthnChallengeStore,
 } from '../src';
 import { createClient } from 'redis';
 import { apiControllers, EXAMPLE_SCOPES, exampleControllers } from './controllers';
@@ -96,11 +98,21 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
   // migration is SQLite's), SQLite otherwise.
   const dataSource = options.databaseUrl
-    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount], synchronize: true })
+    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, Passkey], synchronize: true })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
   // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
   if (redis) await redis.connect();
+
+  // Listening first: the passkeys' origin is this server's own (http://localhost:<port>, a secure
+  // context for browsers), known only once the port is.
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
 
   Container.set(MAILER, options.mailer ?? consoleMailer);
   const auth = Auth.configure<User>({
@@ -114,6 +126,15 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;
       action.response.setHeader('Location', '/?next=/account');
       return new RedirectToLogin();
+    },
+    // "Add a passkey" and "Sign in with a passkey" on the page (PasskeyController at /auth/passkeys).
+    // The RP ID is the host name the page is opened under: open it at http://localhost:<port>.
+    passkeys: {
+      rpID: 'localhost',
+      rpName: 'routing-controllers-auth example',
+      origins: [url],
+      // Several instances share their challenges through Redis; one keeps them in memory.
+      challengeStore: redis ? new RedisWebAuthnChallengeStore({ redis }) : undefined,
     },
     backends: [
       new AuthenticationBackend({
@@ -160,13 +181,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     currentUserChecker: auth.currentUserChecker,
   });
 
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://localhost:${port}`;
+  server.on('request', app);
   log(`routing-controllers-auth example: ${url}/ (API docs: ${url}/docs)`);
   log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
   log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);

@@ -1,5 +1,5 @@
 import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
-import { AuthController, RegisterController, ResetPasswordController, SessionsController, UsersController, VerifyController } from '../src';
+import { AuthController, PasskeyController, RegisterController, ResetPasswordController, SessionsController, UsersController, VerifyController } from '../src';
 import { Container } from 'typedi';
 import { examplePage, PAGE_OPTIONS } from './page';
 import type { User } from './user';
@@ -30,6 +30,14 @@ export class AuthReset extends ResetPasswordController {}
 export class Users extends UsersController {}
 @JsonController('/auth/sessions')
 export class AuthSessions extends SessionsController<User> {}
+
+/** The user's passkeys, and signing in with one through the cookie backend (the page's buttons). */
+@JsonController('/auth/passkeys')
+export class AuthPasskeys extends PasskeyController<User> {
+  constructor() {
+    super('cookie');
+  }
+}
 
 /** The scopes this app's routes ask for, with what they allow (shown in the OpenAPI document). */
 export const EXAMPLE_SCOPES = {
@@ -83,6 +91,16 @@ export class AccountPageController {
 }
 
 /** The JSON API: what the OpenAPI document describes. */
-export const apiControllers: Function[] = [JwtAuthController, CookieAuthController, AuthRegister, AuthVerify, AuthReset, Users, AuthSessions, ItemsController];
+export const apiControllers: Function[] = [
+  JwtAuthController,
+  CookieAuthController,
+  AuthRegister,
+  AuthVerify,
+  AuthReset,
+  Users,
+  AuthSessions,
+  AuthPasskeys,
+  ItemsController,
+];
 
 export const exampleControllers: Function[] = [...apiControllers, PageController, AccountPageController];
