@@ -98,7 +98,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   // PostgreSQL when DATABASE_URL is set (its schema comes from `synchronize`: the committed
   // migration is SQLite's), SQLite otherwise.
   const dataSource = options.databaseUrl
-    ? new DataSource({ type: 'postgres', url: options.databaseUrl, entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, Passkey], synchronize: true })
+    ? new DataSource({
+        type: 'postgres',
+        url: options.databaseUrl,
+        entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, Passkey],
+        synchronize: true,
+      })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
   // Redis for the cookie backend's tokens when REDIS_URL is set, the database otherwise.
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;

@@ -78,10 +78,14 @@ function checkOrigin(origin: unknown, rpID: string, where: string): void {
   }
   if (!url || url.origin !== origin) {
     const hint = url && url.origin !== 'null' ? ` (write it as "${url.origin}")` : '';
-    throw new AuthConfigurationError(`${where}: ${JSON.stringify(origin)} in origins is not an origin: scheme, host and port only, e.g. "https://${rpID}"${hint}.`);
+    throw new AuthConfigurationError(
+      `${where}: ${JSON.stringify(origin)} in origins is not an origin: scheme, host and port only, e.g. "https://${rpID}"${hint}.`,
+    );
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLocalhost(url.hostname)))
     throw new AuthConfigurationError(`${where}: origin "${origin}" must use https (browsers allow WebAuthn over plain http on localhost only).`);
   if (url.hostname !== rpID && !url.hostname.endsWith(`.${rpID}`))
-    throw new AuthConfigurationError(`${where}: origin "${origin}" is not on rpID "${rpID}" or one of its subdomains; browsers refuse such a pairing. Fix rpID or the origin.`);
+    throw new AuthConfigurationError(
+      `${where}: origin "${origin}" is not on rpID "${rpID}" or one of its subdomains; browsers refuse such a pairing. Fix rpID or the origin.`,
+    );
 }

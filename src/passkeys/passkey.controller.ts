@@ -49,11 +49,13 @@ const ACCOUNT_HOLDER: StatusCodes = [
 const ACCOUNT_HOLDER_WORDS =
   "Needs `currentPassword` (each try counts in the account's login budget) or a sign-in within `recentSignInMaxAgeSeconds` (else 401 `REAUTHENTICATION_REQUIRED`).";
 const CREATION_OPTIONS = {
-  description: 'PublicKeyCredentialCreationOptionsJSON: give it to `navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) })`.',
+  description:
+    'PublicKeyCredentialCreationOptionsJSON: give it to `navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) })`.',
   content: json({ type: 'object', additionalProperties: true }),
 };
 const REQUEST_OPTIONS = {
-  description: 'PublicKeyCredentialRequestOptionsJSON: give it to `navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) })`.',
+  description:
+    'PublicKeyCredentialRequestOptionsJSON: give it to `navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) })`.',
   content: json({ type: 'object', additionalProperties: true }),
 };
 const PASSKEY_ANSWER = (description: string) => ({ description, content: json({ $ref: `#/components/schemas/${PASSKEY_SCHEMA}` }) });
@@ -147,7 +149,11 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
   })
   @Authorized()
   @Post('/register/options')
-  async registrationOptions(@CurrentUser({ required: true }) user: U, @Req() request: any, @Res() response: any): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async registrationOptions(
+    @CurrentUser({ required: true }) user: U,
+    @Req() request: any,
+    @Res() response: any,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const exchange = exchangeFromParams(request, response);
     const passkeys = this.passkeys;
     const [{ currentPassword }] = (await routeCall(exchange).body()).dtos as [CurrentPasswordDto];
@@ -270,7 +276,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     docs: (context) => ({
       summary: 'Sign in with a passkey',
       description:
-        'The `AuthenticationResponseJSON` of `navigator.credentials.get()` for options from `POST /login/options` (within 5 minutes, once). Answers like the backend\'s `POST /login`; the sign-in counts as two factors (`amr` includes `mfa`): user verification is required.',
+        "The `AuthenticationResponseJSON` of `navigator.credentials.get()` for options from `POST /login/options` (within 5 minutes, once). Answers like the backend's `POST /login`; the sign-in counts as two factors (`amr` includes `mfa`): user verification is required.",
       responses: loginAnswers(context),
     }),
   })

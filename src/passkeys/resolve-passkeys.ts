@@ -10,7 +10,9 @@ import { Passkeys } from './passkeys';
 export function resolvePasskeys(options: PasskeyOptions, dataSource: DataSource | undefined, plugins: PluginContext): Passkeys {
   const settings = checkPasskeyOptions(options);
   if (!options.store && !dataSource)
-    throw new AuthConfigurationError('Auth.configure({ passkeys }): passkeys live in the `dataSource` (the Passkey entity); give a `dataSource`, or a `passkeys.store`.');
+    throw new AuthConfigurationError(
+      'Auth.configure({ passkeys }): passkeys live in the `dataSource` (the Passkey entity); give a `dataSource`, or a `passkeys.store`.',
+    );
   const passkeys = new Passkeys(settings, options.store ?? new TypeOrmPasskeyStore(dataSource), options.challengeStore ?? new MemoryWebAuthnChallengeStore());
   passkeys.init(plugins);
   return passkeys;

@@ -41,7 +41,8 @@ export class WebAuthnSecondFactor<U extends BaseUser = BaseUser> implements Seco
 
   /** Checks the `AuthenticationResponseJSON`; 400 `PASSKEY_INVALID` when it does not verify. */
   async verify(user: U, proof: unknown, _exchange?: HttpExchange): Promise<{ amr: string[] }> {
-    if (typeof proof !== 'object' || proof === null || Array.isArray(proof)) throw new PasskeyInvalidError('`webauthn` must be the AuthenticationResponseJSON.');
+    if (typeof proof !== 'object' || proof === null || Array.isArray(proof))
+      throw new PasskeyInvalidError('`webauthn` must be the AuthenticationResponseJSON.');
     const { keyAmr } = await this.ceremonies.verifyAssertion(proof, { purpose: 'second_factor', userId: user.id });
     return { amr: [keyAmr] };
   }

@@ -25,13 +25,28 @@ class ConfigUser extends BaseUser {}
 const SECRET = 'passkey-config-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 function configure(passkeys: unknown, given?: DataSource | null) {
-  const dataSource = given === null ? undefined : (given ?? new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ConfigUser, AccessToken] }));
+  const dataSource =
+    given === null ? undefined : (given ?? new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ConfigUser, AccessToken] }));
   return new Auth<ConfigUser>({
     dataSource,
     userEntity: ConfigUser,
-    userStore: dataSource ? undefined : { findById: async () => null, findByEmail: async () => null, create: async () => null, update: async () => null, delete: async () => undefined } as never,
+    userStore: dataSource
+      ? undefined
+      : ({
+          findById: async () => null,
+          findByEmail: async () => null,
+          create: async () => null,
+          update: async () => null,
+          delete: async () => undefined,
+        } as never),
     secret: SECRET,
-    backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 600 }) })],
+    backends: [
+      new AuthenticationBackend({
+        name: 'db',
+        transport: new BearerTransport({ tokenUrl: '/login' }),
+        strategy: new DatabaseStrategy({ lifetimeSeconds: 600 }),
+      }),
+    ],
     passkeys: passkeys as PasskeyOptions,
   });
 }
@@ -50,18 +65,18 @@ const GOOD = { rpID: 'example.com', rpName: 'Example', origins: ['https://exampl
 
 describe('passkeys configuration', () => {
   it('accepts https origins on the RP ID and its subdomains, and http on localhost', () => {
-    expect(configure({ ...GOOD, origins: ['https://example.com', 'https://app.example.com', 'https://a.b.example.com:8443'] }).context.passkeys?.origins).to.deep.equal([
-      'https://example.com',
-      'https://app.example.com',
-      'https://a.b.example.com:8443',
-    ]);
-    expect(configure({ rpID: 'localhost', rpName: 'Dev', origins: ['http://localhost:3000', 'https://localhost'] }).context.passkeys?.rpID).to.equal('localhost');
+    expect(
+      configure({ ...GOOD, origins: ['https://example.com', 'https://app.example.com', 'https://a.b.example.com:8443'] }).context.passkeys?.origins,
+    ).to.deep.equal(['https://example.com', 'https://app.example.com', 'https://a.b.example.com:8443']);
+    expect(configure({ rpID: 'localhost', rpName: 'Dev', origins: ['http://localhost:3000', 'https://localhost'] }).context.passkeys?.rpID).to.equal(
+      'localhost',
+    );
     expect(configure(GOOD).context.passkeys?.origins, 'frozen settings').to.be.frozen;
   });
 
   it('refuses an RP ID that is no domain: a URL, a port, a path, an IP address, upper case, empty', () => {
     for (const rpID of ['https://example.com', 'example.com:443', 'example.com/login', '127.0.0.1', '::1', 'Example.com', '', 42, undefined]) {
-      expect(refusal({ ...GOOD, rpID }), String(rpID)).to.contain('rpID must be the site\'s domain');
+      expect(refusal({ ...GOOD, rpID }), String(rpID)).to.contain("rpID must be the site's domain");
     }
   });
 
@@ -86,7 +101,9 @@ describe('passkeys configuration', () => {
     expect(refusal({ ...GOOD, challengeStore: { save: async () => undefined } })).to.contain('challengeStore lacks take');
     expect(refusal({ ...GOOD, store: {} })).to.contain('store lacks create');
     expect(refusal(GOOD, null)).to.contain('give a `dataSource`, or a `passkeys.store`');
-    expect(configure({ ...GOOD, challengeStore: new MemoryWebAuthnChallengeStore() }).context.passkeys?.challenges).to.be.instanceOf(MemoryWebAuthnChallengeStore);
+    expect(configure({ ...GOOD, challengeStore: new MemoryWebAuthnChallengeStore() }).context.passkeys?.challenges).to.be.instanceOf(
+      MemoryWebAuthnChallengeStore,
+    );
   });
 
   it('auth.ready(): the Passkey entity missing from the DataSource is named with its fix', async () => {
@@ -98,7 +115,9 @@ describe('passkeys configuration', () => {
       throw new Error('ready() passed');
     } catch (error) {
       expect(error).to.be.instanceOf(AuthConfigurationError);
-      expect((error as Error).message).to.contain('needs the Passkey entity').and.to.contain("add Passkey to your DataSource's `entities`");
+      expect((error as Error).message)
+        .to.contain('needs the Passkey entity')
+        .and.to.contain("add Passkey to your DataSource's `entities`");
     } finally {
       await dataSource.destroy();
     }

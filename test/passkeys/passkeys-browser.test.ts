@@ -31,7 +31,14 @@ async function withAuthenticator(page: Page): Promise<{ cdp: CDPSession; authent
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   return { cdp, authenticatorId };
 }
@@ -95,7 +102,7 @@ describe('passkeys in a real browser (headless Chromium, CDP virtual authenticat
     await page.locator('#add-passkey').click();
     const registered = await resultContaining(page, 'POST /auth/passkeys/register → 201');
     expect(registered).to.contain('"name": "This browser"');
-    const { credentials } = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: VirtualCredential[] };
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).to.have.length(1);
     expect(credentials[0]).to.include({ isResidentCredential: true, rpId: 'localhost' });
     const [stored] = await example.dataSource.getRepository(Passkey).find();
@@ -119,7 +126,9 @@ describe('passkeys in a real browser (headless Chromium, CDP virtual authenticat
     expect(used.counter).to.be.greaterThan(0);
     expect(used.lastUsedAt).to.be.instanceOf(Date);
 
-    ({ credentials: [credential] } = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: VirtualCredential[] });
+    ({
+      credentials: [credential],
+    } = await cdp.send('WebAuthn.getCredentials', { authenticatorId }));
     await page.close();
   });
 

@@ -43,8 +43,16 @@ function passkeyControllers(auth: Auth<User>): Function[] {
 
 function backends(): AuthenticationBackend[] {
   return [
-    new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/auth/db/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }) }),
-    new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport({ cookieMaxAge: 3600 }), strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }) }),
+    new AuthenticationBackend({
+      name: 'db',
+      transport: new BearerTransport({ tokenUrl: '/auth/db/login' }),
+      strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+    }),
+    new AuthenticationBackend({
+      name: 'cookie',
+      transport: new CookieTransport({ cookieMaxAge: 3600 }),
+      strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+    }),
   ];
 }
 
@@ -107,7 +115,7 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(res.status).to.equal(401);
     });
 
-    it('answers PublicKeyCredentialCreationOptionsJSON: discoverable, user verification required, the user named by id, the user\'s passkeys excluded', async () => {
+    it("answers PublicKeyCredentialCreationOptionsJSON: discoverable, user verification required, the user named by id, the user's passkeys excluded", async () => {
       const first = await registrationOptions(aliceToken);
       expect(first.rp).to.deep.equal({ id: 'example.com', name: 'Example Inc.' });
       expect(first.user).to.deep.equal({ id: b64url(alice.id), name: alice.email, displayName: alice.email });
@@ -120,7 +128,9 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       const { authenticator } = await registerPasskey(aliceToken);
       const second = await registrationOptions(aliceToken);
       expect(second.challenge).not.to.equal(first.challenge);
-      expect(second.excludeCredentials).to.deep.equal([{ id: authenticator.credentials[0].id.toString('base64url'), type: 'public-key', transports: ['internal'] }]);
+      expect(second.excludeCredentials).to.deep.equal([
+        { id: authenticator.credentials[0].id.toString('base64url'), type: 'public-key', transports: ['internal'] },
+      ]);
       expect((await registrationOptions(bobToken)).excludeCredentials, "bob's options do not list alice's passkey").to.deep.equal([]);
     });
 
@@ -170,14 +180,17 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(noResponse.body.code).to.equal('VALIDATION_ERROR');
       const stringResponse = await request(t.app).post('/passkeys/register').set(auth(aliceToken)).send({ response: 'abc' });
       expect(stringResponse.body.code).to.equal('VALIDATION_ERROR');
-      const longName = await request(t.app).post('/passkeys/register').set(auth(aliceToken)).send({ response, name: 'x'.repeat(101) });
+      const longName = await request(t.app)
+        .post('/passkeys/register')
+        .set(auth(aliceToken))
+        .send({ response, name: 'x'.repeat(101) });
       expect(longName.body.code).to.equal('VALIDATION_ERROR');
       const res = await request(t.app).post('/passkeys/register').set(auth(aliceToken)).send({ response });
       expect(res.status).to.equal(201);
       expect(res.body.name).to.equal('Passkey');
     });
 
-    it('attacks refused with 400 PASSKEY_INVALID: replayed challenge, wrong origin, wrong RP ID, no user verification, another user\'s challenge, a login challenge, a get() response, garbage', async () => {
+    it("attacks refused with 400 PASSKEY_INVALID: replayed challenge, wrong origin, wrong RP ID, no user verification, another user's challenge, a login challenge, a get() response, garbage", async () => {
       const authenticator = new SoftAuthenticator(ORIGIN);
       const send = (response: unknown, token = aliceToken) => request(t.app).post('/passkeys/register').set(auth(token)).send({ response });
 
@@ -205,7 +218,10 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
     it('an expired challenge (past 5 minutes) is refused', async () => {
       const options = await registrationOptions(aliceToken);
       clock += 301_000;
-      const res = await request(t.app).post('/passkeys/register').set(auth(aliceToken)).send({ response: new SoftAuthenticator(ORIGIN).create(options).response });
+      const res = await request(t.app)
+        .post('/passkeys/register')
+        .set(auth(aliceToken))
+        .send({ response: new SoftAuthenticator(ORIGIN).create(options).response });
       expectPasskeyInvalid(res);
     });
 
@@ -221,7 +237,7 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
   });
 
   describe('PATCH /:id and DELETE /:id', () => {
-    it('rename: 200; 404 for another user\'s, an unknown and a malformed id; 400 VALIDATION_ERROR for an empty name', async () => {
+    it("rename: 200; 404 for another user's, an unknown and a malformed id; 400 VALIDATION_ERROR for an empty name", async () => {
       const { passkey } = await registerPasskey(aliceToken);
       const renamed = await request(t.app).patch(`/passkeys/${passkey.id}`).set(auth(aliceToken)).send({ name: 'Phone' });
       expect(renamed.status).to.equal(200);
@@ -254,14 +270,16 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(withPassword.status).to.equal(204);
     });
 
-    it('delete: 204, then it signs in no more; 404 for another user\'s or an unknown id', async () => {
+    it("delete: 204, then it signs in no more; 404 for another user's or an unknown id", async () => {
       const { passkey, authenticator } = await registerPasskey(aliceToken);
       const other = await request(t.app).delete(`/passkeys/${passkey.id}`).set(auth(bobToken));
       expect(other.status).to.equal(404);
       const res = await request(t.app).delete(`/passkeys/${passkey.id}`).set(auth(aliceToken));
       expect(res.status).to.equal(204);
       expect((await request(t.app).delete(`/passkeys/${passkey.id}`).set(auth(aliceToken))).status).to.equal(404);
-      const login = await request(t.app).post('/passkeys/login').send({ response: authenticator.get(await loginOptions()) });
+      const login = await request(t.app)
+        .post('/passkeys/login')
+        .send({ response: authenticator.get(await loginOptions()) });
       expectPasskeyInvalid(login);
     });
   });
@@ -274,9 +292,11 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(options.challenge).to.be.a('string').with.length.greaterThan(40);
     });
 
-    it('POST /login: the bearer backend\'s login answer; the token carries amr hwk + mfa; counter and last use recorded', async () => {
+    it("POST /login: the bearer backend's login answer; the token carries amr hwk + mfa; counter and last use recorded", async () => {
       const { authenticator, passkey } = await registerPasskey(aliceToken);
-      const res = await request(t.app).post('/passkeys/login').send({ response: authenticator.get(await loginOptions()) });
+      const res = await request(t.app)
+        .post('/passkeys/login')
+        .send({ response: authenticator.get(await loginOptions()) });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body.token_type).to.equal('bearer');
       const me = await request(t.app).get('/items').set(auth(res.body.access_token));
@@ -290,7 +310,9 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
 
     it('a synced (backed-up) passkey signs in with amr swk + mfa', async () => {
       const { authenticator } = await registerPasskey(aliceToken, new SoftAuthenticator(ORIGIN), { synced: true });
-      const res = await request(t.app).post('/passkeys/login').send({ response: authenticator.get(await loginOptions(), undefined, { synced: true, counter: 0 }) });
+      const res = await request(t.app)
+        .post('/passkeys/login')
+        .send({ response: authenticator.get(await loginOptions(), undefined, { synced: true, counter: 0 }) });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(await t.auth.getBackend('db').strategy.read(res.body.access_token)).to.deep.include({ amr: ['swk', 'mfa'] });
       const [stored] = await t.dataSource.getRepository(Passkey).find();
@@ -299,10 +321,15 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
 
     it('the cookie backend: 204 with the session cookie; a request from a foreign origin 403 CSRF_FAILED', async () => {
       const { authenticator } = await registerPasskey(aliceToken);
-      const foreign = await request(t.app).post('/cookie-passkeys/login').set('origin', 'https://evil.example.net').send({ response: authenticator.get(await loginOptions('/cookie-passkeys')) });
+      const foreign = await request(t.app)
+        .post('/cookie-passkeys/login')
+        .set('origin', 'https://evil.example.net')
+        .send({ response: authenticator.get(await loginOptions('/cookie-passkeys')) });
       expect(foreign.status).to.equal(403);
       expect(foreign.body.code).to.equal('CSRF_FAILED');
-      const res = await request(t.app).post('/cookie-passkeys/login').send({ response: authenticator.get(await loginOptions('/cookie-passkeys')) });
+      const res = await request(t.app)
+        .post('/cookie-passkeys/login')
+        .send({ response: authenticator.get(await loginOptions('/cookie-passkeys')) });
       expect(res.status, JSON.stringify(res.body)).to.equal(204);
       const cookie = cookieFrom(res);
       expect(cookie).to.be.a('string');
@@ -361,7 +388,11 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       const carol = await createUser(t.auth, { email: `carol-${DRIVER}@example.com` });
       const { authenticator } = await registerPasskey(await bearerToken(t.app, 'db', carol.email));
       await t.auth.userManager.update(carol, { isActive: false }, { safe: false });
-      expectPasskeyInvalid(await request(t.app).post('/passkeys/login').send({ response: authenticator.get(await loginOptions()) }));
+      expectPasskeyInvalid(
+        await request(t.app)
+          .post('/passkeys/login')
+          .send({ response: authenticator.get(await loginOptions()) }),
+      );
     });
 
     it('400 VALIDATION_ERROR without a response object', async () => {
@@ -393,11 +424,16 @@ describe(`passkeys: the sign-in rate limit and requireVerification (${DRIVER})`,
     const token = await t.auth.createToken(dave, { backend: 'db', authTime: new Date(), amr: ['pwd'] });
     const authenticator = new SoftAuthenticator(ORIGIN);
     const options = (await request(t.app).post('/passkeys/register/options').set('authorization', `Bearer ${token}`).send({})).body;
-    const registered = await request(t.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response: authenticator.create(options).response });
+    const registered = await request(t.app)
+      .post('/passkeys/register')
+      .set('authorization', `Bearer ${token}`)
+      .send({ response: authenticator.create(options).response });
     expect(registered.status).to.equal(201);
 
     const loginOptions = await request(t.app).post('/passkeys/login/options'); // 1
-    const unverified = await request(t.app).post('/passkeys/login').send({ response: authenticator.get(loginOptions.body) }); // 2
+    const unverified = await request(t.app)
+      .post('/passkeys/login')
+      .send({ response: authenticator.get(loginOptions.body) }); // 2
     expect(unverified.status).to.equal(400);
     expect(unverified.body.code).to.equal('LOGIN_USER_NOT_VERIFIED');
     expect((await request(t.app).post('/passkeys/login/options')).status).to.equal(200); // 3

@@ -24,7 +24,11 @@ describe('passkeys in the OpenAPI document', () => {
       userEntity: User,
       secret: SECRET,
       backends: [
-        new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 60 }) }),
+        new AuthenticationBackend({
+          name: 'jwt',
+          transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+          strategy: new DatabaseStrategy({ lifetimeSeconds: 60 }),
+        }),
         new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport(), strategy: new DatabaseStrategy({ lifetimeSeconds: 60 }) }),
       ],
       passkeys: { rpID: 'example.com', rpName: 'Example', origins: ['https://example.com'] },
@@ -62,7 +66,7 @@ describe('passkeys in the OpenAPI document', () => {
     expect(document.paths['/oa-passkeys/login'].post.security ?? []).to.deep.equal([]);
   });
 
-  it('lists each route\'s codes', () => {
+  it("lists each route's codes", () => {
     const paths = document.paths as Record<string, any>;
     expect(codes(paths['/oa-passkeys/register/options'].post, 400)).to.include.members(['CURRENT_PASSWORD_INVALID', 'VALIDATION_ERROR']);
     expect(codes(paths['/oa-passkeys/register/options'].post, 401)).to.include.members(['UNAUTHORIZED', 'REAUTHENTICATION_REQUIRED']);
@@ -77,7 +81,7 @@ describe('passkeys in the OpenAPI document', () => {
     expect(codes(login, 429)).to.deep.equal(['TOO_MANY_REQUESTS']);
     expect(login.responses, 'signs in through the cookie backend').to.have.property('204');
     expect(codes(paths['/oa-passkeys/login/options'].post, 429)).to.deep.equal(['TOO_MANY_REQUESTS']);
-    const schema = document.components?.schemas?.AuthPasskey as any;
+    const schema: any = document.components?.schemas?.AuthPasskey;
     expect(schema.properties).not.to.have.property('publicKey');
     expect(schema.properties).not.to.have.property('credentialId');
   });

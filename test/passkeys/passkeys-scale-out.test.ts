@@ -42,7 +42,13 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
     return buildApp({
       dataSourceKind: 'postgres',
       ...(dataSource ? { dataSource } : {}),
-      backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/auth/db/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }) })],
+      backends: [
+        new AuthenticationBackend({
+          name: 'db',
+          transport: new BearerTransport({ tokenUrl: '/auth/db/login' }),
+          strategy: new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+        }),
+      ],
       passkeys: { rpID: 'example.com', rpName: 'Example', origins: [ORIGIN], challengeStore: new RedisWebAuthnChallengeStore({ redis, keyPrefix }) },
       extraControllers: (auth: Auth<User>) => {
         @JsonController('/passkeys')
@@ -63,7 +69,11 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
     one = await instance(); // makes the schema afresh
     // The second instance shares the database (no schema change of its own) and the Redis.
     two = await instance(
-      new DataSource({ type: 'postgres', url: process.env.TEST_DATABASE_URL, entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey] }),
+      new DataSource({
+        type: 'postgres',
+        url: process.env.TEST_DATABASE_URL,
+        entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey],
+      }),
     );
     await one.auth.ready({ controllers: [] });
     await two.auth.ready({ controllers: [] });
@@ -74,7 +84,7 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
   after(async () => {
     await two?.close();
     await one?.close();
-    await redis?.destroy();
+    redis?.destroy();
   });
 
   const keysLeft = async () => (await redis.keys(`${keyPrefix}*`)).length;
@@ -88,7 +98,9 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
     const { response } = authenticator.create(options.body);
     const registered = await request(two.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response });
     expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-    expect((await request(one.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response })).body.code).to.equal('PASSKEY_INVALID');
+    expect((await request(one.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response })).body.code).to.equal(
+      'PASSKEY_INVALID',
+    );
     expect(await keysLeft()).to.equal(0);
 
     const login = await request(two.app).post('/passkeys/login/options');
@@ -106,7 +118,14 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
   it('one assertion sent to both instances at once signs in once', async () => {
     const authenticator = new SoftAuthenticator(ORIGIN);
     const options = await request(two.app).post('/passkeys/register/options').set('authorization', `Bearer ${token}`).send({});
-    expect((await request(one.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response: authenticator.create(options.body).response })).status).to.equal(201);
+    expect(
+      (
+        await request(one.app)
+          .post('/passkeys/register')
+          .set('authorization', `Bearer ${token}`)
+          .send({ response: authenticator.create(options.body).response })
+      ).status,
+    ).to.equal(201);
     for (let round = 0; round < 5; round++) {
       const assertion = authenticator.get((await request(one.app).post('/passkeys/login/options')).body);
       const answers = await Promise.all([one.app, two.app, one.app, two.app].map((app) => request(app).post('/passkeys/login').send({ response: assertion })));
@@ -117,7 +136,10 @@ describe(`passkeys on two instances: PostgreSQL + Redis (${DRIVER})`, function (
   it('the second factor: begin on one instance, verify on the other, once', async () => {
     const authenticator = new SoftAuthenticator(ORIGIN);
     const options = await request(one.app).post('/passkeys/register/options').set('authorization', `Bearer ${token}`).send({});
-    await request(one.app).post('/passkeys/register').set('authorization', `Bearer ${token}`).send({ response: authenticator.create(options.body).response });
+    await request(one.app)
+      .post('/passkeys/register')
+      .set('authorization', `Bearer ${token}`)
+      .send({ response: authenticator.create(options.body).response });
     const onOne = new WebAuthnSecondFactor<User>(one.auth.context.passkeys!);
     const onTwo = new WebAuthnSecondFactor<User>(two.auth.context.passkeys!);
     const proof = authenticator.get(await onOne.begin(user, new FakeExchange()));

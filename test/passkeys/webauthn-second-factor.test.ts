@@ -43,7 +43,13 @@ describe('WebAuthnSecondFactor (the webauthn second factor)', function () {
       dataSource,
       userEntity: FactorUser,
       secret: SECRET,
-      backends: [new AuthenticationBackend({ name: 'db', transport: new BearerTransport({ tokenUrl: '/login' }), strategy: new DatabaseStrategy({ lifetimeSeconds: 600 }) })],
+      backends: [
+        new AuthenticationBackend({
+          name: 'db',
+          transport: new BearerTransport({ tokenUrl: '/login' }),
+          strategy: new DatabaseStrategy({ lifetimeSeconds: 600 }),
+        }),
+      ],
       passkeys: { rpID: 'example.com', rpName: 'Example', origins: [ORIGIN] },
     });
     await dataSource.initialize();
@@ -105,7 +111,7 @@ describe('WebAuthnSecondFactor (the webauthn second factor)', function () {
     expect(await factor.verify(carol, proof, exchange)).to.deep.equal({ amr: ['swk'] });
   });
 
-  it('attacks refused with 400 PASSKEY_INVALID: replay, another user\'s challenge or passkey, a sign-in or registration challenge, wrong origin or RP ID, counter regression, garbage', async () => {
+  it("attacks refused with 400 PASSKEY_INVALID: replay, another user's challenge or passkey, a sign-in or registration challenge, wrong origin or RP ID, counter regression, garbage", async () => {
     const alicesKey = new SoftAuthenticator(ORIGIN);
     await passkeys.register(alice, alicesKey.create(await passkeys.registrationOptions(alice)).response, 'Second key');
     const bobsKey = await enrol(bob);
@@ -128,7 +134,9 @@ describe('WebAuthnSecondFactor (the webauthn second factor)', function () {
     await refused(alicesKey.get(await factor.begin(alice, exchange), credential, { signWith: bobsKey.credentials[0] }));
     for (const garbage of [null, 'a string', [1, 2], {}, { response: {} }]) await refused(garbage);
 
-    expect(await factor.verify(alice, alicesKey.get(await factor.begin(alice, exchange)), exchange), 'the real key still works').to.deep.equal({ amr: ['hwk'] });
+    expect(await factor.verify(alice, alicesKey.get(await factor.begin(alice, exchange)), exchange), 'the real key still works').to.deep.equal({
+      amr: ['hwk'],
+    });
   });
 
   it('made from a function, it names the missing configuration', async () => {

@@ -67,7 +67,10 @@ export class SoftAuthenticator {
   constructor(readonly origin: string) {}
 
   /** `navigator.credentials.create()` for these options. */
-  create(options: PublicKeyCredentialCreationOptionsJSON, overrides: CeremonyOverrides = {}): { response: RegistrationResponseJSON; credential: SoftCredential } {
+  create(
+    options: PublicKeyCredentialCreationOptionsJSON,
+    overrides: CeremonyOverrides = {},
+  ): { response: RegistrationResponseJSON; credential: SoftCredential } {
     const rpId = overrides.rpId ?? options.rp.id ?? new URL(this.origin).hostname;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });
@@ -112,13 +115,22 @@ export class SoftAuthenticator {
   }
 
   /** `navigator.credentials.get()` for these options, with `credential` (default: the last one made). */
-  get(options: PublicKeyCredentialRequestOptionsJSON, credential = this.credentials[this.credentials.length - 1], overrides: CeremonyOverrides = {}): AuthenticationResponseJSON {
+  get(
+    options: PublicKeyCredentialRequestOptionsJSON,
+    credential = this.credentials[this.credentials.length - 1],
+    overrides: CeremonyOverrides = {},
+  ): AuthenticationResponseJSON {
     const rpId = overrides.rpId ?? credential.rpId;
     const counter = overrides.counter ?? credential.counter + 1;
     if (overrides.counter === undefined) credential.counter = counter;
     const authData = Buffer.concat([sha256(rpId), Buffer.from([flags(overrides, false)]), counterBytes(counter)]);
     const clientData = Buffer.from(
-      JSON.stringify({ type: overrides.type ?? 'webauthn.get', challenge: overrides.challenge ?? options.challenge, origin: overrides.origin ?? this.origin, crossOrigin: false }),
+      JSON.stringify({
+        type: overrides.type ?? 'webauthn.get',
+        challenge: overrides.challenge ?? options.challenge,
+        origin: overrides.origin ?? this.origin,
+        crossOrigin: false,
+      }),
     );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), (overrides.signWith ?? credential).privateKey);
     return {
