@@ -25,7 +25,14 @@ export { BearerTransport, type BearerTransportOptions } from './transports/beare
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
 export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
-export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason, type OAuthUnlinkReason } from './security/events';
+export {
+  AuthEvents,
+  type AuthEvent,
+  type AuthEventType,
+  type TokenRejectionReason,
+  type OAuthUnlinkReason,
+  type PasskeyRejectionReason,
+} from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
 export type { RevocationStore, IssuedToken } from './strategies/revocation/revocation-store';
 export { DatabaseRevocationStore } from './strategies/revocation/database';

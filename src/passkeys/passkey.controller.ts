@@ -8,7 +8,7 @@ import { AuthRoutes } from '../controllers/auth-routes';
 import { CurrentPasswordDto } from '../controllers/user-dto';
 import type { BaseUser } from '../entities/base-user';
 import type { Passkey } from '../entities/passkey';
-import { AuthConfigurationError, BadRequestError, ErrorCode, NotFoundError, PasskeyInvalidError } from '../errors';
+import { AuthConfigurationError, BadRequestError, ErrorCode, NotFoundError } from '../errors';
 import { confirmAccountHolder } from '../flows/confirm-account-holder';
 import { logUserIn } from '../flows/log-in';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
@@ -182,7 +182,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     const exchange = exchangeFromParams(request, response);
     const passkeys = this.passkeys;
     const [dto] = (await routeCall(exchange).body()).dtos as [PasskeyRegistrationDto];
-    const passkey = await passkeys.register(user, dto.response, dto.name ?? 'Passkey');
+    const passkey = await passkeys.register(user, dto.response, dto.name ?? 'Passkey', exchange.ip);
     exchange.setStatus(201);
     return this.serializePasskey(passkey);
   }
@@ -235,6 +235,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     const [{ currentPassword }] = (await routeCall(exchange).body()).dtos as [CurrentPasswordDto];
     await this.confirmAccountHolder(user, currentPassword, await this.principal(exchange), exchange);
     if (!(await passkeys.store.remove(user.id, id))) throw new NotFoundError('No passkey of yours has this id.');
+    passkeys.removed(user.id, id, exchange.ip);
     return null;
   }
 
@@ -290,10 +291,10 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     const call = routeCall(exchange);
     await call.countAttempt();
     const [dto] = (await call.body()).dtos as [PasskeyAssertionDto];
-    const verified = await passkeys.verifyAssertion(dto.response, { purpose: 'login' });
+    const verified = await passkeys.verifyAssertion(dto.response, { purpose: 'login', ip: exchange.ip });
     const user = await auth.context.failures.storeCall(() => auth.userStore.findById(verified.passkey.userId));
     // An inactive (or deleted) user is refused like a passkey that does not verify: the answer tells nothing of the account.
-    if (!user || !user.isActive) throw new PasskeyInvalidError('This passkey cannot sign in.');
+    if (!user || !user.isActive) throw passkeys.refuseInactiveUser(verified.passkey.userId, exchange.ip);
     if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
     const scopes = grantScopes(await auth.userManager.getScopes(user), undefined);
     return logUserIn(auth, backend, user, exchange, scopes, { amr: passwordlessAmr(verified.keyAmr) });

@@ -13,6 +13,7 @@ import type { Passkey } from '../entities/passkey';
 import type { BaseUser } from '../entities/base-user';
 import { PasskeyInvalidError } from '../errors';
 import type { PluginContext } from '../lifecycle';
+import type { AuthEvents, PasskeyRejectionReason } from '../security/events';
 import { WEBAUTHN_CHALLENGE_LIFETIME_SECONDS, type WebAuthnChallengePurpose, type WebAuthnChallengeStore } from './challenge-store';
 import type { PasskeySettings } from './passkey-options';
 import type { PasskeyStore } from './passkey-store';
@@ -34,6 +35,8 @@ export interface AssertionExpectation {
   purpose: Exclude<WebAuthnChallengePurpose, 'registration'>;
   /** The user who must own the credential (a second factor); unset for a passwordless sign-in. */
   userId?: string;
+  /** The client's address, for the `passkey.rejected` event. */
+  ip?: string;
 }
 
 /**
@@ -46,6 +49,7 @@ export class Passkeys {
   readonly rpID: string;
   readonly rpName: string;
   readonly origins: readonly string[];
+  private events: AuthEvents | undefined;
 
   constructor(
     settings: PasskeySettings,
@@ -61,6 +65,7 @@ export class Passkeys {
 
   /** Hands both stores the app's plugin context (once, at `Auth.configure`). */
   init(context: PluginContext): void {
+    this.events = context.events;
     this.store.init?.(context);
     this.challenges.init?.(context);
   }
@@ -89,8 +94,9 @@ export class Passkeys {
   }
 
   /** Verifies a registration response against its challenge (handed to this `user`) and stores the passkey. */
-  async register(user: BaseUser, response: unknown, name: string): Promise<Passkey> {
-    const challenge = await this.redeem(response, { purpose: 'registration', userId: user.id });
+  async register(user: BaseUser, response: unknown, name: string, ip?: string): Promise<Passkey> {
+    const refuse = this.refusal('registration', user.id, ip);
+    const challenge = await this.redeem(response, { purpose: 'registration', userId: user.id }, refuse);
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verified = await verifyRegistrationResponse({
@@ -101,9 +107,9 @@ export class Passkeys {
         requireUserVerification: true,
       });
     } catch {
-      throw new PasskeyInvalidError();
+      throw refuse('not_verified');
     }
-    if (!verified.verified) throw new PasskeyInvalidError();
+    if (!verified.verified) throw refuse('not_verified');
     const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verified.registrationInfo;
     const created = await this.store.create({
       credentialId: credential.id,
@@ -116,7 +122,8 @@ export class Passkeys {
       aaguid,
       userId: user.id,
     });
-    if (!created) throw new PasskeyInvalidError('This passkey is registered already.');
+    if (!created) throw refuse('already_registered', 'This passkey is registered already.');
+    this.events?.publish({ type: 'passkey.added', userId: user.id, passkeyId: created.id, ip });
     return created;
   }
 
@@ -155,13 +162,14 @@ export class Passkeys {
    * verification (required for a passwordless sign-in) and a sign counter ahead of the stored one.
    */
   async verifyAssertion(response: unknown, expected: AssertionExpectation): Promise<VerifiedAssertion> {
-    const challenge = await this.redeem(response, expected);
-    const { id, userHandle } = assertionFields(response);
+    const refuse = this.refusal(expected.purpose, expected.userId, expected.ip);
+    const challenge = await this.redeem(response, expected, refuse);
+    const { id, userHandle } = assertionFields(response, refuse);
     const passkey = await this.store.findByCredentialId(id);
-    if (!passkey) throw new PasskeyInvalidError('This passkey is not registered here.');
-    if (expected.userId !== undefined && passkey.userId !== expected.userId) throw new PasskeyInvalidError('This passkey is not registered here.');
+    if (!passkey) throw refuse('unknown_credential', 'This passkey is not registered here.');
+    if (expected.userId !== undefined && passkey.userId !== expected.userId) throw refuse('unknown_credential', 'This passkey is not registered here.');
     // A discoverable credential names its user: it must be the passkey's owner.
-    if (userHandle !== undefined && userHandle !== isoBase64URL.fromUTF8String(passkey.userId)) throw new PasskeyInvalidError();
+    if (userHandle !== undefined && userHandle !== isoBase64URL.fromUTF8String(passkey.userId)) throw refuse('unknown_credential');
     const requireUserVerification = expected.purpose === 'login';
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
@@ -179,13 +187,13 @@ export class Passkeys {
         requireUserVerification,
       });
     } catch (error) {
-      throw new PasskeyInvalidError(isCounterRegression(error) ? COUNTER_REGRESSED : undefined);
+      throw isCounterRegression(error) ? refuse('counter_regressed', COUNTER_REGRESSED, passkey.userId) : refuse('not_verified', undefined, passkey.userId);
     }
     const info = verified.authenticationInfo;
-    if (!verified.verified || (requireUserVerification && !info.userVerified)) throw new PasskeyInvalidError();
+    if (!verified.verified || (requireUserVerification && !info.userVerified)) throw refuse('not_verified', undefined, passkey.userId);
     const usedAt = new Date();
     if (!(await this.store.recordUse(passkey.id, passkey.counter, { counter: info.newCounter, backedUp: info.credentialBackedUp, usedAt })))
-      throw new PasskeyInvalidError(COUNTER_REGRESSED);
+      throw refuse('counter_regressed', COUNTER_REGRESSED, passkey.userId);
     Object.assign(passkey, { counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: usedAt });
     return { passkey, keyAmr: info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk', userVerified: info.userVerified };
   }
@@ -199,14 +207,36 @@ export class Passkeys {
    * Takes the response's challenge out of the store (whatever happens next: it is used up) and
    * checks what it was handed out for. Answers the challenge, for the library's verification.
    */
-  private async redeem(response: unknown, expected: { purpose: WebAuthnChallengePurpose; userId?: string }): Promise<string> {
-    const challenge = challengeOf(response);
+  private async redeem(response: unknown, expected: { purpose: WebAuthnChallengePurpose; userId?: string }, refuse: Refusal): Promise<string> {
+    const challenge = challengeOf(response, refuse);
     const record = await this.challenges.take(challenge);
     if (!record || record.purpose !== expected.purpose || record.userId !== expected.userId)
-      throw new PasskeyInvalidError('The challenge is unknown, used, expired, or was handed out for something else: ask for new options.');
+      throw refuse('challenge', 'The challenge is unknown, used, expired, or was handed out for something else: ask for new options.');
     return challenge;
   }
+
+  /** How this ceremony refuses: 400 `PASSKEY_INVALID`, and a `passkey.rejected` event. */
+  private refusal(purpose: WebAuthnChallengePurpose, userId: string | undefined, ip: string | undefined): Refusal {
+    return (reason, message, owner) => {
+      const who = userId ?? owner;
+      this.events?.publish({ type: 'passkey.rejected', purpose, reason, ...(who === undefined ? {} : { userId: who }), ...(ip === undefined ? {} : { ip }) });
+      return new PasskeyInvalidError(message);
+    };
+  }
+
+  /** Records that the user's passkey was removed (the `passkey.removed` event). */
+  removed(userId: string, passkeyId: string, ip?: string): void {
+    this.events?.publish({ type: 'passkey.removed', userId, passkeyId, ip });
+  }
+
+  /** Refuses a passwordless sign-in whose passkey belongs to an inactive (or deleted) user. */
+  refuseInactiveUser(userId: string, ip?: string): PasskeyInvalidError {
+    return this.refusal('login', undefined, ip)('inactive_user', 'This passkey cannot sign in.', userId);
+  }
 }
+
+/** Makes the ceremony's refusal: the event's reason, the answer's message, the passkey's owner when known. */
+type Refusal = (reason: PasskeyRejectionReason, message?: string, owner?: string) => PasskeyInvalidError;
 
 const COUNTER_REGRESSED = "The passkey's sign counter went backwards: the authenticator may have been cloned.";
 
@@ -216,25 +246,25 @@ function isCounterRegression(error: unknown): boolean {
 }
 
 /** The challenge the browser signed, from the response's `clientDataJSON`; refused when the response has none. */
-function challengeOf(response: unknown): string {
+function challengeOf(response: unknown, refuse: Refusal): string {
   const clientData = (response as { response?: { clientDataJSON?: unknown } } | null)?.response?.clientDataJSON;
-  if (typeof clientData !== 'string' || clientData.length > MAX_CLIENT_DATA_LENGTH || !isoBase64URL.isBase64URL(clientData)) throw new PasskeyInvalidError();
+  if (typeof clientData !== 'string' || clientData.length > MAX_CLIENT_DATA_LENGTH || !isoBase64URL.isBase64URL(clientData)) throw refuse('challenge');
   let challenge: unknown;
   try {
     challenge = decodeClientDataJSON(clientData).challenge;
   } catch {
-    throw new PasskeyInvalidError();
+    throw refuse('challenge');
   }
-  if (typeof challenge !== 'string' || challenge === '' || challenge.length > 1024) throw new PasskeyInvalidError();
+  if (typeof challenge !== 'string' || challenge === '' || challenge.length > 1024) throw refuse('challenge');
   return challenge;
 }
 
 /** The credential id and (when the authenticator gave one) the user handle of an assertion. */
-function assertionFields(response: unknown): { id: string; userHandle: string | undefined } {
+function assertionFields(response: unknown, refuse: Refusal): { id: string; userHandle: string | undefined } {
   const { id, response: inner } = (response ?? {}) as { id?: unknown; response?: { userHandle?: unknown } };
-  if (typeof id !== 'string' || id === '' || id.length > 1400) throw new PasskeyInvalidError();
+  if (typeof id !== 'string' || id === '' || id.length > 1400) throw refuse('unknown_credential');
   const userHandle = inner?.userHandle;
-  if (userHandle !== undefined && userHandle !== null && typeof userHandle !== 'string') throw new PasskeyInvalidError();
+  if (userHandle !== undefined && userHandle !== null && typeof userHandle !== 'string') throw refuse('unknown_credential');
   return { id, userHandle: typeof userHandle === 'string' && userHandle !== '' ? userHandle : undefined };
 }
 

@@ -15,6 +15,7 @@ import {
   Passkey,
   PasskeyController,
   type Auth,
+  type AuthEvent,
   type PasskeyOptions,
 } from '../../src';
 import { buildApp, createUser, DRIVER, PASSWORD, type TestApp, User } from '../support/app';
@@ -65,9 +66,16 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
   let bob: User;
   let aliceToken: string;
   let bobToken: string;
+  const events: AuthEvent[] = [];
+  const passkeyEvents = () => events.filter((e) => e.type.startsWith('passkey.'));
 
   before(async () => {
-    t = await buildApp({ backends: backends(), passkeys: { ...PASSKEYS, challengeStore: challenges }, extraControllers: passkeyControllers });
+    t = await buildApp({
+      backends: backends(),
+      passkeys: { ...PASSKEYS, challengeStore: challenges },
+      extraControllers: passkeyControllers,
+      onEvent: (event) => void events.push(event),
+    });
     alice = await createUser(t.auth, { email: 'alice@example.com' });
     bob = await createUser(t.auth, { email: 'bob@example.com' });
   });
@@ -77,6 +85,7 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
     await t.dataSource.getRepository(Passkey).clear();
     aliceToken = await bearerToken(t.app, 'db', alice.email);
     bobToken = await bearerToken(t.app, 'db', bob.email);
+    events.length = 0;
   });
 
   after(() => t.close());
@@ -170,6 +179,8 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(stored.userId).to.equal(alice.id);
       expect(stored.counter).to.equal(0);
       expect((await request(t.app).get('/passkeys').set(auth(bobToken))).body).to.deep.equal([]);
+      expect(passkeyEvents()).to.have.length(1);
+      expect(passkeyEvents()[0]).to.include({ type: 'passkey.added', userId: alice.id, passkeyId: passkey.id });
     });
 
     it('a name defaults to "Passkey"; 400 VALIDATION_ERROR without a response object or with a name too long', async () => {
@@ -276,6 +287,8 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
       expect(other.status).to.equal(404);
       const res = await request(t.app).delete(`/passkeys/${passkey.id}`).set(auth(aliceToken));
       expect(res.status).to.equal(204);
+      expect(passkeyEvents().map((e) => e.type)).to.deep.equal(['passkey.added', 'passkey.removed']);
+      expect(passkeyEvents()[1]).to.include({ userId: alice.id, passkeyId: passkey.id });
       expect((await request(t.app).delete(`/passkeys/${passkey.id}`).set(auth(aliceToken))).status).to.equal(404);
       const login = await request(t.app)
         .post('/passkeys/login')
@@ -369,6 +382,15 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
 
       const still = await login(authenticator.get(await loginOptions()));
       expect(still.status, 'the real passkey still works after every refusal').to.equal(200);
+      const rejections = passkeyEvents().filter((e) => e.type === 'passkey.rejected');
+      expect(new Set(rejections.map((e) => (e as { reason: string }).reason))).to.deep.equal(
+        new Set(['challenge', 'unknown_credential', 'not_verified', 'counter_regressed']),
+      );
+      expect(rejections.filter((e) => (e as { reason: string }).reason === 'counter_regressed')).to.have.length(2);
+      expect(
+        rejections.find((e) => (e as { reason: string }).reason === 'counter_regressed'),
+        'the alert names the owner',
+      ).to.include({ purpose: 'login', userId: alice.id });
     });
 
     it('an expired challenge is refused; a challenge is redeemed once when two responses race', async () => {
@@ -393,6 +415,7 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
           .post('/passkeys/login')
           .send({ response: authenticator.get(await loginOptions()) }),
       );
+      expect(passkeyEvents().pop()).to.include({ type: 'passkey.rejected', reason: 'inactive_user', userId: carol.id });
     });
 
     it('400 VALIDATION_ERROR without a response object', async () => {
