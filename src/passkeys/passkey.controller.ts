@@ -128,6 +128,13 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
         `${this.constructor.name} (a PasskeyController) logs in with the "${this.backendName}" backend, which Auth.configure does not have (its backends: ${auth.backends.map((b) => `"${b.name}"`).join(', ')}).`,
       );
     }
+    // The refresh cookie is scoped to the AuthController's /refresh route, which this controller
+    // cannot know: derived from its own path, it would never reach POST /refresh.
+    if (backend.refresh && backend.transport.setsCookies && backend.refresh.cookiePath === undefined) {
+      throw new AuthConfigurationError(
+        `${this.constructor.name} (a PasskeyController): the "${backend.name}" backend has refresh tokens in a cookie; give it \`refresh: { cookiePath }\` (its AuthController's route + "/refresh", e.g. "/auth/${backend.name}/refresh") so a passkey sign-in's refresh cookie reaches POST /refresh.`,
+      );
+    }
     return backend;
   }
 

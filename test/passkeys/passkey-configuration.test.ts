@@ -13,8 +13,10 @@ import {
   AuthenticationBackend,
   BaseUser,
   BearerTransport,
+  CookieTransport,
   DatabaseStrategy,
   MemoryWebAuthnChallengeStore,
+  Passkey,
   PasskeyController,
   type PasskeyOptions,
 } from '../../src';
@@ -140,6 +142,34 @@ describe('passkeys configuration', () => {
       expect(error).to.be.instanceOf(AuthConfigurationError);
       expect((error as Error).message).to.contain('Unconfigured (a PasskeyController) needs Auth.configure({ passkeys');
       expect((error as Error).message).to.contain('logs in with the "nope" backend, which Auth.configure does not have');
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('auth.ready(): a PasskeyController signing in through a cookie backend with refresh tokens needs its refresh.cookiePath', async () => {
+    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ConfigUser, AccessToken, Passkey], synchronize: true });
+    const auth = new Auth<ConfigUser>({
+      dataSource,
+      userEntity: ConfigUser,
+      secret: SECRET,
+      backends: [
+        new AuthenticationBackend({ name: 'cookie', transport: new CookieTransport(), strategy: new DatabaseStrategy({ lifetimeSeconds: 600 }), refresh: {} }),
+      ],
+      passkeys: GOOD,
+    });
+    await dataSource.initialize();
+    @JsonController('/passkeys')
+    class CookiePasskeys extends PasskeyController<ConfigUser> {
+      constructor() {
+        super('cookie', auth);
+      }
+    }
+    try {
+      await auth.ready({ controllers: [CookiePasskeys] });
+      throw new Error('ready() passed');
+    } catch (error) {
+      expect((error as Error).message).to.contain('give it `refresh: { cookiePath }`');
     } finally {
       await dataSource.destroy();
     }
