@@ -4,6 +4,7 @@
  * with real WebAuthn responses from a software authenticator (test/support/soft-authenticator.ts).
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { JsonController } from 'routing-controllers';
 import request from 'supertest';
 import {
@@ -416,6 +417,36 @@ describe(`passkeys over HTTP (${DRIVER})`, function () {
           .send({ response: authenticator.get(await loginOptions()) }),
       );
       expect(passkeyEvents().pop()).to.include({ type: 'passkey.rejected', reason: 'inactive_user', userId: carol.id });
+    });
+
+    it('hostile responses (any JSON, or a real assertion with one field replaced) are 400 PASSKEY_INVALID or VALIDATION_ERROR, never a 500 or a sign-in', async () => {
+      const { authenticator } = await registerPasskey(aliceToken);
+      const fields = ['id', 'rawId', 'type', 'response.clientDataJSON', 'response.authenticatorData', 'response.signature', 'response.userHandle'];
+      const replacement = fc.oneof(fc.string({ maxLength: 300 }), fc.base64String({ maxLength: 400 }), fc.jsonValue({ maxDepth: 2 }), fc.constant(null));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })),
+            fc.record({ field: fc.constantFrom(...fields), value: replacement }),
+          ),
+          async (hostile) => {
+            let response: unknown;
+            if ('json' in hostile) response = hostile.json;
+            else {
+              const real = authenticator.get(await loginOptions()) as unknown as Record<string, any>;
+              const [outer, inner] = hostile.field.split('.');
+              if (inner) real[outer] = { ...real[outer], [inner]: hostile.value };
+              else real[outer] = hostile.value;
+              response = real;
+            }
+            const res = await request(t.app).post('/passkeys/login').send({ response });
+            // The user handle is not signed and optional (authenticators without resident keys send none): leaving it out still signs in.
+            if (res.status === 200) return 'field' in hostile && hostile.field === 'response.userHandle' && (hostile.value === null || hostile.value === '');
+            return res.status === 400 && ['PASSKEY_INVALID', 'VALIDATION_ERROR'].includes(res.body.code);
+          },
+        ),
+        { numRuns: 150, seed: 21 },
+      );
     });
 
     it('400 VALIDATION_ERROR without a response object', async () => {
