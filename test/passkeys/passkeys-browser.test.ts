@@ -12,7 +12,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import type { CDPSession, Page } from 'playwright-core';
 import { DEMO_USER, startExample, type RunningExample } from '../../examples/app';
-import { Passkey, type AuthEvent } from '../../src';
+import { Passkey, WebAuthnSecondFactor, type AuthEvent } from '../../src';
 import { launchChromium, type HeadlessChromium } from '../support/chromium';
 
 const SECRET = 'passkey-browser-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -47,6 +47,35 @@ async function withAuthenticator(page: Page): Promise<{ cdp: CDPSession; authent
 async function resultContaining(page: Page, expected: string): Promise<string> {
   await page.locator('#out').filter({ hasText: expected }).waitFor({ timeout: 15000 });
   return (await page.locator('#out').textContent()) ?? '';
+}
+
+/** `navigator.credentials.get()` in the page for request options (JSON), answered as AuthenticationResponseJSON. */
+function assertInPage(page: Page, options: unknown): Promise<any> {
+  return page.evaluate(async (o: any) => {
+    const fromB64url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const toB64url = (buffer: ArrayBuffer) =>
+      btoa(String.fromCharCode(...new Uint8Array(buffer)))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
+    const nav = (globalThis as any).navigator;
+    const credential = await nav.credentials.get({
+      publicKey: { ...o, challenge: fromB64url(o.challenge), allowCredentials: (o.allowCredentials ?? []).map((c: any) => ({ ...c, id: fromB64url(c.id) })) },
+    });
+    const r = credential.response;
+    return {
+      id: credential.id,
+      rawId: toB64url(credential.rawId),
+      type: credential.type,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: {
+        clientDataJSON: toB64url(r.clientDataJSON),
+        authenticatorData: toB64url(r.authenticatorData),
+        signature: toB64url(r.signature),
+        userHandle: r.userHandle ? toB64url(r.userHandle) : undefined,
+      },
+    };
+  }, options);
 }
 
 function listen(server: Server): Promise<number> {
@@ -165,6 +194,68 @@ describe('passkeys in a real browser (headless Chromium, CDP virtual authenticat
     await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, signCount: credential.signCount + 20 } });
     await page.locator('#passkey-login').click();
     expect(await resultContaining(page, 'GET /items → 200')).to.contain(DEMO_USER.email);
+    await page.close();
+  });
+
+  it('as a second factor: begin on the server, navigator.credentials.get() in the page, verify: amr hwk, once', async () => {
+    const page = await chromium.newPage();
+    const { cdp, authenticatorId } = await withAuthenticator(page);
+    const [stored] = await example.dataSource.getRepository(Passkey).find();
+    await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, signCount: stored.counter + 100 } });
+    await page.goto(`${example.url}/`);
+    const user = (await example.auth.userManager.getByEmail(DEMO_USER.email))!;
+    const factor = new WebAuthnSecondFactor(example.auth.context.passkeys!);
+    expect(await factor.isEnrolled(user)).to.equal(true);
+    const options = await factor.begin(user);
+    expect(options.allowCredentials?.map((c) => c.id)).to.deep.equal([stored.credentialId]);
+    const proof = await assertInPage(page, options);
+    expect(await factor.verify(user, proof)).to.deep.equal({ amr: ['hwk'] });
+    const replayed = await factor.verify(user, proof).then(
+      () => 'accepted',
+      (error: { code?: string }) => error.code,
+    );
+    expect(replayed).to.equal('PASSKEY_INVALID');
+    await page.close();
+  });
+
+  it('user verification missing on a passwordless sign-in (the page asked the authenticator for none): 400 PASSKEY_INVALID', async () => {
+    const page = await chromium.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    // An authenticator whose user verification fails: asked for none, it answers with user presence only (UV flag 0).
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: false,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const [stored] = await example.dataSource.getRepository(Passkey).find();
+    await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, signCount: stored.counter + 200 } });
+    await page.goto(`${example.url}/`);
+    const options = await page.evaluate(
+      async () => (await (await fetch('/auth/passkeys/login/options', { method: 'POST' })).json()) as Record<string, unknown>,
+    );
+    expect(options.userVerification).to.equal('required');
+    // The page (a tampering client) asks for no verification, naming the credential.
+    const assertion = await assertInPage(page, {
+      ...options,
+      userVerification: 'discouraged',
+      allowCredentials: [{ id: stored.credentialId, type: 'public-key' }],
+    });
+    const flags = Buffer.from(assertion.response.authenticatorData, 'base64url')[32];
+    expect(flags & 0x04, 'the authenticator did not verify the user').to.equal(0);
+    const answer = await page.evaluate(
+      async (response) =>
+        (await (
+          await fetch('/auth/passkeys/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response }) })
+        ).json()) as { code?: string; status?: number },
+      assertion,
+    );
+    expect(answer.code).to.equal('PASSKEY_INVALID');
     await page.close();
   });
 });
