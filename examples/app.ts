@@ -23,11 +23,13 @@ import {
   AuthSession,
   DatabaseStrategy,
   OAuthAccount,
+  Passkey,
   RecoveryCode,
   TwoFactorSecret,
   RefreshToken,
   JwtStrategy,
   RedisStrategy,
+  RedisWebAuthnChallengeStore,
 } from '../src';
 import { createClient } from 'redis';
 import { apiControllers, EXAMPLE_SCOPES, exampleControllers } from './controllers';
@@ -101,7 +103,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     ? new DataSource({
         type: 'postgres',
         url: options.databaseUrl,
-        entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode],
+        entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode, Passkey],
         synchronize: true,
       })
     : new DataSource({ ...exampleDataSourceOptions(options.database ?? DEFAULT_EXAMPLE_DATABASE), migrationsRun: true });
@@ -109,95 +111,117 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   const redis = options.redisUrl ? createClient({ url: options.redisUrl, disableOfflineQueue: true }) : undefined;
   if (redis) await redis.connect();
 
-  Container.set(MAILER, options.mailer ?? consoleMailer);
-  const auth = Auth.configure<User>({
-    dataSource,
-    userEntity: User,
-    userManager: ExampleUserManager,
-    secret, // signs reset / verify tokens
-    scopes: EXAMPLE_SCOPES, // shown in the OpenAPI document, offered by Swagger UI's "Authorize"
-    // Second factors: "Set up 2FA" on the page enrols TOTP; from then on a login finishes at POST /auth/2fa/verify.
-    twoFactor: { issuer: 'routing-controllers-auth example' },
-    // Browsers asking for a page are sent to the login page; JSON clients keep the 401.
-    onUnauthenticated: (action) => {
-      if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;
-      action.response.setHeader('Location', '/?next=/account');
-      return new RedirectToLogin();
-    },
-    backends: [
-      new AuthenticationBackend({
-        name: 'jwt',
-        transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
-        // Short-lived access tokens (a plain JWT cannot be revoked before `exp`) renewed through
-        // refresh tokens (`POST /auth/jwt/refresh`), which can: each login is a session.
-        strategy: new JwtStrategy({ secret, lifetimeSeconds: 300 }),
-        refresh: { lifetimeSeconds: 30 * 24 * 3600 },
-      }),
-      new AuthenticationBackend({
-        name: 'cookie',
-        // cookieSecure: false ONLY because this demo is served over plain http://localhost:
-        // a Secure cookie is kept over plain http only for localhost / 127.0.0.1, nowhere else.
-        // Keep the default (Secure) in any deployed app: it is served over HTTPS.
-        transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
-        strategy: redis ? new RedisStrategy({ redis: redis, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
-        // The page's sessions: listed and ended at /auth/sessions; refreshed by the page's button.
-        // cookiePath: where POST /auth/cookie/refresh is, also for the refresh cookie a social login sets.
-        refresh: { lifetimeSeconds: 30 * 24 * 3600, reuseIntervalSeconds: 10, cookiePath: '/auth/cookie/refresh' },
-      }),
-    ],
-  });
-  log(
-    `Storage: users in ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, cookie-backend tokens in ${redis ? 'Redis' : options.databaseUrl ? 'PostgreSQL' : 'SQLite'}.`,
-  );
-
-  await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
-  await seedDemoUser(auth);
-
-  const demoProvider = options.oidcDemo ? await startDemoProvider(options.oidcDemoPort ?? 0, options.host ?? '127.0.0.1') : undefined;
-  Container.set(PAGE_OPTIONS, { socialLogin: Boolean(demoProvider) });
-
-  useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
-  // GET /openapi.json, shown by Swagger UI at GET /docs. Built once: the routes do not change.
-  const documented = demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers;
-  const docs = docsController(auth, documented, `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`);
-  const app = createExpressServer({
-    controllers: [...(demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers), docs],
-    // Listed explicitly because this app lists its middlewares; with no `middlewares` option
-    // (the quick start) routing-controllers registers every @Middleware class, this one included.
-    middlewares: [AuthErrorHandler],
-    authorizationChecker: auth.authorizationChecker,
-    currentUserChecker: auth.currentUserChecker,
-  });
-
-  const server = createServer(app);
+  // Listening first: the passkeys' origin is this server's own (http://localhost:<port>, a secure
+  // context for browsers), known only once the port is.
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;
-  log(`routing-controllers-auth example: ${url}/ (API docs: ${url}/docs)`);
-  log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
-  log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);
-  if (demoProvider) {
-    demoProvider.serve(url);
-    log(`Local OpenID provider (OIDC_DEMO): ${demoProvider.issuer} — press "Sign in with a local provider" and type any name.`);
-  }
 
-  return {
-    url,
-    server,
-    app,
-    auth,
-    dataSource,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await demoProvider?.close();
-      if (dataSource.isInitialized) await dataSource.destroy();
-      redis?.destroy();
-    },
-  };
+  try {
+    Container.set(MAILER, options.mailer ?? consoleMailer);
+    const auth = Auth.configure<User>({
+      dataSource,
+      userEntity: User,
+      userManager: ExampleUserManager,
+      secret, // signs reset / verify tokens
+      scopes: EXAMPLE_SCOPES, // shown in the OpenAPI document, offered by Swagger UI's "Authorize"
+      // Second factors: "Set up 2FA" on the page enrols TOTP (a passkey is one too); from then on a
+      // login finishes at POST /auth/2fa/verify.
+      twoFactor: { issuer: 'routing-controllers-auth example' },
+      // Browsers asking for a page are sent to the login page; JSON clients keep the 401.
+      onUnauthenticated: (action) => {
+        if (!String(action.request.headers.accept ?? '').includes('text/html')) return undefined;
+        action.response.setHeader('Location', '/?next=/account');
+        return new RedirectToLogin();
+      },
+      // "Add a passkey" and "Sign in with a passkey" on the page (PasskeyController at /auth/passkeys).
+      // The RP ID is the host name the page is opened under: open it at http://localhost:<port>.
+      passkeys: {
+        rpID: 'localhost',
+        rpName: 'routing-controllers-auth example',
+        origins: [url],
+        // Several instances share their challenges through Redis; one keeps them in memory.
+        challengeStore: redis ? new RedisWebAuthnChallengeStore({ redis }) : undefined,
+      },
+      backends: [
+        new AuthenticationBackend({
+          name: 'jwt',
+          transport: new BearerTransport({ tokenUrl: '/auth/jwt/login' }),
+          // Short-lived access tokens (a plain JWT cannot be revoked before `exp`) renewed through
+          // refresh tokens (`POST /auth/jwt/refresh`), which can: each login is a session.
+          strategy: new JwtStrategy({ secret, lifetimeSeconds: 300 }),
+          refresh: { lifetimeSeconds: 30 * 24 * 3600 },
+        }),
+        new AuthenticationBackend({
+          name: 'cookie',
+          // cookieSecure: false ONLY because this demo is served over plain http://localhost:
+          // a Secure cookie is kept over plain http only for localhost / 127.0.0.1, nowhere else.
+          // Keep the default (Secure) in any deployed app: it is served over HTTPS.
+          transport: new CookieTransport({ cookieMaxAge: 3600, cookieSecure: false }),
+          strategy: redis ? new RedisStrategy({ redis: redis, lifetimeSeconds: 3600 }) : new DatabaseStrategy({ lifetimeSeconds: 3600 }),
+          // The page's sessions: listed and ended at /auth/sessions; refreshed by the page's button.
+          // cookiePath: where POST /auth/cookie/refresh is, also for the refresh cookie a social login sets.
+          refresh: { lifetimeSeconds: 30 * 24 * 3600, reuseIntervalSeconds: 10, cookiePath: '/auth/cookie/refresh' },
+        }),
+      ],
+    });
+    log(
+      `Storage: users in ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, cookie-backend tokens in ${redis ? 'Redis' : options.databaseUrl ? 'PostgreSQL' : 'SQLite'}.`,
+    );
+
+    await dataSource.initialize(); // migrationsRun: creates / upgrades the schema
+    await seedDemoUser(auth);
+
+    const demoProvider = options.oidcDemo ? await startDemoProvider(options.oidcDemoPort ?? 0, options.host ?? '127.0.0.1') : undefined;
+    Container.set(PAGE_OPTIONS, { socialLogin: Boolean(demoProvider) });
+
+    useContainer(Container, { fallbackOnErrors: true }); // typedi 0.10 throws for unregistered controllers otherwise
+    // GET /openapi.json, shown by Swagger UI at GET /docs. Built once: the routes do not change.
+    const documented = demoProvider ? [...apiControllers, demoProvider.controller] : apiControllers;
+    const docs = docsController(auth, documented, `Log in with "Authorize" (the jwt backend): ${DEMO_USER.email} / the password printed at start.`);
+    const app = createExpressServer({
+      controllers: [...(demoProvider ? [...exampleControllers, demoProvider.controller] : exampleControllers), docs],
+      // Listed explicitly because this app lists its middlewares; with no `middlewares` option
+      // (the quick start) routing-controllers registers every @Middleware class, this one included.
+      middlewares: [AuthErrorHandler],
+      authorizationChecker: auth.authorizationChecker,
+      currentUserChecker: auth.currentUserChecker,
+    });
+
+    server.on('request', app);
+    log(`routing-controllers-auth example: ${url}/ (API docs: ${url}/docs)`);
+    log(`Demo user: ${DEMO_USER.email} / ${DEMO_USER.password} (scopes: ${DEMO_USER.scopes.join(' ')})`);
+    log(`Try: curl -s ${url}/auth/jwt/login -d username=${DEMO_USER.email} -d password=${DEMO_USER.password}`);
+    if (demoProvider) {
+      demoProvider.serve(url);
+      log(`Local OpenID provider (OIDC_DEMO): ${demoProvider.issuer} — press "Sign in with a local provider" and type any name.`);
+    }
+
+    return {
+      url,
+      server,
+      app,
+      auth,
+      dataSource,
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await demoProvider?.close();
+        if (dataSource.isInitialized) await dataSource.destroy();
+        redis?.destroy();
+      },
+    };
+  } catch (error) {
+    // Nothing left listening (or connected) when the example cannot start.
+    server.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    redis?.destroy();
+    throw error;
+  }
 }
 
 /** Creates the demo user, or restores its password and scopes if someone changed them. */

@@ -1,6 +1,7 @@
 import { Authorized, ContentType, Controller, CurrentUser, Get, HttpCode, JsonController, Post } from 'routing-controllers';
 import {
   AuthController,
+  PasskeyController,
   RegisterController,
   ResetPasswordController,
   SessionsController,
@@ -41,6 +42,14 @@ export class AuthSessions extends SessionsController<User> {}
 /** Second factors: POST /auth/2fa/verify finishes a login that stopped for one; /auth/2fa/totp enrols TOTP. */
 @JsonController('/auth')
 export class AuthTwoFactor extends TwoFactorController<User> {}
+
+/** The user's passkeys, and signing in with one through the cookie backend (the page's buttons). */
+@JsonController('/auth/passkeys')
+export class AuthPasskeys extends PasskeyController<User> {
+  constructor() {
+    super('cookie');
+  }
+}
 
 /** The scopes this app's routes ask for, with what they allow (shown in the OpenAPI document). */
 export const EXAMPLE_SCOPES = {
@@ -103,6 +112,7 @@ export const apiControllers: Function[] = [
   Users,
   AuthSessions,
   AuthTwoFactor,
+  AuthPasskeys,
   ItemsController,
 ];
 

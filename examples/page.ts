@@ -67,6 +67,7 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
   <p>This account has a second factor: enter the code of your authenticator app (or a recovery code).</p>
   <label>Code <input name="code" autocomplete="one-time-code" inputmode="text" required></label>
   <button type="submit">Verify</button>
+  <button type="button" id="passkey-factor" hidden>Use a passkey instead</button>
 </form>
 <!--social-->
 <h2>Two-factor authentication</h2>
@@ -84,6 +85,13 @@ The API's interactive docs are at <a href="/docs">/docs</a>.</p>
   <p>2FA is on. Keep these single-use recovery codes somewhere safe: they are shown only now.</p>
   <ul id="recovery-codes"></ul>
 </div>
+<h2>Passkeys</h2>
+<p>Log in, then add a passkey (this device's authenticator, or a phone); after logging out, sign in with it:
+no email, no password (<code>/auth/passkeys</code>, WebAuthn). Open this page at <code>http://localhost</code>:
+passkeys are bound to that name.</p>
+<button type="button" id="add-passkey">Add a passkey</button>
+<button type="button" id="passkey-login">Sign in with a passkey</button>
+<button type="button" id="list-passkeys">List my passkeys</button>
 <h2>Sessions</h2>
 <p>Each login is a session with a refresh token (<code>POST /auth/cookie/refresh</code> rotates it).
 Log in from another browser to see two; end any of them here.</p>
@@ -109,6 +117,7 @@ Log in from another browser to see two; end any of them here.</p>
     return call(init.method, path, init.body, init.headers);
   }
   let mfaToken = null;
+  let passkeyFactorOptions = null;
   const secondFactor = document.getElementById('second-factor');
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -118,6 +127,9 @@ Log in from another browser to see two; end any of them here.</p>
     // A second factor is on: nothing was issued yet; POST /auth/2fa/verify finishes the login.
     if (response.status === 200 && response.data && response.data.mfa_required) {
       mfaToken = response.data.mfa_token;
+      // A passkey is one of the user's factors: the answer carries its request options.
+      passkeyFactorOptions = response.data.methods.includes('webauthn') ? response.data.webauthn : null;
+      document.getElementById('passkey-factor').hidden = passkeyFactorOptions === null;
       secondFactor.hidden = false;
     }
   });
@@ -186,6 +198,61 @@ Log in from another browser to see two; end any of them here.</p>
     const response = await call('POST', '/auth/cookie/logout');
     if (response.status === 204) out.textContent += '\\nLogged out.';
   });
+  // WebAuthn speaks ArrayBuffers; the API speaks JSON with base64url: converted here, by hand,
+  // so the page needs no library (browsers' parse…FromJSON / toJSON are not everywhere yet).
+  const fromB64url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const toB64url = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const postJson = (path, body) => call('POST', path, new Blob([JSON.stringify(body)], { type: 'application/json' }));
+  const descriptors = (list) => (list || []).map((c) => ({ ...c, id: fromB64url(c.id) }));
+  document.getElementById('add-passkey').addEventListener('click', async () => {
+    const options = await postJson('/auth/passkeys/register/options', {});
+    if (options.status !== 200) return;
+    const o = options.data;
+    let credential;
+    try {
+      credential = await navigator.credentials.create({ publicKey: {
+        ...o, challenge: fromB64url(o.challenge), user: { ...o.user, id: fromB64url(o.user.id) }, excludeCredentials: descriptors(o.excludeCredentials),
+      } });
+    } catch (error) { out.textContent = 'The browser refused: ' + error.name + ': ' + error.message; return; }
+    const r = credential.response;
+    await postJson('/auth/passkeys/register', { name: 'This browser', response: {
+      id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, authenticatorAttachment: credential.authenticatorAttachment,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: { clientDataJSON: toB64url(r.clientDataJSON), attestationObject: toB64url(r.attestationObject), transports: r.getTransports ? r.getTransports() : [] },
+    } });
+  });
+  /** navigator.credentials.get() with the server's request options; the assertion as JSON, or null when the browser refused. */
+  async function assertion(o) {
+    let credential;
+    try {
+      credential = await navigator.credentials.get({ publicKey: { ...o, challenge: fromB64url(o.challenge), allowCredentials: descriptors(o.allowCredentials) } });
+    } catch (error) { out.textContent = 'The browser refused: ' + error.name + ': ' + error.message; return null; }
+    const r = credential.response;
+    return {
+      id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, authenticatorAttachment: credential.authenticatorAttachment,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: { clientDataJSON: toB64url(r.clientDataJSON), authenticatorData: toB64url(r.authenticatorData), signature: toB64url(r.signature),
+        userHandle: r.userHandle ? toB64url(r.userHandle) : undefined },
+    };
+  }
+  document.getElementById('passkey-login').addEventListener('click', async () => {
+    const options = await postJson('/auth/passkeys/login/options', {});
+    if (options.status !== 200) return;
+    const response = await assertion(options.data);
+    if (!response) return;
+    const login = await postJson('/auth/passkeys/login', { response });
+    if (login.status === 204) await call('GET', '/items');
+  });
+  document.getElementById('passkey-factor').addEventListener('click', async () => {
+    const webauthn = await assertion(passkeyFactorOptions);
+    if (!webauthn) return;
+    const response = await postJson('/auth/2fa/verify', { mfa_token: mfaToken, webauthn });
+    if (response.status === 204) {
+      secondFactor.hidden = true;
+      await call('GET', '/items');
+    }
+  });
+  document.getElementById('list-passkeys').addEventListener('click', () => call('GET', '/auth/passkeys'));
   //social
   call('GET', '/items'); // 200 when a session cookie is still valid, 401 otherwise
 </script>

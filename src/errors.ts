@@ -42,6 +42,7 @@ export const ErrorCode = {
   MFA_CODE_INVALID: 'MFA_CODE_INVALID',
   MFA_TOKEN_INVALID: 'MFA_TOKEN_INVALID',
   MFA_NOT_ENROLLED: 'MFA_NOT_ENROLLED',
+  PASSKEY_INVALID: 'PASSKEY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -157,6 +158,17 @@ export class MfaNotEnrolledError extends AuthHttpError {
 export class CurrentPasswordInvalidError extends AuthHttpError {
   constructor(message = 'The current password is missing or wrong.') {
     super(400, ErrorCode.CURRENT_PASSWORD_INVALID, message);
+  }
+}
+
+/**
+ * 400 for a WebAuthn response that does not verify: unknown, used or expired challenge, wrong
+ * origin or RP ID, unknown credential or another user's, bad signature, missing user
+ * verification, a sign counter that went backwards.
+ */
+export class PasskeyInvalidError extends AuthHttpError {
+  constructor(message = 'The passkey response could not be verified.') {
+    super(400, ErrorCode.PASSKEY_INVALID, message);
   }
 }
 

@@ -25,7 +25,14 @@ export { BearerTransport, type BearerTransportOptions } from './transports/beare
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
 
 export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
-export { AuthEvents, type AuthEvent, type AuthEventType, type TokenRejectionReason, type OAuthUnlinkReason } from './security/events';
+export {
+  AuthEvents,
+  type AuthEvent,
+  type AuthEventType,
+  type TokenRejectionReason,
+  type OAuthUnlinkReason,
+  type PasskeyRejectionReason,
+} from './security/events';
 export { JwtStrategy, DEFAULT_JWT_AUDIENCE, type JwtStrategyOptions, type JwtVerificationKey } from './strategies/jwt';
 export { type JwkSet, type PublicJwk } from './strategies/jwk';
 export { DEFAULT_JWKS_MAX_AGE_SECONDS, DEFAULT_JWKS_PATH, type JwksOptions } from './jwks/jwks-controller';
@@ -138,6 +145,7 @@ export {
   InternalAuthError,
   MisconfiguredError,
   OAuthProviderError,
+  PasskeyInvalidError,
 } from './errors';
 export { isStoreOutage, StoreUnreachableError } from './stores/outage';
 
@@ -158,3 +166,22 @@ export {
   type RedisOAuthStateClient,
 } from './oauth/state-store';
 export { OAUTH_STATE_LIFETIME_SECONDS } from './oauth/flow';
+
+export { Passkey } from './entities/passkey';
+export { type PasskeyOptions, type PasskeySettings } from './passkeys/passkey-options';
+export { Passkeys, type VerifiedAssertion, type AssertionExpectation } from './passkeys/passkeys';
+export { type PasskeyStore, type NewPasskey, type PasskeyUse, TypeOrmPasskeyStore } from './passkeys/passkey-store';
+export {
+  type WebAuthnChallengeStore,
+  type WebAuthnChallengeRecord,
+  type WebAuthnChallengePurpose,
+  MemoryWebAuthnChallengeStore,
+  type MemoryWebAuthnChallengeStoreOptions,
+  RedisWebAuthnChallengeStore,
+  type RedisWebAuthnChallengeStoreOptions,
+  type RedisWebAuthnChallengeClient,
+  WEBAUTHN_CHALLENGE_LIFETIME_SECONDS,
+} from './passkeys/challenge-store';
+export { PasskeyController, type PasskeyView, passwordlessAmr } from './passkeys/passkey.controller';
+export { PasskeyRegistrationDto, PasskeyAssertionDto, PasskeyRenameDto } from './passkeys/passkey-dto';
+export { WebAuthnSecondFactor } from './passkeys/webauthn-second-factor';

@@ -3,6 +3,7 @@ import type { AuthenticationBackend } from '../backend';
 import type { BaseUser } from '../entities/base-user';
 import type { PluginContext } from '../lifecycle';
 import type { OAuthAccountStores } from '../oauth/account-stores';
+import type { Passkeys } from '../passkeys/passkeys';
 import type { UnauthenticatedHandler } from '../requests/challenges';
 import type { AuthEvents } from '../security/events';
 import type { RateLimits } from '../security/rate-limits';
@@ -79,4 +80,6 @@ export interface AuthContext<U extends BaseUser = BaseUser> {
   readonly plugins: PluginContext;
   /** Second factors at login; undefined without `twoFactor`. */
   readonly twoFactor: TwoFactorSection<U> | undefined;
+  /** The WebAuthn ceremonies and their stores; undefined without `Auth.configure({ passkeys })`. */
+  readonly passkeys: Passkeys | undefined;
 }

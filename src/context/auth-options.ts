@@ -3,6 +3,7 @@ import type { DataSource, EntityTarget } from 'typeorm';
 import type { BaseUser } from '../entities/base-user';
 import type { AuthenticationBackend } from '../backend';
 import type { OAuthAccountStore } from '../oauth/account-store';
+import type { PasskeyOptions } from '../passkeys/passkey-options';
 import type { AuthEvent } from '../security/events';
 import type { RateLimitOptions } from '../security/rate-limits';
 import type { PasswordHasher } from '../users/password';
@@ -69,6 +70,11 @@ export interface AuthOptions<U extends BaseUser> {
    * Needs the `TwoFactorSecret` and `RecoveryCode` entities in `dataSource`. Default: off.
    */
   twoFactor?: TwoFactorOptions<U>;
+  /**
+   * Passkeys (WebAuthn): passwordless sign-in (`PasskeyController`) and a second factor
+   * (`WebAuthnSecondFactor`). `rpID` and `origins` are checked on every response. Default: off.
+   */
+  passkeys?: PasskeyOptions;
 }
 
 /** Options of `auth.ready()`. */

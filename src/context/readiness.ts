@@ -25,5 +25,7 @@ export async function pluginProblems<U extends BaseUser>(context: AuthContext<U>
   await check(() => context.rateLimits?.ready());
   for (const store of context.oauthAccounts.configured()) await check(() => store.ready?.());
   await check(() => context.twoFactor?.ready());
+  await check(() => context.passkeys?.store.ready?.());
+  await check(() => context.passkeys?.challenges.ready?.());
   return problems;
 }

@@ -4,6 +4,8 @@ import { AuthConfigurationError } from '../errors';
 import { revokeAllTokens } from '../flows/revoke-all';
 import type { PluginContext } from '../lifecycle';
 import { OAuthAccountStores } from '../oauth/account-stores';
+import { resolvePasskeys } from '../passkeys/resolve-passkeys';
+import { withPasskeySecondFactor } from '../passkeys/passkey-second-factor-option';
 import { AuthEvents } from '../security/events';
 import { RateLimits } from '../security/rate-limits';
 import { attachDefaultSessionStores } from '../sessions/default-stores';
@@ -46,7 +48,8 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
   const failures = new AppFailures(events, options.dataSource);
   const userTokens = new UserTokens(options.secret, checked.verifyLifetimeSeconds, checked.resetLifetimeSeconds);
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
-  const twoFactor = resolveTwoFactor(options.twoFactor, options.secret, plugins);
+  const passkeys = options.passkeys === undefined ? undefined : resolvePasskeys(options.passkeys, options.dataSource, plugins);
+  const twoFactor = resolveTwoFactor(withPasskeySecondFactor(options.twoFactor, passkeys), options.secret, plugins);
 
   // The manager needs the finished context (revoking every token of a user reaches every backend),
   // which its callbacks find once made: they run long after this function returned.
@@ -84,6 +87,7 @@ export function resolveAuthContext<U extends BaseUser>(options: AuthOptions<U>, 
     requests: Object.freeze({ onUnauthenticated: options.onUnauthenticated }),
     plugins,
     twoFactor,
+    passkeys,
   });
   return context;
 }

@@ -11,6 +11,7 @@ export const MFA_REQUIRED_SCHEMA = 'AuthMfaRequired';
 export const MFA_ENROLMENT_REQUIRED_SCHEMA = 'AuthMfaEnrolmentRequired';
 export const TOTP_ENROLMENT_SCHEMA = 'AuthTotpEnrolment';
 export const RECOVERY_CODES_SCHEMA = 'AuthRecoveryCodes';
+export const PASSKEY_SCHEMA = 'AuthPasskey';
 
 export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
   [PUBLIC_USER_SCHEMA]: {
@@ -96,6 +97,21 @@ export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
     description: 'Single-use recovery codes, shown this once (only their digests are kept).',
     required: ['recovery_codes'],
     properties: { recovery_codes: { type: 'array', items: { type: 'string' }, minItems: 10, maxItems: 10 } },
+  },
+  [PASSKEY_SCHEMA]: {
+    type: 'object',
+    description: "One of the user's passkeys (no key material).",
+    required: ['id', 'name', 'deviceType', 'backedUp', 'transports', 'createdAt', 'lastUsedAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      name: { type: 'string' },
+      deviceType: { type: 'string', enum: ['singleDevice', 'multiDevice'], description: '`multiDevice`: the passkey may be synced to other devices.' },
+      backedUp: { type: 'boolean', description: 'The authenticator reported it backed up (synced) at the last use.' },
+      transports: { type: 'array', items: { type: 'string' }, nullable: true },
+      aaguid: { type: 'string', nullable: true, description: "The authenticator model's AAGUID." },
+      createdAt: { type: 'string', format: 'date-time' },
+      lastUsedAt: { type: 'string', format: 'date-time', nullable: true },
+    },
   },
   [ACCEPTED_SCHEMA]: {
     type: 'object',

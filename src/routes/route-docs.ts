@@ -14,7 +14,7 @@ export const accepted = (description: string) => ({ '202': { description, conten
 /** The request body a declared `body` documents: its schema (one DTO, all of several, or its own), as JSON or also as a form. */
 export function requestBodyOf(body: RouteBody, context: RouteContext): JsonObject {
   let schema: JsonObject;
-  if (body.schema) schema = body.schema();
+  if (body.schema) schema = body.schema(context);
   else {
     const dtos = [...(body.dtos?.(context.controller) ?? []), ...(body.documentedDtos?.(context.controller) ?? [])].map((dto) => context.schema(dto));
     schema = dtos.length === 1 ? dtos[0] : { allOf: dtos };

@@ -40,7 +40,7 @@ export interface RouteBody {
   /** DTOs the handler validates only when it needs them: documented, not validated up front. */
   documentedDtos?: (controller: any) => Function[];
   /** The documented schema when the body is no DTO (the OAuth2 forms). */
-  schema?: () => JsonObject;
+  schema?: (context: RouteContext) => JsonObject;
 }
 
 /** The attempt budget a route counts (429 `TOO_MANY_REQUESTS` once spent, with `Retry-After`). */

@@ -41,7 +41,17 @@ export type AuthEvent =
   /** A login used one of the user's recovery codes; `remaining` are left. */
   | { type: 'mfa.recovery_code_used'; userId: string; remaining: number }
   /** The user's recovery codes were replaced by new ones. */
-  | { type: 'mfa.recovery_codes_regenerated'; userId: string };
+  | { type: 'mfa.recovery_codes_regenerated'; userId: string }
+  | { type: 'passkey.added'; userId: string; passkeyId: string; ip?: string }
+  | { type: 'passkey.removed'; userId: string; passkeyId: string; ip?: string }
+  /**
+   * A WebAuthn response was refused (400 `PASSKEY_INVALID`). `counter_regressed` is the one to
+   * alert on: an assertion whose sign counter did not move forward may come from a cloned authenticator.
+   */
+  | { type: 'passkey.rejected'; purpose: 'registration' | 'login' | 'second_factor'; reason: PasskeyRejectionReason; userId?: string; ip?: string };
+
+/** Why a WebAuthn response was refused. */
+export type PasskeyRejectionReason = 'challenge' | 'unknown_credential' | 'not_verified' | 'counter_regressed' | 'already_registered' | 'inactive_user';
 
 /** What proved the email when provider links made without proof were removed. */
 export type OAuthUnlinkReason = 'email_verified' | 'password_reset' | 'email_claimed';

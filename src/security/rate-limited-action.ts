@@ -1,2 +1,11 @@
 /** The routes that are limited; each has a per-client-IP and a per-account budget. */
-export type RateLimitedAction = 'login' | 'refresh' | 'register' | 'forgotPassword' | 'resetPassword' | 'requestVerify' | 'verify' | 'secondFactor';
+export type RateLimitedAction =
+  | 'login'
+  | 'refresh'
+  | 'register'
+  | 'forgotPassword'
+  | 'resetPassword'
+  | 'requestVerify'
+  | 'verify'
+  | 'secondFactor'
+  | 'passkeyLogin';

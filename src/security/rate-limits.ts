@@ -60,6 +60,9 @@ export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, Required<ActionLimit
   // success giving the budget back — far fewer than NIST's 100 consecutive failures before the
   // first refusal; a user mistyping keeps room. Per IP: one office signing in after a holiday.
   secondFactor: { perIp: { points: 100, durationSeconds: 15 * MINUTE }, perAccount: { points: 10, durationSeconds: 15 * MINUTE } },
+  // Passwordless sign-in names no account before it verifies: per IP, counting both the options
+  // (each stores a challenge) and the assertion, so 100 sign-ins per window.
+  passkeyLogin: { perIp: { points: 200, durationSeconds: 15 * MINUTE }, perAccount: false },
 };
 
 /** Who an attempt comes from and which account it names. */

@@ -19,3 +19,9 @@ export { describeOAuthStateStoreConformance, oauthStateStoreConformanceCases, ty
 export { describePendingLoginStoreConformance, pendingLoginStoreConformanceCases, type PendingLoginStoreFixture } from './pending-login-store-conformance';
 export { createTestUser, TEST_PASSWORD, type TestUserFields } from './test-users';
 export { signedInHeaders, type SignedInHeadersOptions } from './signed-in-headers';
+export {
+  describeWebAuthnChallengeStoreConformance,
+  webAuthnChallengeStoreConformanceCases,
+  type WebAuthnChallengeStoreFixture,
+} from './webauthn-challenge-store-conformance';
+export { describePasskeyStoreConformance, passkeyStoreConformanceCases, type PasskeyStoreFixture } from './passkey-store-conformance';

@@ -1,5 +1,7 @@
 import type { BaseUser } from '../entities/base-user';
+import type { ErrorCode } from '../errors';
 import type { HttpExchange } from '../http/request';
+import type { JsonObject } from '../openapi/document-types';
 import type { PluginContext } from '../lifecycle';
 
 /**
@@ -13,6 +15,13 @@ export interface SecondFactorMethod<U extends BaseUser = BaseUser> {
   readonly name: string;
   /** The body field of `POST /2fa/verify` that carries this method's proof, e.g. `code`. */
   readonly field: string;
+  /**
+   * Optional: the 400 codes `verify` throws besides `MFA_CODE_INVALID` (e.g. `PASSKEY_INVALID`), so
+   * `POST /2fa/verify` declares them and its OpenAPI entry lists them.
+   */
+  readonly errorCodes?: readonly ErrorCode[];
+  /** Optional: the JSON schema of the proof in `field`, for the OpenAPI document. */
+  readonly proofSchema?: JsonObject;
   /** True when the user has this factor ready to use (enrolled and confirmed). */
   isEnrolled(user: U): Promise<boolean>;
   /**

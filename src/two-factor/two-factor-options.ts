@@ -17,8 +17,13 @@ export interface TwoFactorOptions<U extends BaseUser = BaseUser> {
    * with a token that reaches only the TOTP enrolment routes. Default false.
    */
   required?: boolean | ((user: U) => boolean | Promise<boolean>);
-  /** More methods besides the built-in `totp` and `recovery_code` (e.g. `webauthn`). */
+  /** More methods besides the built-in `totp` and `recovery_code`. */
   methods?: SecondFactorMethod<U>[];
+  /**
+   * With `Auth.configure({ passkeys })` as well, a user's passkeys are a second factor (`webauthn`)
+   * unless this is `false`. Default true.
+   */
+  passkeys?: boolean;
   /** Where logins wait for their second factor (5 minutes). Default: memory; give a `RedisPendingLoginStore` for several instances. */
   store?: PendingLoginStore;
   /**

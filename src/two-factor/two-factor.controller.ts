@@ -35,7 +35,18 @@ const HOLDER_PROOF: StatusCodes = [
 ];
 
 /** `POST /2fa/verify`'s body: the token and one method's proof. */
-function verifySchema(): JsonObject {
+function verifySchema(context: RouteContext): JsonObject {
+  const extraProofs = Object.fromEntries(
+    (context.auth.context.twoFactor?.methods ?? [])
+      .filter((method) => method.proofSchema !== undefined)
+      .map((method) => [
+        method.field,
+        {
+          ...method.proofSchema,
+          description: `Method \`${method.name}\`${method.proofSchema?.description ? `: ${String(method.proofSchema.description)}` : ''}`,
+        },
+      ]),
+  );
   return {
     type: 'object',
     required: ['mfa_token'],
@@ -43,10 +54,16 @@ function verifySchema(): JsonObject {
       mfa_token: { type: 'string', maxLength: 128, description: 'From the `mfa_required` answer of the first step.' },
       code: { type: 'string', description: 'Method `totp`: the 6-digit code of the authenticator app.' },
       recovery_code: { type: 'string', description: 'Method `recovery_code`: one of the single-use recovery codes.' },
+      ...extraProofs,
     },
     description: 'Exactly one proof: `code`, `recovery_code`, or the field of another configured method (e.g. `webauthn`).',
     additionalProperties: true,
   };
+}
+
+/** The 400 codes the app's extra methods answer at `POST /2fa/verify` (a passkey's `PASSKEY_INVALID`). */
+function methodErrorCodes(context: RouteContext): ErrorCode[] {
+  return [...new Set((context.auth.context.twoFactor?.methods ?? []).flatMap((method) => method.errorCodes ?? []))];
 }
 
 /** What a finished login answers when the backend is not known in advance (the token names it). */
@@ -104,7 +121,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     body: { accepts: 'json-or-form', dtos: () => [MfaVerifyBody], schema: verifySchema },
     rateLimit: { action: 'secondFactor' },
     errors: (context) => [
-      [400, [ErrorCode.MFA_TOKEN_INVALID, ErrorCode.MFA_CODE_INVALID, ErrorCode.MFA_NOT_ENROLLED]],
+      [400, [ErrorCode.MFA_TOKEN_INVALID, ErrorCode.MFA_CODE_INVALID, ErrorCode.MFA_NOT_ENROLLED, ...methodErrorCodes(context)]],
       ...anyIssuingCsrf(context),
       ...UNAVAILABLE,
     ],

@@ -4,7 +4,7 @@
  * single promise, exactly the cases about that promise fail.
  */
 import { expect } from 'chai';
-import { MemoryOAuthStateStore, MemoryPendingLoginStore, type PendingLogin } from '../../src';
+import { MemoryOAuthStateStore, MemoryPendingLoginStore, MemoryWebAuthnChallengeStore, type PendingLogin } from '../../src';
 import {
   oauthStateStoreConformanceCases,
   pendingLoginStoreConformanceCases,
@@ -12,9 +12,11 @@ import {
   runConformanceCases,
   sessionStoreConformanceCases,
   strategyConformanceCases,
+  webAuthnChallengeStoreConformanceCases,
   type ConformanceResult,
 } from '../../src/testing';
 import {
+  ChallengeTakeNotAtomic,
   CutOffSparesItsMillisecond,
   DestroyKeepsToken,
   MemoryRevocationStore,
@@ -45,6 +47,7 @@ describe('the conformance suites fail a broken implementation', function () {
       runConformanceCases(sessionStoreConformanceCases, async () => ({ store: new MemorySessionStore() })),
       runConformanceCases(revocationStoreConformanceCases, async () => ({ store: new MemoryRevocationStore() })),
       runConformanceCases(oauthStateStoreConformanceCases, async () => ({ store: new MemoryOAuthStateStore() })),
+      runConformanceCases(webAuthnChallengeStoreConformanceCases, async () => ({ store: new MemoryWebAuthnChallengeStore() })),
       runConformanceCases(strategyConformanceCases(), async () => ({ strategy: new MemoryStrategy() })),
     ]);
     for (const results of runs) {
@@ -86,6 +89,11 @@ describe('the conformance suites fail a broken implementation', function () {
     }
     const results = await runConformanceCases(pendingLoginStoreConformanceCases, async () => ({ store: new PeekTakes() }));
     expect(failed(results)).to.include('a peek leaves the login in place (a wrong code does not use the token up)');
+  });
+
+  it('WebAuthnChallengeStore: a take that is not atomic fails the racing responses case', async () => {
+    const results = await runConformanceCases(webAuthnChallengeStoreConformanceCases, async () => ({ store: new ChallengeTakeNotAtomic() }));
+    expect(failed(results)).to.deep.equal(['of 20 concurrent takes of one challenge, exactly one gets the record']);
     expectAssertionFailures(results);
   });
 

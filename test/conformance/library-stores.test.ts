@@ -9,6 +9,9 @@ import {
   MemoryOAuthStateStore,
   MemoryPendingLoginStore,
   RedisPendingLoginStore,
+  MemoryWebAuthnChallengeStore,
+  RedisWebAuthnChallengeStore,
+  TypeOrmPasskeyStore,
   RedisOAuthStateStore,
   RedisRevocationStore,
   RedisSessionStore,
@@ -18,6 +21,8 @@ import {
 import {
   describeOAuthStateStoreConformance,
   describePendingLoginStoreConformance,
+  describePasskeyStoreConformance,
+  describeWebAuthnChallengeStoreConformance,
   describeRevocationStoreConformance,
   describeSessionStoreConformance,
   describeStrategyConformance,
@@ -91,5 +96,21 @@ describe('conformance of the shipped implementations', () => {
       const { redis, keyPrefix } = await redisWithPrefix();
       return { store: new RedisPendingLoginStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
     });
+  });
+  describe('WebAuthnChallengeStore', () => {
+    describeWebAuthnChallengeStoreConformance('MemoryWebAuthnChallengeStore', async () => ({ store: new MemoryWebAuthnChallengeStore() }));
+    describeWebAuthnChallengeStoreConformance('RedisWebAuthnChallengeStore', async () => {
+      const { redis, keyPrefix } = await redisWithPrefix();
+      return { store: new RedisWebAuthnChallengeStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
+    });
+  });
+
+  describe('PasskeyStore', () => {
+    for (const { kind, label } of DATABASES) {
+      describePasskeyStoreConformance(`TypeOrmPasskeyStore on ${label}`, async () => {
+        const dataSource = await tokenTables(kind);
+        return { store: new TypeOrmPasskeyStore(dataSource), cleanup: () => dataSource.destroy() };
+      });
+    }
   });
 });

@@ -16,6 +16,8 @@ import type {
   Strategy,
   TokenGrant,
   TokenRequest,
+  WebAuthnChallengeRecord,
+  WebAuthnChallengeStore,
 } from '../../src';
 import { sessionInfoOf } from '../../src/sessions/session-store';
 
@@ -228,6 +230,22 @@ export class TakeNotAtomic implements OAuthStateStore {
     const record = this.records.get(state);
     await roundTrip();
     this.records.delete(state);
+    return record && record.expiresAt > Date.now() ? record : undefined;
+  }
+}
+
+/** A WebAuthn challenge store whose take reads, waits a round trip, then deletes: two racing responses both redeem one challenge. */
+export class ChallengeTakeNotAtomic implements WebAuthnChallengeStore {
+  private readonly records = new Map<string, WebAuthnChallengeRecord>();
+
+  async save(challenge: string, record: WebAuthnChallengeRecord): Promise<void> {
+    this.records.set(challenge, { ...record });
+  }
+
+  async take(challenge: string): Promise<WebAuthnChallengeRecord | undefined> {
+    const record = this.records.get(challenge);
+    await roundTrip();
+    this.records.delete(challenge);
     return record && record.expiresAt > Date.now() ? record : undefined;
   }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, OAuthAccount } from '../../src';
+import { AccessToken, Auth, AuthenticationBackend, BearerTransport, DatabaseStrategy, OAuthAccount, TypeOrmPasskeyStore } from '../../src';
 import { exampleDataSourceOptions } from '../../examples/data-source';
 import { User } from '../../examples/user';
 import { digestToken } from '../../src/strategies/opaque-token';
@@ -136,6 +136,21 @@ describe('migrations (ormconfig.ts + migrations/)', () => {
     expect(rows).to.have.length(1);
     expect(rows[0].tokenHash).to.equal(digestToken(token));
     expect(JSON.stringify(rows), 'only the digest is stored').not.to.contain(token);
+
+    // The passkey table, as the migration made it, holds a full 32-bit sign counter and its transports.
+    const passkeys = new TypeOrmPasskeyStore(dataSource);
+    const passkey = await passkeys.create({
+      credentialId: 'Y3JlZGVudGlhbA',
+      publicKey: 'cHVibGlj',
+      counter: 4_294_967_295,
+      transports: ['internal'],
+      name: 'Laptop',
+      deviceType: 'singleDevice',
+      backedUp: false,
+      aaguid: null,
+      userId: user.id,
+    });
+    expect(await passkeys.findByCredentialId('Y3JlZGVudGlhbA')).to.deep.include({ id: passkey!.id, counter: 4_294_967_295, transports: ['internal'] });
   });
 
   it('a provider link made before OAuthAccount.emailVerified existed becomes false (it lasts until the email is next proven)', async () => {

@@ -32,6 +32,7 @@ import {
   CookieTransport,
   DatabaseStrategy,
   JwtStrategy,
+  Passkey,
   type AuthOptions,
 } from '../../src';
 
@@ -55,7 +56,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
     return new DataSource({
       type: 'postgres',
       url,
-      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode],
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey],
       synchronize: true,
       dropSchema: true,
     });
@@ -63,7 +64,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
-    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode],
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey],
     synchronize: true,
   });
 }
