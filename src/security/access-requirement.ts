@@ -16,6 +16,11 @@ export interface AuthorizedOptions {
    * at most this many seconds old, else 401 `REAUTHENTICATION_REQUIRED` (RFC 9470).
    */
   maxAgeSeconds?: number;
+  /**
+   * True: only a signed-in session may call the route, never an API key (401 `UNAUTHORIZED` for
+   * one). For routes that change the account or its credentials.
+   */
+  sessionOnly?: boolean;
 }
 
 /** A route's requirement with its parts combined (controller-level and method-level decorators). */
@@ -23,9 +28,11 @@ export interface AccessRequirement {
   scopes: string[];
   /** The strictest `maxAgeSeconds` asked, if any. */
   maxAgeSeconds: number | undefined;
+  /** True when any part asked for a session (no API key). */
+  sessionOnly?: boolean;
 }
 
-const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds']);
+const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds', 'sessionOnly']);
 /** routing-controllers hands the checker the same roles array on every request: parse it once. */
 const parsed = new WeakMap<readonly unknown[], AccessRequirement>();
 
@@ -46,6 +53,7 @@ export function accessRequirementOf(roles: readonly unknown[] | undefined): Acce
 function combine(roles: readonly unknown[]): AccessRequirement {
   const scopes: string[] = [];
   let maxAgeSeconds: number | undefined;
+  let sessionOnly = false;
   for (const role of roles) {
     if (typeof role === 'string') {
       scopes.push(role);
@@ -56,7 +64,7 @@ function combine(roles: readonly unknown[]): AccessRequirement {
     }
     const options = role as Record<string, unknown>;
     const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
-    if (unknown.length > 0) throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds? }.`);
+    if (unknown.length > 0) throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, sessionOnly? }.`);
     if (options.scopes !== undefined) {
       if (!Array.isArray(options.scopes) || !options.scopes.every((s) => typeof s === 'string'))
         throw new AuthConfigurationError('@Authorized: `scopes` must be an array of strings.');
@@ -68,8 +76,12 @@ function combine(roles: readonly unknown[]): AccessRequirement {
         throw new AuthConfigurationError('@Authorized: `maxAgeSeconds` must be a whole number of seconds ≥ 0.');
       maxAgeSeconds = maxAgeSeconds === undefined ? age : Math.min(maxAgeSeconds, age);
     }
+    if (options.sessionOnly !== undefined) {
+      if (typeof options.sessionOnly !== 'boolean') throw new AuthConfigurationError('@Authorized: `sessionOnly` must be true or false.');
+      sessionOnly ||= options.sessionOnly;
+    }
   }
-  return { scopes: [...new Set(scopes)], maxAgeSeconds };
+  return sessionOnly ? { scopes: [...new Set(scopes)], maxAgeSeconds, sessionOnly } : { scopes: [...new Set(scopes)], maxAgeSeconds };
 }
 
 /** True when a sign-in at `authTime` is recent enough for `maxAgeSeconds` (no sign-in time: never). */
