@@ -18,6 +18,12 @@ export interface RedisApiKeyStoreOptions {
   commandTimeoutMs?: number | null;
 }
 
+/**
+ * How long an expired key is kept: its holder is told `API_KEY_EXPIRED` (not "invalid"), and its
+ * owner sees it in the list, for this long after it expires; then Redis drops it.
+ */
+export const EXPIRED_API_KEY_KEPT_MS = 30 * 24 * 3600 * 1000;
+
 /** HSET of the key's fields, then its expiry (none: persistent). KEYS[1] the key's hash; ARGV[1] PEXPIREAT ms or -1; the rest field, value pairs. */
 const WRITE_SCRIPT = `
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
@@ -52,7 +58,7 @@ return 1
  * API keys in Redis, shared by every app instance using it: one HGETALL per request.
  *
  * Layout (`<p>` = `keyPrefix`): `<p>digest:<sha256 hex>` → a hash of the key's fields (expiring
- * with the key); `<p>id:<id>` → the digest (expiring alike); `<p>user:<userId>` → a set of the
+ * for 30 days past the key's expiry); `<p>id:<id>` → the digest (expiring alike); `<p>user:<userId>` → a set of the
  * user's key ids. Each command touches one key, so it runs on a Redis Cluster as it is; writes go
  * index first, so a crash between two leaves a stale id in a list, never an unlisted key.
  */
@@ -75,7 +81,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   }
 
   async create(key: StoredApiKey): Promise<void> {
-    const expiry = key.expiresAt ? String(key.expiresAt.getTime()) : '-1';
+    const expiry = key.expiresAt ? String(key.expiresAt.getTime() + EXPIRED_API_KEY_KEPT_MS) : '-1';
     const fields = fieldsOf(key);
     await this.run(ADD_SCRIPT, [this.userKey(key.userId)], [key.id]);
     await this.run(SET_SCRIPT, [this.idKey(key.id)], [key.keyHash, expiry]);

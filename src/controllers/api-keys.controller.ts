@@ -113,12 +113,12 @@ export class ApiKeysController<U extends BaseUser = BaseUser> extends AuthRoutes
   @Get('/')
   async list(
     @CurrentUser({ required: true }) user: U,
-    @QueryParam('userId') userId: string | undefined,
+    @QueryParam('userId', { required: false }) userId: string,
     @Req() request: any,
     @Res() response: any,
   ): Promise<ApiKeyView[]> {
     let owner = user.id;
-    if (userId !== undefined && userId !== user.id) {
+    if (typeof userId === 'string' && userId !== user.id) {
       if (!(await this.isSuperuser(request, response))) throw new InsufficientScopeError([SUPERUSER_SCOPE]);
       owner = String(userId);
     }

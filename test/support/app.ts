@@ -18,6 +18,7 @@ import { Container } from 'typedi';
 import { DataSource, Entity, Column } from 'typeorm';
 import {
   AccessToken,
+  ApiKey,
   Auth,
   JwtRevocation,
   AuthSession,
@@ -53,7 +54,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
     return new DataSource({
       type: 'postgres',
       url,
-      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, ApiKey],
       synchronize: true,
       dropSchema: true,
     });
@@ -61,7 +62,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
-    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken],
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, ApiKey],
     synchronize: true,
   });
 }
