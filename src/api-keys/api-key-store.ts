@@ -42,7 +42,7 @@ export interface ApiKeyWithOwner<U extends BaseUser> {
 export interface ApiKeyStore extends Pluggable {
   /** Stores a new key; its `id` and `keyHash` are fresh. */
   create(key: StoredApiKey): Promise<void>;
-  /** The key with this digest, or null. Expired keys may be answered (the strategy refuses them) or not. */
+  /** The key with this digest, or null. An expired key is answered too (for a while at least): its holder is then told it expired. */
   findByDigest(keyHash: string): Promise<StoredApiKey | null>;
   /**
    * Optional: a reader of a key and its owner in one round trip, for users in a TypeORM entity
