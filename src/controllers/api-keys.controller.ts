@@ -105,7 +105,6 @@ export class ApiKeysController<U extends BaseUser = BaseUser> extends AuthRoutes
     docs: () => ({
       summary: "The current user's API keys",
       description: 'Never the keys themselves. `userId` (superusers only, else 403 `INSUFFICIENT_SCOPE`): that user\'s keys.',
-      parameters: [{ name: 'userId', in: 'query', required: false, schema: { type: 'string' } }],
       responses: { '200': { description: 'Oldest first.', content: json({ type: 'array', items: { $ref: `#/components/schemas/${API_KEY_SCHEMA}` } }) } },
     }),
   })

@@ -6,7 +6,7 @@ import { IpRanges, MAX_ALLOWED_IPS, normaliseRange } from '../api-keys/ip-ranges
 import { LastUseThrottle } from '../api-keys/last-use';
 import { TypeOrmApiKeyStore } from '../api-keys/typeorm-api-key-store';
 import type { BaseUser } from '../entities/base-user';
-import { ApiKeyScopeNotAllowedError, AuthConfigurationError, ValidationError } from '../errors';
+import { ApiKeyScopeNotAllowedError, AuthConfigurationError, ErrorCode, ValidationError } from '../errors';
 import type { PluginContext } from '../lifecycle';
 import { KeyBudget, type Limit } from '../security/rate-limits';
 import type { UserTable } from '../users/user-store';
@@ -71,6 +71,7 @@ const MAX_NAME_LENGTH = 100;
 export class ApiKeyStrategy implements Strategy {
   /** Keys carry their own expiry. */
   readonly lifetimeSeconds = null;
+  readonly refusalCodes: readonly ErrorCode[] = [ErrorCode.API_KEY_INVALID, ErrorCode.API_KEY_EXPIRED];
   readonly format: ApiKeyFormat;
   readonly store: ApiKeyStore;
   readonly maxExpiresInDays: number | null;

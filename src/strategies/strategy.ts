@@ -99,6 +99,11 @@ export type StrategyContext = PluginContext;
 export interface Strategy extends Pluggable {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
+  /**
+   * Optional: the codes a 401 of a refused token of this strategy may carry besides `UNAUTHORIZED`
+   * (its `TokenRejection.answer`s), for the OpenAPI document of every authenticated route.
+   */
+  readonly refusalCodes?: readonly ErrorCode[];
   init?(context: PluginContext): void;
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;
