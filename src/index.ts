@@ -45,13 +45,7 @@ export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-k
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
 export { RedisStrategy, DEFAULT_REDIS_KEY_PREFIX, type RedisStrategyOptions, type RedisClientLike, type RedisMultiLike } from './strategies/redis';
 export type { RedisCommands, RedisMulti } from './redis/commands';
-export {
-  ApiKeyStrategy,
-  type ApiKeyStrategyOptions,
-  type ApiKeyRateLimit,
-  type NewApiKeyRequest,
-  type CreatedApiKey,
-} from './strategies/api-key';
+export { ApiKeyStrategy, type ApiKeyStrategyOptions, type ApiKeyRateLimit, type NewApiKeyRequest, type CreatedApiKey } from './strategies/api-key';
 export type { ApiKeyStore, ApiKeyInfo, StoredApiKey, ApiKeyWithOwner } from './api-keys/api-key-store';
 export { TypeOrmApiKeyStore } from './api-keys/typeorm-api-key-store';
 export { RedisApiKeyStore, type RedisApiKeyStoreOptions, type ApiKeyRedisClient } from './api-keys/redis-api-key-store';

@@ -176,7 +176,18 @@ function storedOf(hash: Record<string, string>, keyHash: string): StoredApiKey |
   const time = (value: string | undefined) => (value ? new Date(Number(value)) : null);
   const created = time(createdAt);
   if (!created || Number.isNaN(created.getTime())) return null;
-  return { keyHash, id, userId, name, start, scopes: parsedScopes, allowedIps: parsedIps, createdAt: created, expiresAt: time(expiresAt), lastUsedAt: time(lastUsedAt) };
+  return {
+    keyHash,
+    id,
+    userId,
+    name,
+    start,
+    scopes: parsedScopes,
+    allowedIps: parsedIps,
+    createdAt: created,
+    expiresAt: time(expiresAt),
+    lastUsedAt: time(lastUsedAt),
+  };
 }
 
 function infoOf({ keyHash: _digest, ...info }: StoredApiKey): ApiKeyInfo {

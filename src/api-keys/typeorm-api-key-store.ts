@@ -61,7 +61,7 @@ export class TypeOrmApiKeyStore implements ApiKeyStore {
             return { key: row ? storedOf(row) : null, owner: user };
           }
         : null;
-      this.joined.set(userMetadata, reader as OwnerReader<BaseUser> | null);
+      this.joined.set(userMetadata, reader);
     }
     return (reader as OwnerReader<U> | null) ?? undefined;
   }
@@ -89,10 +89,7 @@ export class TypeOrmApiKeyStore implements ApiKeyStore {
 
   async touch(id: string, at: Date, notBefore: Date): Promise<boolean> {
     // In epoch ms, as stored: TypeORM does not run column transformers on criteria.
-    const result = await this.repository.update(
-      { id, lastUsedAt: Or(IsNull(), LessThan(notBefore.getTime() as unknown as Date)) },
-      { lastUsedAt: at },
-    );
+    const result = await this.repository.update({ id, lastUsedAt: Or(IsNull(), LessThan(notBefore.getTime() as unknown as Date)) }, { lastUsedAt: at });
     return (result.affected ?? 0) > 0;
   }
 

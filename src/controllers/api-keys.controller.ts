@@ -78,7 +78,12 @@ export class ApiKeysController<U extends BaseUser = BaseUser> extends AuthRoutes
       description:
         "`scopes` must be a subset of the user's (else 400 `API_KEY_SCOPE_NOT_ALLOWED`). Needs `currentPassword` or a recent sign-in " +
         '(else 401 `REAUTHENTICATION_REQUIRED`); an API key cannot make keys. The answer holds the key itself, shown this once.',
-      responses: { '201': { description: 'The new key, with the key itself. `Cache-Control: no-store`.', content: json({ $ref: `#/components/schemas/${CREATED_API_KEY_SCHEMA}` }) } },
+      responses: {
+        '201': {
+          description: 'The new key, with the key itself. `Cache-Control: no-store`.',
+          content: json({ $ref: `#/components/schemas/${CREATED_API_KEY_SCHEMA}` }),
+        },
+      },
     }),
   })
   @Authorized()
@@ -104,7 +109,7 @@ export class ApiKeysController<U extends BaseUser = BaseUser> extends AuthRoutes
     errors: () => [[403, [ErrorCode.INSUFFICIENT_SCOPE]]],
     docs: () => ({
       summary: "The current user's API keys",
-      description: 'Never the keys themselves. `userId` (superusers only, else 403 `INSUFFICIENT_SCOPE`): that user\'s keys.',
+      description: "Never the keys themselves. `userId` (superusers only, else 403 `INSUFFICIENT_SCOPE`): that user's keys.",
       responses: { '200': { description: 'Oldest first.', content: json({ type: 'array', items: { $ref: `#/components/schemas/${API_KEY_SCHEMA}` } }) } },
     }),
   })

@@ -50,7 +50,9 @@ export class Challenges {
 
   /** 401 for an API key on a session-only route: RFC 9470's challenge, for a credential with no sign-in behind it. */
   sessionRequired(): SessionRequiredError {
-    return new SessionRequiredError(this.headers({ error: 'insufficient_user_authentication', errorDescription: 'A signed-in session is required, not an API key' }));
+    return new SessionRequiredError(
+      this.headers({ error: 'insufficient_user_authentication', errorDescription: 'A signed-in session is required, not an API key' }),
+    );
   }
 
   /** 401 `REAUTHENTICATION_REQUIRED` (RFC 9470 challenge with `max_age`). */

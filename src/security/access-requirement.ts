@@ -64,7 +64,8 @@ function combine(roles: readonly unknown[]): AccessRequirement {
     }
     const options = role as Record<string, unknown>;
     const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
-    if (unknown.length > 0) throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, sessionOnly? }.`);
+    if (unknown.length > 0)
+      throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, sessionOnly? }.`);
     if (options.scopes !== undefined) {
       if (!Array.isArray(options.scopes) || !options.scopes.every((s) => typeof s === 'string'))
         throw new AuthConfigurationError('@Authorized: `scopes` must be an array of strings.');

@@ -136,7 +136,7 @@ export class ApiKeyStrategy implements Strategy {
       const grant = await this.check(found.key, request);
       return 'rejected' in grant ? grant : { grant, user: found.owner };
     };
-    this.joinedReaders.set(users, reader as TokenAndUserReader<BaseUser>);
+    this.joinedReaders.set(users, reader);
     return reader;
   }
 

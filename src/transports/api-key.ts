@@ -41,7 +41,8 @@ export class ApiKeyTransport implements Transport {
     this.header = options.header?.toLowerCase();
     this.headerLabel = options.header;
     this.bearer = options.bearer ?? true;
-    if (!this.bearer && this.header === undefined) throw new AuthConfigurationError('ApiKeyTransport: with `bearer: false`, give a `header` to read keys from.');
+    if (!this.bearer && this.header === undefined)
+      throw new AuthConfigurationError('ApiKeyTransport: with `bearer: false`, give a `header` to read keys from.');
     if (this.bearer) this.challenge = bearerChallenge;
   }
 

@@ -363,7 +363,10 @@ for (const kind of ['sqlite', 'postgres', 'redis'] as StoreKind[]) {
         const password = await request(app()).patch('/users/me').set(bearer(key)).send({ password: 'a brand new passphrase 99', currentPassword: PASSWORD });
         expect(password.status).to.equal(401);
         expect(password.body.code).to.equal('UNAUTHORIZED');
-        const mail = await request(app()).patch('/users/me').set(bearer(key)).send({ email: `${randomUUID()}@example.com`, currentPassword: PASSWORD });
+        const mail = await request(app())
+          .patch('/users/me')
+          .set(bearer(key))
+          .send({ email: `${randomUUID()}@example.com`, currentPassword: PASSWORD });
         expect(mail.status).to.equal(401);
         await request(app()).post('/auth/jwt/login').type('form').send({ username: email, password: PASSWORD }).expect(200);
       });
