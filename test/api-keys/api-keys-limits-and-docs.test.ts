@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'crypto';
 import { createClient, type RedisClientType } from 'redis';
-import { JsonController } from 'routing-controllers';
+import { Authorized, Get, JsonController } from 'routing-controllers';
 import request from 'supertest';
 import { DataSource, DeleteDateColumn, Entity } from 'typeorm';
 import {
@@ -29,6 +29,15 @@ import { bearerToken } from '../support/http';
 
 @JsonController('/api-keys')
 class ApiKeys extends ApiKeysController<User> {}
+
+@JsonController('/doc-items')
+class DocItems {
+  @Authorized(['items:write'])
+  @Get('/')
+  list() {
+    return [];
+  }
+}
 
 @Entity('soft_user')
 class SoftUser extends BaseUser {
@@ -125,14 +134,14 @@ describe('API keys: rate limits, soft-deleted owners, OpenAPI', function () {
     before(async () => {
       t = await buildApp({
         extraControllers: [ApiKeys],
-        scopes: { 'items:write': 'Create and change items', 'items:read': 'Read items' },
+        scopes: { 'items:write': 'Create and change items' },
         backends: [
           jwtBackend(),
           new AuthenticationBackend({ name: 'key', transport: new ApiKeyTransport({ header: 'X-API-Key' }), strategy: new ApiKeyStrategy() }),
           new AuthenticationBackend({ name: 'bearer-key', transport: new ApiKeyTransport(), strategy: new ApiKeyStrategy({ prefix: 'rcb' }) }),
         ],
       });
-      document = t.auth.openApi({ info: { title: 'API keys', version: '1' } });
+      document = t.auth.openApi({ controllers: [ApiKeys, DocItems], info: { title: 'API keys', version: '1' } });
     });
 
     after(async () => {
@@ -153,9 +162,9 @@ describe('API keys: rate limits, soft-deleted owners, OpenAPI', function () {
       expect(JSON.stringify(create.responses['400'])).to.include('API_KEY_SCOPE_NOT_ALLOWED');
       expect(JSON.stringify(paths['/api-keys/'].get.responses['200'])).to.include('#/components/schemas/ApiKey');
       expect(paths['/api-keys/{id}'].delete.responses).to.have.property('404');
-      const items = JSON.stringify(paths['/items/'].get.responses['401']);
+      const items = JSON.stringify(paths['/doc-items/'].get.responses['401']);
       expect(items).to.include('API_KEY_INVALID').and.include('API_KEY_EXPIRED');
-      expect(paths['/items/'].get.security.map((s: object) => Object.keys(s)[0])).to.include.members(['jwt', 'key', 'bearer-key']);
+      expect(paths['/doc-items/'].get.security.map((s: object) => Object.keys(s)[0])).to.include.members(['jwt', 'key', 'bearer-key']);
     });
 
     it('still validates against the OpenAPI 3 schema', async () => {
