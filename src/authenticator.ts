@@ -191,17 +191,23 @@ export class Authenticator<U extends BaseUser> {
   }
 
   /** An API key never grants more than its owner has now: its scopes ∩ the owner's current ones. */
-  private async apiKeyPrincipal(user: U, backend: AuthenticationBackend, token: string, grant: TokenGrant): Promise<Principal<U>> {
+  private apiKeyPrincipal(user: U, backend: AuthenticationBackend, token: string, grant: TokenGrant): Principal<U> | Promise<Principal<U>> {
+    const where = `reading the scopes of an API key's owner (the "${backend.name}" backend)`;
+    const principal = (allowed: string[]): Principal<U> => {
+      const scopes = grant.scopes.filter((s) => allowed.includes(s) && (user.isSuperuser || s !== SUPERUSER_SCOPE));
+      return { user, scopes, backend, token, grant, kind: 'api_key' };
+    };
     let allowed: string[] | Promise<string[]>;
     try {
       allowed = this.ownerScopes(user);
-      if (allowed instanceof Promise) allowed = await allowed;
     } catch (error) {
-      throw toClientError(error, this.reportFailure, `reading the scopes of an API key's owner (the "${backend.name}" backend)`);
+      throw toClientError(error, this.reportFailure, where);
     }
-    const owned = new Set(allowed);
-    const scopes = grant.scopes.filter((s) => owned.has(s) && (user.isSuperuser || s !== SUPERUSER_SCOPE));
-    return { user, scopes, backend, token, grant, kind: 'api_key' };
+    // The default `getScopes` answers at once: no promise more on every request.
+    if (!(allowed instanceof Promise)) return principal(allowed);
+    return allowed.then(principal, (error: unknown) => {
+      throw toClientError(error, this.reportFailure, where);
+    });
   }
 
   /**

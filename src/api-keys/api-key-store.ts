@@ -24,9 +24,13 @@ export interface StoredApiKey extends ApiKeyInfo {
   keyHash: string;
 }
 
+/** What each request needs of a key: whose it is, what it may do, until when, from where. */
+export type ApiKeyCredential = Pick<StoredApiKey, 'id' | 'userId' | 'scopes' | 'allowedIps' | 'expiresAt'>;
+
 /** What a store answers for a digest read with its owner in one round trip (`ApiKeyStore.readWithOwner`). */
 export interface ApiKeyWithOwner<U extends BaseUser> {
-  key: StoredApiKey | null;
+  /** Null: no key has this digest. The fields of `ApiKeyCredential` at least (a store may read no more, on every request). */
+  key: ApiKeyCredential | null;
   /** Null when the owner is gone (deleted, soft-deleted). */
   owner: U | null;
 }

@@ -6,7 +6,7 @@ import { assertEntityUsable } from '../typeorm/entity-check';
 import { createPrimaryKeyLoader, type PrimaryKeyLoader } from '../typeorm/primary-key-loader';
 import { joinRowWithUser } from '../typeorm/row-with-user';
 import type { UserTable } from '../users/user-store';
-import type { ApiKeyInfo, ApiKeyStore, ApiKeyWithOwner, StoredApiKey } from './api-key-store';
+import type { ApiKeyCredential, ApiKeyInfo, ApiKeyStore, ApiKeyWithOwner, StoredApiKey } from './api-key-store';
 
 type OwnerReader<U extends BaseUser> = (keyHash: string) => Promise<ApiKeyWithOwner<U>>;
 
@@ -54,11 +54,12 @@ export class TypeOrmApiKeyStore implements ApiKeyStore {
     const userMetadata = dataSource.getMetadata(users.entity);
     let reader = this.joined.get(userMetadata);
     if (reader === undefined) {
-      const load = joinRowWithUser<ApiKey, U>(dataSource, ApiKey, COLUMNS, 'userId', userMetadata);
+      // Only what a request needs: the row is fresh from the statement, handed on as it is.
+      const load = joinRowWithUser<ApiKey, U>(dataSource, ApiKey, CREDENTIAL_COLUMNS, 'userId', userMetadata);
       reader = load
         ? async (keyHash) => {
             const { row, user } = await load(keyHash);
-            return { key: row ? storedOf(row) : null, owner: user };
+            return { key: row as ApiKeyCredential | null, owner: user };
           }
         : null;
       this.joined.set(userMetadata, reader);
@@ -99,7 +100,7 @@ export class TypeOrmApiKeyStore implements ApiKeyStore {
   }
 }
 
-const COLUMNS = ['id', 'userId', 'name', 'start', 'scopes', 'allowedIps', 'createdAt', 'expiresAt', 'lastUsedAt'];
+const CREDENTIAL_COLUMNS = ['id', 'userId', 'scopes', 'allowedIps', 'expiresAt'];
 
 function infoOf(row: ApiKey): ApiKeyInfo {
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { API_KEY_EXPIRED_ANSWER, API_KEY_INVALID_ANSWER } from '../api-keys/answers';
-import type { ApiKeyInfo, ApiKeyStore, ApiKeyWithOwner, StoredApiKey } from '../api-keys/api-key-store';
+import type { ApiKeyCredential, ApiKeyInfo, ApiKeyStore, ApiKeyWithOwner } from '../api-keys/api-key-store';
 import { ApiKeyFormat, checkedPrefix, digestApiKey } from '../api-keys/key-format';
 import { IpRanges, MAX_ALLOWED_IPS, normaliseRange } from '../api-keys/ip-ranges';
 import { LastUseThrottle } from '../api-keys/last-use';
@@ -133,7 +133,8 @@ export class ApiKeyStrategy implements Strategy {
       const refused = this.refuseMalformed(token);
       if (refused) return refused;
       const found: ApiKeyWithOwner<U> = await load(digestApiKey(token));
-      const grant = await this.check(found.key, request);
+      const checked = this.check(found.key, request);
+      const grant = checked instanceof Promise ? await checked : checked;
       return 'rejected' in grant ? grant : { grant, user: found.owner };
     };
     this.joinedReaders.set(users, reader);
@@ -150,8 +151,11 @@ export class ApiKeyStrategy implements Strategy {
     return undefined;
   }
 
-  /** The grant of a stored key, or why it is refused; counts the key's rate limit and notes its use. */
-  private async check(key: StoredApiKey | null, request: TokenReadRequest | undefined): Promise<TokenGrant | TokenRejection> {
+  /**
+   * The grant of a stored key, or why it is refused; counts the key's rate limit and notes its use.
+   * Synchronous unless there is a rate limit to count: no promise more than needed on every request.
+   */
+  private check(key: ApiKeyCredential | null, request: TokenReadRequest | undefined): TokenGrant | TokenRejection | Promise<TokenGrant> {
     if (!key) return { rejected: 'unknown', answer: API_KEY_INVALID_ANSWER };
     const now = Date.now();
     if (key.expiresAt !== null && key.expiresAt.getTime() <= now) return { rejected: 'expired', answer: API_KEY_EXPIRED_ANSWER };
@@ -159,13 +163,11 @@ export class ApiKeyStrategy implements Strategy {
     if (key.allowedIps && key.allowedIps.length > 0 && request && !new IpRanges(key.allowedIps).allows(request.ip)) {
       return { rejected: 'ip_not_allowed', answer: API_KEY_INVALID_ANSWER };
     }
-    if (request) {
-      await this.budget?.consume(key.id);
-      this.lastUse.note(key.id, now);
-    }
     const grant: TokenGrant = { userId: key.userId, scopes: key.scopes, apiKeyId: key.id };
     if (key.expiresAt) grant.expiresAt = key.expiresAt;
-    return grant;
+    if (!request) return grant;
+    this.lastUse.note(key.id, now);
+    return this.budget ? this.budget.consume(key.id).then(() => grant) : grant;
   }
 
   // ---- managing keys ----------------------------------------------------------------------
