@@ -15,7 +15,9 @@ import {
   ApiKeyTransport,
   AuthenticationBackend,
   BearerTransport,
+  GitHubProvider,
   JwtStrategy,
+  OAuthController,
   RedisApiKeyStore,
   SessionsController,
   UsersController,
@@ -33,6 +35,13 @@ class Sessions extends SessionsController<User> {}
 
 @JsonController('/users')
 class Users extends UsersController<User> {}
+
+@JsonController('/auth/github')
+class GitHubLogin extends OAuthController<User> {
+  constructor() {
+    super(new GitHubProvider({ clientId: 'id', clientSecret: 'secret' }), 'jwt', { redirectUri: 'http://127.0.0.1/auth/github/callback' });
+  }
+}
 
 @JsonController('/guarded')
 class Guarded {
@@ -92,7 +101,7 @@ for (const kind of ['sqlite', 'postgres', 'redis'] as StoreKind[]) {
       strategy = new ApiKeyStrategy({ store });
       t = await buildApp({
         dataSourceKind: kind === 'postgres' ? 'postgres' : 'sqlite',
-        extraControllers: [ApiKeys, Sessions, Users, Guarded],
+        extraControllers: [ApiKeys, Sessions, Users, Guarded, GitHubLogin],
         backends: [
           new AuthenticationBackend({
             name: 'jwt',
@@ -329,7 +338,7 @@ for (const kind of ['sqlite', 'postgres', 'redis'] as StoreKind[]) {
     });
 
     describe('a key is no session', () => {
-      it('cannot reach the session-only routes: sessions, api-keys, logout, @Authorized({ sessionOnly }) (401 UNAUTHORIZED, RFC 9470 challenge)', async () => {
+      it('cannot reach the session-only routes: sessions, api-keys, logout, OAuth account linking, @Authorized({ sessionOnly }) (401 UNAUTHORIZED, RFC 9470 challenge)', async () => {
         const { key, id } = await userWithKey();
         for (const [method, path] of [
           ['get', '/auth/sessions'],
@@ -340,6 +349,8 @@ for (const kind of ['sqlite', 'postgres', 'redis'] as StoreKind[]) {
           ['post', '/auth/jwt/logout'],
           ['post', '/auth/key/logout'],
           ['get', '/guarded/session'],
+          ['get', '/auth/github/associate/authorize'],
+          ['get', '/auth/github/associate/callback?code=c&state=s'],
         ] as const) {
           const res = await request(app())[method](path).set(bearer(key));
           expect(res.status, `${method} ${path}`).to.equal(401);
