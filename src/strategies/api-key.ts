@@ -72,6 +72,8 @@ export class ApiKeyStrategy implements Strategy {
   /** Keys carry their own expiry. */
   readonly lifetimeSeconds = null;
   readonly refusalCodes: readonly ErrorCode[] = [ErrorCode.API_KEY_INVALID, ErrorCode.API_KEY_EXPIRED];
+  /** A key is no session: session-only routes refuse it (and their documents leave it out). */
+  readonly sessionless = true;
   readonly format: ApiKeyFormat;
   readonly store: ApiKeyStore;
   readonly maxExpiresInDays: number | null;

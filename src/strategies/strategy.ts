@@ -104,6 +104,11 @@ export interface Strategy extends Pluggable {
    * (its `TokenRejection.answer`s), for the OpenAPI document of every authenticated route.
    */
   readonly refusalCodes?: readonly ErrorCode[];
+  /**
+   * Optional: true for a strategy whose credentials are no sessions (API keys). Session-only routes
+   * leave its backends out of their OpenAPI security requirement (they refuse its credentials).
+   */
+  readonly sessionless?: boolean;
   init?(context: PluginContext): void;
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;

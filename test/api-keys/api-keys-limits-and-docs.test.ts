@@ -165,6 +165,9 @@ describe('API keys: rate limits, soft-deleted owners, OpenAPI', function () {
       const items = JSON.stringify(paths['/doc-items/'].get.responses['401']);
       expect(items).to.include('API_KEY_INVALID').and.include('API_KEY_EXPIRED');
       expect(paths['/doc-items/'].get.security.map((s: object) => Object.keys(s)[0])).to.include.members(['jwt', 'key', 'bearer-key']);
+      // The api-keys routes are session-only: no key scheme is a way in.
+      expect(create.security).to.deep.equal([{ jwt: [] }]);
+      expect(create.description).to.include('an API key cannot call it');
     });
 
     it('still validates against the OpenAPI 3 schema', async () => {
