@@ -1,5 +1,5 @@
 /**
- * `npm run bench:library -- <jwt|database|redis> [sqlite|postgres]`: the library's own work per
+ * `npm run bench:library -- <jwt|database|redis|api-key> [sqlite|postgres]`: the library's own work per
  * authenticated request, without HTTP: `authorizationChecker` + `currentUserChecker` on a request
  * object carrying a Bearer token, as routing-controllers calls them, with ten requests in flight.
  * Prints wall and CPU microseconds per request (medians of five 2-second runs).
@@ -18,6 +18,9 @@ import { type Action } from 'routing-controllers';
 import { DataSource, type DataSourceOptions, Entity } from 'typeorm';
 import {
   AccessToken,
+  ApiKey,
+  ApiKeyStrategy,
+  ApiKeyTransport,
   Auth,
   AuthenticationBackend,
   AuthSession,
@@ -29,6 +32,7 @@ import {
   RedisStrategy,
   RefreshToken,
   type Strategy,
+  type Transport,
 } from '../src';
 
 @Entity('user')
@@ -42,7 +46,7 @@ const fixedRequests = process.env.BENCH_LIBRARY_REQUESTS ? Number(process.env.BE
 const warmup = Number(process.env.BENCH_LIBRARY_WARMUP ?? 20_000);
 
 function connection(file: string): DataSourceOptions {
-  const entities = [WorkUser, AccessToken, AuthSession, RefreshToken, JwtRevocation];
+  const entities = [WorkUser, AccessToken, AuthSession, RefreshToken, JwtRevocation, ApiKey];
   if (store === 'postgres') {
     if (!process.env.TEST_DATABASE_URL) throw new Error('Set TEST_DATABASE_URL for the PostgreSQL rows.');
     return { type: 'postgres', url: process.env.TEST_DATABASE_URL, synchronize: true, entities };
@@ -53,6 +57,7 @@ function connection(file: string): DataSourceOptions {
 async function strategyFor(): Promise<{ strategy: Strategy; close(): Promise<void> }> {
   if (kind === 'jwt') return { strategy: new JwtStrategy({ secret: 'bench-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz' }), close: async () => undefined };
   if (kind === 'database') return { strategy: new DatabaseStrategy(), close: async () => undefined };
+  if (kind === 'api-key') return { strategy: new ApiKeyStrategy(), close: async () => undefined };
   if (kind === 'redis') {
     if (!process.env.TEST_REDIS_URL) throw new Error('Set TEST_REDIS_URL for the Redis row.');
     const { createClient } = require('redis') as typeof import('redis');
@@ -60,7 +65,7 @@ async function strategyFor(): Promise<{ strategy: Strategy; close(): Promise<voi
     await redis.connect();
     return { strategy: new RedisStrategy({ redis }), close: async () => void (await redis.quit()) };
   }
-  throw new Error('Name a strategy: jwt, database or redis (then sqlite or postgres for the users).');
+  throw new Error('Name a strategy: jwt, database, redis or api-key (then sqlite or postgres for the users).');
 }
 
 async function main(): Promise<void> {
@@ -68,17 +73,20 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(connection(file));
   const backendStore = await strategyFor();
   const strategy = backendStore.strategy;
+  const transport: Transport = strategy instanceof ApiKeyStrategy ? new ApiKeyTransport() : new BearerTransport({ tokenUrl: '/login' });
   const auth = Auth.configure<WorkUser>({
     dataSource,
     userEntity: WorkUser,
     secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
-    backends: [new AuthenticationBackend({ name: 'work', transport: new BearerTransport({ tokenUrl: '/login' }), strategy })],
+    backends: [new AuthenticationBackend({ name: 'work', transport, strategy })],
     rateLimits: false,
   });
   await dataSource.initialize();
   await auth.ready();
   const user = await auth.userManager.create({ email: `work-${randomUUID()}@example.com`, password: 'a bench passphrase, not common' });
-  const authorization = `Bearer ${await auth.createToken(user)}`;
+  // An API key is made as POST /api-keys makes it; the other credentials as code makes them.
+  const credential = strategy instanceof ApiKeyStrategy ? (await strategy.createKey(user, { name: 'work', scopes: [] }, [])).key : await auth.createToken(user);
+  const authorization = `Bearer ${credential}`;
 
   // What routing-controllers hands the checkers: a fresh request per call (the library keeps its state on it).
   const oneRequest = async () => {

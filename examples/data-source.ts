@@ -1,6 +1,6 @@
 import path from 'path';
 import type { DataSourceOptions } from 'typeorm';
-import { AccessToken, AuthSession, OAuthAccount, Passkey, RecoveryCode, RefreshToken, TwoFactorSecret } from '../src';
+import { AccessToken, ApiKey, AuthSession, OAuthAccount, Passkey, RecoveryCode, RefreshToken, TwoFactorSecret } from '../src';
 import { User } from './user';
 
 /** Where the example keeps its SQLite file unless told otherwise (gitignored via `*.sqlite`). */
@@ -17,7 +17,7 @@ export function exampleDataSourceOptions(database: string = DEFAULT_EXAMPLE_DATA
   return {
     type: 'better-sqlite3',
     database,
-    entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode, Passkey],
+    entities: [User, AccessToken, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode, Passkey, ApiKey],
     // Compiled migrations, found next to this file's compiled copy (dist/examples → dist/migrations),
     // so the glob works whatever the working directory. Forward slashes: TypeORM globs them.
     migrations: [path.join(__dirname, '..', 'migrations', '*.js').split(path.sep).join('/')],

@@ -257,6 +257,14 @@ export class Auth<U extends BaseUser = BaseUser> implements ConfiguredAuth<U> {
   }
 
   /**
+   * Throws 401 `UNAUTHORIZED` when the principal is an API key (`principal.kind === 'api_key'`): for a
+   * route of the app's that only a signed-in session may use, checked in the handler.
+   */
+  requireSession(principal: Principal<U>): void {
+    this.guard.requireSession(principal);
+  }
+
+  /**
    * Counts an attempt at a limited route; throws 429 `TOO_MANY_REQUESTS` when a budget is spent.
    * `perIp: false` counts only the account (its client's attempt was counted already).
    */
@@ -275,7 +283,7 @@ export class Auth<U extends BaseUser = BaseUser> implements ConfiguredAuth<U> {
   }
 
   /** The 401 for this request (or the app's `onUnauthenticated` error). */
-  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
+  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected' | 'rejectionAnswer'>): Error {
     return this.guard.unauthenticatedError(action, resolution);
   }
 }

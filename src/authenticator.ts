@@ -4,7 +4,8 @@ import { AuthHttpError, BackendUnavailableError } from './errors';
 import type { HttpExchange } from './http/request';
 import { type FailureReporter, toClientError } from './request-failures';
 import type { TokenRejectionReason } from './security/events';
-import { isRejection, type TokenAndUserReader, type TokenGrant, type TokenRejection } from './strategies/strategy';
+import { isRejection, type RejectionAnswer, type TokenAndUserReader, type TokenGrant, type TokenRejection } from './strategies/strategy';
+import { API_KEY_INVALID_ANSWER } from './api-keys/answers';
 import type { UserStore, UserTable } from './users/user-store';
 import { SUPERUSER_SCOPE } from './users/scopes';
 
@@ -17,6 +18,11 @@ export interface Principal<U extends BaseUser = BaseUser> {
   token: string;
   /** What the token granted. Read-only: a JWT strategy shares one frozen grant among the requests carrying that token. */
   grant: TokenGrant;
+  /**
+   * `token`: a credential from a sign-in (an access token, a session cookie); `api_key`: an API key,
+   * which is no session (session-only routes and step-up checks refuse it).
+   */
+  kind: 'token' | 'api_key';
 }
 
 export interface Resolution<U extends BaseUser> {
@@ -28,6 +34,8 @@ export interface Resolution<U extends BaseUser> {
   bearerRejected: boolean;
   /** The request must be answered with this error (e.g. CSRF) rather than authenticated. */
   refusal?: AuthHttpError;
+  /** What the 401 says, when a refused credential's strategy said more than "invalid" (an API key's code). */
+  rejectionAnswer?: RejectionAnswer;
 }
 
 interface PendingResolution<U extends BaseUser> {
@@ -40,6 +48,10 @@ type ResolutionHolder<U extends BaseUser> = Record<symbol, PendingResolution<U> 
 
 /** Where the authenticator finds users: a user store's `findById`, and its `table()` when it has one. */
 export type UserSource<U extends BaseUser> = Pick<UserStore<U>, 'findById' | 'table'>;
+
+/** The scopes a user has now (`UserManager.getScopes`): what an API key's scopes are cut to on each request. */
+// A method's type (bivariant in `user`), so `Auth<User>` stays assignable to `Auth<BaseUser>`.
+export type OwnerScopes<U extends BaseUser> = { scopesOf(user: U): string[] | Promise<string[]> }['scopesOf'];
 
 /**
  * Tries the backends in order; the first that yields an active user wins. The outcome is
@@ -63,6 +75,8 @@ export class Authenticator<U extends BaseUser> {
     private readonly reportFailure: FailureReporter = () => undefined,
     /** Told of each outage refusal before it is answered (the app marks it as its own, for its outage log). */
     private readonly onUnavailable: (refusal: BackendUnavailableError) => void = () => undefined,
+    /** The owner's current scopes, for credentials bound to them (API keys); default: the `scopes` column (and `superuser`). */
+    private readonly ownerScopes: OwnerScopes<U> = (user) => (user.isSuperuser ? [...user.scopes, SUPERUSER_SCOPE] : user.scopes),
   ) {
     this.userTable = users.table?.();
   }
@@ -107,6 +121,7 @@ export class Authenticator<U extends BaseUser> {
   private async run(exchange: HttpExchange): Promise<Resolution<U>> {
     let bearerRejected = false;
     let unavailable: BackendUnavailableError | undefined;
+    let rejectionAnswer: RejectionAnswer | undefined;
     const rejections: [AuthenticationBackend, TokenRejectionReason][] = [];
     for (const backend of this.backends) {
       let principal: Principal<U> | TokenRejection | undefined;
@@ -122,6 +137,7 @@ export class Authenticator<U extends BaseUser> {
       if (principal === undefined) continue;
       if ('rejected' in principal) {
         if (backend.transport.challenge !== undefined) bearerRejected = true;
+        rejectionAnswer ??= principal.answer;
         rejections.push([backend, principal.rejected]);
         continue;
       }
@@ -141,7 +157,7 @@ export class Authenticator<U extends BaseUser> {
       this.onUnavailable(unavailable);
       return { principal: null, bearerRejected, refusal: unavailable };
     }
-    return { principal: null, bearerRejected };
+    return rejectionAnswer ? { principal: null, bearerRejected, rejectionAnswer } : { principal: null, bearerRejected };
   }
 
   /** undefined: no token for this backend; a rejection: a token, refused; else the principal. */
@@ -153,11 +169,11 @@ export class Authenticator<U extends BaseUser> {
     try {
       const joined = this.joinedReaderFor(backend);
       if (joined) {
-        const read = await joined(token);
+        const read = await joined(token, exchange);
         if (isRejection(read)) return read;
         ({ grant, user } = read);
       } else {
-        grant = await backend.strategy.read(token);
+        grant = await backend.strategy.read(token, exchange);
         if (!grant) return { rejected: 'unknown' };
         if (isRejection(grant)) return grant;
         user = await this.users.findById(grant.userId);
@@ -165,11 +181,33 @@ export class Authenticator<U extends BaseUser> {
     } catch (error) {
       throw toClientError(error, this.reportFailure, `authenticating with the "${backend.name}" backend`, exchange.ip);
     }
-    if (!user) return { rejected: 'unknown_user' };
-    if (!user.isActive) return { rejected: 'inactive_user' };
+    const apiKey = grant.apiKeyId !== undefined;
+    if (!user) return apiKey ? { rejected: 'unknown_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'unknown_user' };
+    if (!user.isActive) return apiKey ? { rejected: 'inactive_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'inactive_user' };
+    if (apiKey) return this.apiKeyPrincipal(user, backend, token, grant);
     // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
     const scopes = grant.scopes.filter((s) => user.isSuperuser || s !== SUPERUSER_SCOPE);
-    return { user, scopes, backend, token, grant };
+    return { user, scopes, backend, token, grant, kind: 'token' };
+  }
+
+  /** An API key never grants more than its owner has now: its scopes ∩ the owner's current ones. */
+  private apiKeyPrincipal(user: U, backend: AuthenticationBackend, token: string, grant: TokenGrant): Principal<U> | Promise<Principal<U>> {
+    const where = `reading the scopes of an API key's owner (the "${backend.name}" backend)`;
+    const principal = (allowed: string[]): Principal<U> => {
+      const scopes = grant.scopes.filter((s) => allowed.includes(s) && (user.isSuperuser || s !== SUPERUSER_SCOPE));
+      return { user, scopes, backend, token, grant, kind: 'api_key' };
+    };
+    let allowed: string[] | Promise<string[]>;
+    try {
+      allowed = this.ownerScopes(user);
+    } catch (error) {
+      throw toClientError(error, this.reportFailure, where);
+    }
+    // The default `getScopes` answers at once: no promise more on every request.
+    if (!(allowed instanceof Promise)) return principal(allowed);
+    return allowed.then(principal, (error: unknown) => {
+      throw toClientError(error, this.reportFailure, where);
+    });
   }
 
   /**

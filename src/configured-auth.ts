@@ -1,3 +1,4 @@
+import type { Principal } from './authenticator';
 import type { AuthenticationBackend } from './backend';
 import type { AuthContext } from './context/auth-context';
 import type { BaseUser } from './entities/base-user';
@@ -21,4 +22,7 @@ export interface ConfiguredAuth<U extends BaseUser = BaseUser> {
   readonly reportFailure: FailureReporter;
   getBackend(name: string): AuthenticationBackend;
   limitAttempt(action: RateLimitedAction, exchange: HttpExchange, account?: string, options?: { perIp?: boolean }): Promise<void>;
+  principalFor(exchange: HttpExchange): Promise<Principal<U> | null>;
+  /** Throws 401 `UNAUTHORIZED` for an API key: the check of every session-only route. */
+  requireSession(principal: Principal<U>): void;
 }

@@ -43,6 +43,9 @@ export const ErrorCode = {
   MFA_TOKEN_INVALID: 'MFA_TOKEN_INVALID',
   MFA_NOT_ENROLLED: 'MFA_NOT_ENROLLED',
   PASSKEY_INVALID: 'PASSKEY_INVALID',
+  API_KEY_INVALID: 'API_KEY_INVALID',
+  API_KEY_EXPIRED: 'API_KEY_EXPIRED',
+  API_KEY_SCOPE_NOT_ALLOWED: 'API_KEY_SCOPE_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -151,6 +154,17 @@ export class MfaTokenInvalidError extends AuthHttpError {
 export class MfaNotEnrolledError extends AuthHttpError {
   constructor(message = 'This second factor is not enabled for the account.') {
     super(400, ErrorCode.MFA_NOT_ENROLLED, message);
+  }
+}
+
+/**
+ * 401 for a request whose credential is valid but no signed-in session (an API key) on a route
+ * that needs one (`@LibraryRoute({ sessionOnly: true })`, `@Authorized({ sessionOnly: true })`):
+ * the sessions, credentials and API-key routes, and logout. The client signs in instead.
+ */
+export class SessionRequiredError extends AuthHttpError {
+  constructor(headers: Record<string, string> = {}) {
+    super(401, ErrorCode.UNAUTHORIZED, 'This route needs a signed-in session: an API key cannot use it.', undefined, headers);
   }
 }
 
@@ -329,6 +343,13 @@ export class UserHookError extends AuthHttpError {
     const causeStack = cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause);
     // Not enumerable, as on every AuthHttpError: a client body never carries it.
     Object.defineProperty(this, 'stack', { value: `UserHookError: ${this.message}\nCaused by: ${causeStack}`, enumerable: false, writable: true });
+  }
+}
+
+/** `ApiKeys.create` asked for a scope the owner does not have (`API_KEY_SCOPE_NOT_ALLOWED` on `POST /api-keys`). */
+export class ApiKeyScopeNotAllowedError extends AuthDomainError {
+  constructor(readonly scopes: string[]) {
+    super(`A key cannot carry scope(s) its owner lacks: ${scopes.join(' ')}.`);
   }
 }
 

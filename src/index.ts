@@ -23,8 +23,19 @@ export type { Principal } from './authenticator';
 export type { Transport, LoginResponseBody, RefreshHandout, ChallengeParams } from './transports/transport';
 export { BearerTransport, type BearerTransportOptions } from './transports/bearer';
 export { CookieTransport, type CookieTransportOptions } from './transports/cookie';
+export { ApiKeyTransport, type ApiKeyTransportOptions } from './transports/api-key';
 
-export type { Strategy, StrategyContext, TokenGrant, TokenRejection, TokenRequest, GrantWithUser, TokenAndUserReader } from './strategies/strategy';
+export type {
+  Strategy,
+  StrategyContext,
+  TokenGrant,
+  TokenRejection,
+  TokenRequest,
+  GrantWithUser,
+  TokenAndUserReader,
+  TokenReadRequest,
+  RejectionAnswer,
+} from './strategies/strategy';
 export {
   AuthEvents,
   type AuthEvent,
@@ -43,12 +54,18 @@ export type { JwtAlgorithm, KeyInput, PrivateKeyInput } from './strategies/jwt-k
 export { DatabaseStrategy, type DatabaseStrategyOptions } from './strategies/database';
 export { RedisStrategy, DEFAULT_REDIS_KEY_PREFIX, type RedisStrategyOptions, type RedisClientLike, type RedisMultiLike } from './strategies/redis';
 export type { RedisCommands, RedisMulti } from './redis/commands';
+export { ApiKeyStrategy, type ApiKeyStrategyOptions, type ApiKeyRateLimit, type NewApiKeyRequest, type CreatedApiKey } from './strategies/api-key';
+export type { ApiKeyStore, ApiKeyInfo, StoredApiKey, ApiKeyWithOwner } from './api-keys/api-key-store';
+export { TypeOrmApiKeyStore } from './api-keys/typeorm-api-key-store';
+export { RedisApiKeyStore, type RedisApiKeyStoreOptions, type ApiKeyRedisClient } from './api-keys/redis-api-key-store';
+export { DEFAULT_API_KEY_PREFIX } from './api-keys/key-format';
 
 export { BaseUser } from './entities/base-user';
 export { AccessToken } from './entities/access-token';
 export { JwtRevocation } from './entities/jwt-revocation';
 export { AuthSession } from './entities/auth-session';
 export { RefreshToken } from './entities/refresh-token';
+export { ApiKey } from './entities/api-key';
 
 export type { SessionStore, SessionInfo, SessionState, NewSession } from './sessions/session-store';
 export { TypeOrmSessionStore } from './sessions/typeorm-session-store';
@@ -98,6 +115,8 @@ export { VerifyController, REQUEST_VERIFY_ACCEPTED } from './controllers/verify.
 export { ResetPasswordController, FORGOT_PASSWORD_ACCEPTED } from './controllers/reset-password.controller';
 export { UsersController } from './controllers/users.controller';
 export { SessionsController, type SessionView } from './controllers/sessions.controller';
+export { ApiKeysController, type ApiKeyView } from './controllers/api-keys.controller';
+export { CreateApiKeyDto } from './controllers/api-key-dto';
 export {
   UserCreateDto,
   UserUpdateDto,
@@ -128,6 +147,8 @@ export {
   MfaTokenInvalidError,
   MfaNotEnrolledError,
   CurrentPasswordInvalidError,
+  SessionRequiredError,
+  ApiKeyScopeNotAllowedError,
   BadRequestError,
   ForbiddenError,
   NotFoundError,

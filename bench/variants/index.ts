@@ -30,6 +30,13 @@ export const VARIANTS: VariantDescriptor[] = [
     module: 'library-db-sqlite-refresh',
     target: { of: 'db-sqlite', ratio: 0.95 },
   },
+  // An API key must cost no more than a database token on the same file (the target).
+  {
+    id: 'api-key-sqlite',
+    label: '(h) library: ApiKeyTransport + ApiKeyStrategy, SQLite',
+    module: 'library-api-key-sqlite',
+    target: { of: 'db-sqlite', ratio: 0.95 },
+  },
   {
     id: 'db-postgres',
     label: '(e) library: Bearer + DatabaseStrategy, PostgreSQL',

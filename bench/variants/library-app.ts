@@ -5,6 +5,7 @@ import { Container } from 'typedi';
 import { DataSource, type DataSourceOptions, Entity } from 'typeorm';
 import {
   AccessToken,
+  ApiKey,
   Auth,
   AuthController,
   AuthenticationBackend,
@@ -16,6 +17,7 @@ import {
   type HttpExchange,
   type RefreshOptions,
   type Strategy,
+  type Transport,
 } from '../../src';
 import { positiveInt } from '../env';
 import type { VariantServer } from '../variant';
@@ -57,9 +59,12 @@ export async function startLibraryVariant(
   strategy: Strategy,
   cleanup: () => void | Promise<void> = () => undefined,
   refresh?: RefreshOptions,
+  /** A transport other than Bearer, and how the measured credential is made (API keys: not by `createToken`). */
+  credential?: { transport: Transport; make: (user: BenchUser) => Promise<string> },
 ): Promise<VariantServer> {
-  const dataSource = new DataSource({ ...connection, entities: [BenchUser, AccessToken, AuthSession, RefreshToken] });
-  const backend = new AuthenticationBackend({ name: 'bench', transport: new BearerTransport({ tokenUrl: '/auth/login' }), strategy, refresh });
+  const dataSource = new DataSource({ ...connection, entities: [BenchUser, AccessToken, AuthSession, RefreshToken, ApiKey] });
+  const transport = credential?.transport ?? new BearerTransport({ tokenUrl: '/auth/login' });
+  const backend = new AuthenticationBackend({ name: 'bench', transport, strategy, refresh });
   const auth = Auth.configure<BenchUser>({
     dataSource,
     userEntity: BenchUser,
@@ -85,7 +90,7 @@ export async function startLibraryVariant(
       seeds.push((await auth.sessions.start(backend, client.id, scopes, BENCH_EXCHANGE)).refreshToken);
     }
   } else {
-    token = await auth.createToken(user);
+    token = credential ? await credential.make(user) : await auth.createToken(user);
   }
 
   useContainer(Container, { fallbackOnErrors: true });

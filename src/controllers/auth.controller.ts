@@ -153,6 +153,8 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
    * (refresh tokens included) and clears the cookies.
    */
   @LibraryRoute({
+    // An API key is no login to end: revoke it with DELETE /api-keys/:id.
+    sessionOnly: true,
     errors: () => [],
     docs: (context) => ({
       summary: 'Log out',

@@ -34,6 +34,7 @@ export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoute
 
   /** `GET /` — the user's live sessions, oldest first; `current` marks the request's own. */
   @LibraryRoute({
+    sessionOnly: true,
     docs: () => ({
       summary: "The current user's live sessions",
       responses: {
@@ -54,6 +55,7 @@ export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoute
 
   /** `DELETE /:id` — 204, the session and its tokens end; 404 `NOT_FOUND` for an id that is not one of the user's sessions. */
   @LibraryRoute({
+    sessionOnly: true,
     errors: () => [[404, [ErrorCode.NOT_FOUND]]],
     docs: () => ({ summary: "End one of the current user's sessions", responses: { '204': { description: 'Ended, with its tokens.' } } }),
   })
@@ -71,6 +73,7 @@ export class SessionsController<U extends BaseUser = BaseUser> extends AuthRoute
 
   /** `DELETE /` — 204, every session of the user but the current one ends. */
   @LibraryRoute({
+    sessionOnly: true,
     docs: () => ({ summary: 'End every other session of the current user', responses: { '204': { description: 'Every session but the current one ended.' } } }),
   })
   @Authorized()

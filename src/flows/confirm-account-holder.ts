@@ -10,6 +10,7 @@ export interface AccountHolderCheck<U extends BaseUser> {
   readonly rateLimits?: { reset(action: 'login', account: string): Promise<void> };
   limitAttempt(action: 'login', exchange: HttpExchange, account: string): Promise<void>;
   requireRecentSignIn(principal: Principal<U>, maxAgeSeconds?: number): void;
+  requireSession(principal: Principal<U>): void;
 }
 
 export interface ConfirmAccountHolderOptions {
@@ -28,7 +29,8 @@ export interface ConfirmAccountHolderOptions {
  * with no sign-in behind it (a token made in code, an API key) never passes the second way.
  *
  * Throws 400 `CURRENT_PASSWORD_INVALID` for a wrong password (or a missing one when it is required)
- * and 401 `REAUTHENTICATION_REQUIRED` when neither proof is there.
+ * and 401 `REAUTHENTICATION_REQUIRED` when neither proof is there. An API key proves nothing, with or
+ * without the password: 401 `UNAUTHORIZED` (`requireSession`).
  */
 export async function confirmAccountHolder<U extends BaseUser>(
   auth: AccountHolderCheck<U>,
@@ -37,6 +39,7 @@ export async function confirmAccountHolder<U extends BaseUser>(
   currentPassword: string | undefined,
   options: ConfirmAccountHolderOptions = {},
 ): Promise<void> {
+  auth.requireSession(principal);
   const user = principal.user;
   // An account without a password of its own (social sign-in) proves it by a recent sign-in only.
   if (!auth.userManager.hasUsablePassword(user)) return auth.requireRecentSignIn(principal);

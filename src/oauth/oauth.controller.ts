@@ -271,6 +271,8 @@ export class OAuthController<U extends BaseUser = BaseUser> {
 
   /** `GET /associate/authorize` (authenticated) — 200 `{authorization_url}`; the flow is bound to the current user. */
   @LibraryRoute({
+    // Linking a provider account hands the account a new way in: a stolen API key must not.
+    sessionOnly: true,
     errors: (context) => [...issuingCsrf(context), [502, [ErrorCode.OAUTH_PROVIDER_ERROR]]],
     docs: () => ({ summary: 'Start linking a provider account to the current user', responses: AUTHORIZATION_URL }),
   })
@@ -294,6 +296,7 @@ export class OAuthController<U extends BaseUser = BaseUser> {
    * 400 `OAUTH_INVALID_STATE`, `OAUTH_ACCOUNT_ALREADY_LINKED`; 502 `OAUTH_PROVIDER_ERROR`.
    */
   @LibraryRoute({
+    sessionOnly: true,
     errors: (context) => callbackErrors(context, LINK_ERRORS),
     docs: (context) => ({
       summary: "The provider's callback for linking: links the account to the current user",

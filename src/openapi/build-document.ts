@@ -115,6 +115,17 @@ export function buildOpenApiDocument(auth: ConfiguredAuth<any>, options: OpenApi
     }
 
     const requirement = authorizedRequirement(route);
+    if (requirement !== undefined && (declaration?.sessionOnly || requirement.sessionOnly)) {
+      // An API key cannot call it: its schemes are no way in.
+      const sessionless = new Set(auth.backends.filter((b) => b.strategy.sessionless).map((b) => b.name));
+      routeSchemes = Object.fromEntries(Object.entries(routeSchemes).filter(([name]) => !sessionless.has(name)));
+      const note = 'Needs a signed-in session: an API key cannot call it (401 `UNAUTHORIZED`).';
+      operation.description = operation.description
+        ? `${operation.description}
+
+${note}`
+        : note;
+    }
     if (requirement !== undefined) {
       operation.security ??= securityRequirement(routeSchemes, requirement.scopes);
       addAll(errors, authorizedErrors(requirement, auth.backends, route.action.type));

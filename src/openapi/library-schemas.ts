@@ -12,6 +12,21 @@ export const MFA_ENROLMENT_REQUIRED_SCHEMA = 'AuthMfaEnrolmentRequired';
 export const TOTP_ENROLMENT_SCHEMA = 'AuthTotpEnrolment';
 export const RECOVERY_CODES_SCHEMA = 'AuthRecoveryCodes';
 export const PASSKEY_SCHEMA = 'AuthPasskey';
+export const API_KEY_SCHEMA = 'ApiKey';
+export const CREATED_API_KEY_SCHEMA = 'CreatedApiKey';
+
+const API_KEY_PROPERTIES: Record<string, JsonObject> = {
+  id: { type: 'string', format: 'uuid' },
+  userId: { type: 'string', description: 'The owner.' },
+  name: { type: 'string' },
+  start: { type: 'string', description: 'The prefix and first characters of the key, to tell keys apart (e.g. `rca_Ab3x`).' },
+  scopes: { type: 'array', items: { type: 'string' }, description: 'What the key may use; on each request only those its owner still has.' },
+  allowedIps: { type: 'array', items: { type: 'string' }, nullable: true, description: 'CIDR ranges it may be used from; null: anywhere.' },
+  createdAt: { type: 'string', format: 'date-time' },
+  expiresAt: { type: 'string', format: 'date-time', nullable: true },
+  lastUsedAt: { type: 'string', format: 'date-time', nullable: true, description: 'Written at most once a minute.' },
+};
+const API_KEY_REQUIRED = ['id', 'userId', 'name', 'start', 'scopes', 'allowedIps', 'createdAt', 'expiresAt', 'lastUsedAt'];
 
 export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
   [PUBLIC_USER_SCHEMA]: {
@@ -112,6 +127,18 @@ export const LIBRARY_SCHEMAS: Record<string, JsonObject> = {
       createdAt: { type: 'string', format: 'date-time' },
       lastUsedAt: { type: 'string', format: 'date-time', nullable: true },
     },
+  },
+  [API_KEY_SCHEMA]: {
+    type: 'object',
+    description: 'An API key as its owner sees it: never the key itself.',
+    required: API_KEY_REQUIRED,
+    properties: API_KEY_PROPERTIES,
+  },
+  [CREATED_API_KEY_SCHEMA]: {
+    type: 'object',
+    description: 'A key just made, with the key itself: shown this once, it is never stored.',
+    required: [...API_KEY_REQUIRED, 'key'],
+    properties: { ...API_KEY_PROPERTIES, key: { type: 'string', description: 'The API key. Store it now: it cannot be shown again.' } },
   },
   [ACCEPTED_SCHEMA]: {
     type: 'object',

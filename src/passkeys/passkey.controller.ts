@@ -145,6 +145,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
    * proof to `POST /register`.
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', required: false, dtos: () => [CurrentPasswordDto] },
     rateLimit: { action: 'login' },
     errors: () => ACCOUNT_HOLDER,
@@ -174,6 +175,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
    * to this user (or the passkey is registered already).
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', dtos: () => [PasskeyRegistrationDto] },
     errors: () => [[400, [ErrorCode.PASSKEY_INVALID]]],
     docs: () => ({
@@ -196,6 +198,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
 
   /** `GET /` (authenticated) — 200 the current user's passkeys, oldest first. */
   @LibraryRoute({
+    sessionOnly: true,
     docs: () => ({
       summary: "The current user's passkeys",
       responses: { '200': { description: 'Oldest first.', content: json({ type: 'array', items: { $ref: `#/components/schemas/${PASSKEY_SCHEMA}` } }) } },
@@ -210,6 +213,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
 
   /** `PATCH /:id` (authenticated) `{name, currentPassword?}` — 200 the renamed passkey; 404 `NOT_FOUND` for an id that is not one of the user's. */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', dtos: () => [PasskeyRenameDto, CurrentPasswordDto] },
     rateLimit: { action: 'login' },
     errors: () => [...ACCOUNT_HOLDER, [404, [ErrorCode.NOT_FOUND]]],
@@ -229,6 +233,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
 
   /** `DELETE /:id` (authenticated) `{currentPassword?}` — 204; 404 `NOT_FOUND` for an id that is not one of the user's. */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', required: false, dtos: () => [CurrentPasswordDto] },
     rateLimit: { action: 'login' },
     errors: () => [...ACCOUNT_HOLDER, [404, [ErrorCode.NOT_FOUND]]],

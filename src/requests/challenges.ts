@@ -1,6 +1,14 @@
 import type { Action } from 'routing-controllers';
 import type { AuthenticationBackend } from '../backend';
-import { InsufficientScopeError, MoreFactorsRequiredError, ReauthenticationRequiredError, UnauthorizedError } from '../errors';
+import {
+  AuthHttpError,
+  InsufficientScopeError,
+  MoreFactorsRequiredError,
+  ReauthenticationRequiredError,
+  SessionRequiredError,
+  UnauthorizedError,
+} from '../errors';
+import type { RejectionAnswer } from '../strategies/strategy';
 import type { ChallengeParams, Transport } from '../transports/transport';
 
 /** The app's `onUnauthenticated` option: an error to throw instead of the 401, or nothing. */
@@ -32,9 +40,11 @@ export class Challenges {
   }
 
   /** The 401 for a request without a usable credential (or the app's `onUnauthenticated` error). */
-  unauthenticated(action: Action | undefined, credentialRefused: boolean): Error {
+  unauthenticated(action: Action | undefined, credentialRefused: boolean, answer?: RejectionAnswer): Error {
     const custom = action && this.onUnauthenticated?.(action);
     if (custom) return custom;
+    // A refused API key says so (API_KEY_INVALID / API_KEY_EXPIRED), with the same challenge.
+    if (answer) return new AuthHttpError(401, answer.code, answer.message, undefined, { ...this.refusedHeaders });
     return credentialRefused
       ? new UnauthorizedError('The access token is invalid or expired.', { ...this.refusedHeaders })
       : new UnauthorizedError('Authentication required.', { ...this.anonymousHeaders });
@@ -43,6 +53,13 @@ export class Challenges {
   /** 403 `INSUFFICIENT_SCOPE` naming the scopes the route needs. */
   insufficientScope(scopes: string[]): InsufficientScopeError {
     return new InsufficientScopeError(scopes, this.headers({ error: 'insufficient_scope', scope: scopes }));
+  }
+
+  /** 401 for an API key on a session-only route: RFC 9470's challenge, for a credential with no sign-in behind it. */
+  sessionRequired(): SessionRequiredError {
+    return new SessionRequiredError(
+      this.headers({ error: 'insufficient_user_authentication', errorDescription: 'A signed-in session is required, not an API key' }),
+    );
   }
 
   /** 401 `REAUTHENTICATION_REQUIRED` (RFC 9470 challenge with `max_age`). */

@@ -29,6 +29,7 @@ export class RequestGuard<U extends BaseUser> {
       (backend, reason, exchange) => events.publish({ type: 'token.rejected', backend: backend.name, reason, ip: exchange.ip }),
       failures.report,
       (refusal) => failures.own(refusal),
+      (user) => context.users.manager.getScopes(user),
     );
     this.challenges = new Challenges(context.backends.list, context.requests.onUnauthenticated);
     this.recentSignInMaxAgeSeconds = context.stepUp.recentSignInMaxAgeSeconds;
@@ -71,13 +72,23 @@ export class RequestGuard<U extends BaseUser> {
    * principal's sign-in is at most `maxAgeSeconds` old.
    */
   requireRecentSignIn(principal: Principal<U>, maxAgeSeconds: number = this.recentSignInMaxAgeSeconds): void {
-    if (isRecentSignIn(principal.grant.authTime, maxAgeSeconds)) return;
+    // An API key is no sign-in: it never passes, whatever its grant says.
+    if (principal.kind !== 'api_key' && isRecentSignIn(principal.grant.authTime, maxAgeSeconds)) return;
     throw this.challenges.reauthentication(maxAgeSeconds);
   }
 
+  /**
+   * Throws 401 `UNAUTHORIZED` (`SessionRequiredError`, RFC 9470 challenge) when the principal is an
+   * API key: the one check behind every session-only route (`@LibraryRoute({ sessionOnly })`,
+   * `@Authorized({ sessionOnly })`, `confirmAccountHolder`).
+   */
+  requireSession(principal: Principal<U>): void {
+    if (principal.kind === 'api_key') throw this.challenges.sessionRequired();
+  }
+
   /** The 401 for this request (or the app's `onUnauthenticated` error). */
-  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected'>): Error {
-    return this.challenges.unauthenticated(action, resolution.bearerRejected);
+  unauthenticatedError(action: Action | undefined, resolution: Pick<Resolution<U>, 'bearerRejected' | 'rejectionAnswer'>): Error {
+    return this.challenges.unauthenticated(action, resolution.bearerRejected, resolution.rejectionAnswer);
   }
 
   /** True when the resolution lets the request through with these scopes; throws the 401/403/refusal otherwise. */
@@ -85,6 +96,7 @@ export class RequestGuard<U extends BaseUser> {
     const principal = principalOf(resolution);
     if (!principal) throw this.unauthenticatedError(action, resolution);
     const { scopes, maxAgeSeconds, factors } = requirement;
+    if (requirement.sessionOnly) this.requireSession(principal);
     if (!hasAllScopes(principal.scopes, scopes)) throw this.challenges.insufficientScope(scopes);
     if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
     // Only a sign-in's amr counts: a token without a sign-in time stands for no sign-in at all.

@@ -42,7 +42,9 @@ export function declaredRouteErrors(declaration: LibraryRouteDeclaration, contex
 export function authorizedErrors(requirement: AccessRequirement, backends: readonly AuthenticationBackend[], httpMethod: string): ErrorEntry[] {
   const transports = backends.map((b) => describeTransport(b.transport));
   const challenge = transports.some((t) => t.challenges) ? [WWW_AUTHENTICATE_HEADER] : [];
-  const entries: ErrorEntry[] = [{ status: 401, codes: [ErrorCode.UNAUTHORIZED], headers: challenge }];
+  // A refused API key says so (API_KEY_INVALID, API_KEY_EXPIRED): the strategies name such codes.
+  const refusals = [...new Set(backends.flatMap((b) => b.strategy.refusalCodes ?? []))];
+  const entries: ErrorEntry[] = [{ status: 401, codes: [ErrorCode.UNAUTHORIZED, ...refusals], headers: challenge }];
   if (requirement.scopes.length > 0) entries.push({ status: 403, codes: [ErrorCode.INSUFFICIENT_SCOPE], headers: challenge });
   if (requirement.maxAgeSeconds !== undefined || requirement.factors !== undefined)
     entries.push({ status: 401, codes: [ErrorCode.REAUTHENTICATION_REQUIRED], headers: challenge });

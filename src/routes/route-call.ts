@@ -112,6 +112,14 @@ export function serveDeclaredRoute(
   if (!exchange) return handler.apply(controller, args);
   const call = new RouteCall(controller, declaration, exchange, declaredOn, method);
   (exchange as unknown as Record<symbol, RouteCall>)[CALL] = call;
+  if (declaration.sessionOnly) {
+    // Before the handler reads anything: a request carrying an API key is no session.
+    return refuseApiKeys(call)
+      .then(() => handler.apply(controller, args))
+      .catch((error: unknown) => {
+        throw answerFor(error, call);
+      });
+  }
   // A synchronous handler stays synchronous: a subclass calling `super.me(user)` gets the value itself.
   let result: unknown;
   try {
@@ -125,6 +133,13 @@ export function serveDeclaredRoute(
     });
   }
   return result;
+}
+
+/** Throws the session-only refusal when the request's principal is an API key (nothing without a principal: `@Authorized` answers that). */
+async function refuseApiKeys(call: RouteCall): Promise<void> {
+  const auth = call.auth;
+  const principal = await auth.principalFor(call.exchange);
+  if (principal) auth.requireSession(principal);
 }
 
 /**

@@ -77,6 +77,12 @@ export interface LibraryRouteDeclaration {
    * refresh tokens): it then reads no body, counts no attempt and answers only its `errors`.
    */
   available?: (context: RouteContext) => boolean;
+  /**
+   * True: an API key cannot call the route (401 `UNAUTHORIZED`, before the handler runs), only a
+   * signed-in session can. For routes that manage the account's credentials, sessions or keys, and
+   * logout. One line opts a route in; `@Authorized({ sessionOnly: true })` does the same for an app's route.
+   */
+  sessionOnly?: boolean;
   body?: RouteBody;
   rateLimit?: RouteRateLimit;
   /** Domain errors turned into this route's answers. */

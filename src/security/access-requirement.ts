@@ -23,6 +23,11 @@ export interface AuthorizedOptions {
    * (a token made in code without `amr`) proves none.
    */
   factors?: number;
+  /**
+   * True: only a signed-in session may call the route, never an API key (401 `UNAUTHORIZED` for
+   * one). For routes that change the account or its credentials.
+   */
+  sessionOnly?: boolean;
 }
 
 /** A route's requirement with its parts combined (controller-level and method-level decorators). */
@@ -32,9 +37,11 @@ export interface AccessRequirement {
   maxAgeSeconds: number | undefined;
   /** The most `factors` asked, if any (absent when none is). */
   factors?: number;
+  /** True when any part asked for a session (no API key). */
+  sessionOnly?: boolean;
 }
 
-const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds', 'factors']);
+const KNOWN_KEYS = new Set(['scopes', 'maxAgeSeconds', 'factors', 'sessionOnly']);
 /** routing-controllers hands the checker the same roles array on every request: parse it once. */
 const parsed = new WeakMap<readonly unknown[], AccessRequirement>();
 
@@ -56,6 +63,7 @@ function combine(roles: readonly unknown[]): AccessRequirement {
   const scopes: string[] = [];
   let maxAgeSeconds: number | undefined;
   let factors: number | undefined;
+  let sessionOnly = false;
   for (const role of roles) {
     if (typeof role === 'string') {
       scopes.push(role);
@@ -67,7 +75,7 @@ function combine(roles: readonly unknown[]): AccessRequirement {
     const options = role as Record<string, unknown>;
     const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
     if (unknown.length > 0)
-      throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, factors? }.`);
+      throw new AuthConfigurationError(`@Authorized: unknown option(s) ${unknown.join(', ')}; it takes { scopes?, maxAgeSeconds?, factors?, sessionOnly? }.`);
     if (options.scopes !== undefined) {
       if (!Array.isArray(options.scopes) || !options.scopes.every((s) => typeof s === 'string'))
         throw new AuthConfigurationError('@Authorized: `scopes` must be an array of strings.');
@@ -85,9 +93,14 @@ function combine(roles: readonly unknown[]): AccessRequirement {
         throw new AuthConfigurationError('@Authorized: `factors` must be 1, 2 or 3.');
       factors = factors === undefined ? count : Math.max(factors, count);
     }
+    if (options.sessionOnly !== undefined) {
+      if (typeof options.sessionOnly !== 'boolean') throw new AuthConfigurationError('@Authorized: `sessionOnly` must be true or false.');
+      sessionOnly ||= options.sessionOnly;
+    }
   }
   const requirement: AccessRequirement = { scopes: [...new Set(scopes)], maxAgeSeconds };
   if (factors !== undefined) requirement.factors = factors;
+  if (sessionOnly) requirement.sessionOnly = true;
   return requirement;
 }
 

@@ -2,7 +2,8 @@ import { EventEmitter } from 'events';
 import type { RateLimitedAction } from './rate-limited-action';
 
 /** Why a presented token did not authenticate. */
-export type TokenRejectionReason = 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'invalid_claims' | 'unknown' | 'unknown_user' | 'inactive_user';
+export type TokenRejectionReason =
+  'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'invalid_claims' | 'unknown' | 'unknown_user' | 'inactive_user' | 'ip_not_allowed';
 
 /**
  * What happened, for audit logs and alerting. Events carry ids, emails, backends and reasons —

@@ -1,6 +1,6 @@
 import { hash } from 'crypto';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { TooManyRequestsError } from '../errors';
+import { AuthConfigurationError, TooManyRequestsError } from '../errors';
 import type { AuthEvents } from './events';
 import type { Pluggable, PluginContext } from '../lifecycle';
 import { RedisConnection } from '../redis/connection';
@@ -136,6 +136,58 @@ export class RateLimits implements Pluggable {
   /** Gives an account its budget back (after a successful login). */
   async reset(action: RateLimitedAction, account: string): Promise<void> {
     await this.limiters.get(`${action}:perAccount`)?.delete(accountKey(account));
+  }
+}
+
+/** Where a `KeyBudget` counts: this process's memory, or a Redis shared by every instance. */
+export interface KeyBudgetOptions {
+  /** A connected node-redis client; default: memory (one process). */
+  redis?: unknown;
+  /** Prefix of the Redis keys (the limiter's own, under which each budget's key goes). */
+  keyPrefix: string;
+  /** As `RateLimitOptions.commandTimeoutMs`: past it (or while Redis is down) the attempt counts in memory. */
+  commandTimeoutMs?: number | null;
+  /** The option as the app wrote it, for error messages: e.g. `ApiKeyStrategy({ rateLimit })`. */
+  who: string;
+}
+
+/**
+ * One budget (`points` per `durationSeconds`) per key of the caller's choosing (an API key's id),
+ * counted as `RateLimits` counts: memory, or Redis falling back to memory during an outage.
+ */
+export class KeyBudget implements Pluggable {
+  private readonly limiter: Limiter;
+  private readonly connection: RedisConnection<RedisClientState & object> | undefined;
+
+  constructor(limit: Limit, options: KeyBudgetOptions) {
+    if (!Number.isInteger(limit?.points) || limit.points <= 0 || !Number.isFinite(limit.durationSeconds) || limit.durationSeconds <= 0) {
+      throw new AuthConfigurationError(`${options.who}: a rate limit is { points: a whole number > 0, durationSeconds: a number > 0 }.`);
+    }
+    const redis = options.redis as (RedisClientState & object) | undefined;
+    this.connection = redis ? new RedisConnection(redis, { who: options.who, commandTimeoutMs: options.commandTimeoutMs }) : undefined;
+    const settings = { points: limit.points, duration: limit.durationSeconds, keyPrefix: options.keyPrefix };
+    const memory = new RateLimiterMemory(settings);
+    this.limiter = this.connection
+      ? new MemoryDuringOutage(new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true }), memory, this.connection)
+      : memory;
+  }
+
+  init(context: PluginContext): void {
+    this.connection?.init(context);
+  }
+
+  async ready(): Promise<void> {
+    await this.connection?.ready();
+  }
+
+  /** Counts one use of `key`; throws `TooManyRequestsError` (429, `Retry-After`) once its budget is spent. */
+  async consume(key: string): Promise<void> {
+    try {
+      await this.limiter.consume(key);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw new TooManyRequestsError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+      throw error;
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import type { Pluggable, PluginContext } from '../lifecycle';
 import type { SessionStore } from '../sessions/session-store';
 import type { UserTable } from '../users/user-store';
 import type { TokenRejectionReason } from '../security/events';
+import type { ErrorCode } from '../errors';
 
 /** What a token grants: whose it is and which scopes it carries. */
 export interface TokenGrant {
@@ -22,11 +23,35 @@ export interface TokenGrant {
   authTime?: Date;
   /** How that sign-in was made (RFC 8176 `amr` values: `pwd`, `fed`, …). */
   amr?: string[];
+  /**
+   * Set by `ApiKeyStrategy`: the credential is this API key, not a session. Its principal is then
+   * `kind: 'api_key'`, its scopes are cut to what the owner has now on every request, and it never
+   * passes a session-only route or a step-up check.
+   */
+  apiKeyId?: string;
+}
+
+/**
+ * What the 401 says of a refused credential when its strategy says more than "invalid or expired"
+ * (API keys: `API_KEY_INVALID`, `API_KEY_EXPIRED`). Only for what the holder of that exact
+ * credential may learn: never whether some other credential exists.
+ */
+export interface RejectionAnswer {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Who presents the token: what a strategy may restrict by (an API key's allowed IP ranges). */
+export interface TokenReadRequest {
+  /** The client's address, as the framework reports it (a trust-proxy setting applies). */
+  readonly ip: string | undefined;
 }
 
 /** `read`'s answer for a token it refuses, saying why (for auth events); `null` means "unknown". */
 export interface TokenRejection {
   rejected: TokenRejectionReason;
+  /** The 401's code and message, when the request is refused for this rejection (see `RejectionAnswer`). */
+  answer?: RejectionAnswer;
 }
 
 /** What to put in a new token. `lifetimeSeconds: null` means no expiry (opaque strategies only). */
@@ -48,7 +73,7 @@ export interface GrantWithUser<U extends BaseUser> {
 }
 
 /** Reads a token and loads its user in one store round trip (see `Strategy.readWithUser`). */
-export type TokenAndUserReader<U extends BaseUser> = (token: string) => Promise<GrantWithUser<U> | TokenRejection>;
+export type TokenAndUserReader<U extends BaseUser> = (token: string, request?: TokenReadRequest) => Promise<GrantWithUser<U> | TokenRejection>;
 
 /**
  * Handed to each strategy once, when `Auth.configure` runs.
@@ -74,6 +99,16 @@ export type StrategyContext = PluginContext;
 export interface Strategy extends Pluggable {
   /** The lifetime `write` uses when the caller gives none. */
   readonly lifetimeSeconds: number | null;
+  /**
+   * Optional: the codes a 401 of a refused token of this strategy may carry besides `UNAUTHORIZED`
+   * (its `TokenRejection.answer`s), for the OpenAPI document of every authenticated route.
+   */
+  readonly refusalCodes?: readonly ErrorCode[];
+  /**
+   * Optional: true for a strategy whose credentials are no sessions (API keys). Session-only routes
+   * leave its backends out of their OpenAPI security requirement (they refuse its credentials).
+   */
+  readonly sessionless?: boolean;
   init?(context: PluginContext): void;
   ready?(): Promise<void>;
   write(request: TokenRequest): Promise<string>;
@@ -86,7 +121,8 @@ export interface Strategy extends Pluggable {
    * initialised late is joined then), so answering undefined must be cheap.
    */
   readWithUser?<U extends BaseUser>(users: UserTable<U>): TokenAndUserReader<U> | undefined;
-  read(token: string): Promise<TokenGrant | TokenRejection | null>;
+  /** `request`: who presents the token, on the request path (absent when code reads a token). */
+  read(token: string, request?: TokenReadRequest): Promise<TokenGrant | TokenRejection | null>;
   /** Makes this one token unusable from now on (logout), where the strategy can. */
   revoke?(token: string, grant: TokenGrant): Promise<void>;
   /**

@@ -15,6 +15,7 @@ export {
 export { describeStrategyConformance, strategyConformanceCases, type StrategyFixture, type StrategyConformanceOptions } from './strategy-conformance';
 export { describeSessionStoreConformance, sessionStoreConformanceCases, type SessionStoreFixture } from './session-store-conformance';
 export { describeRevocationStoreConformance, revocationStoreConformanceCases, type RevocationStoreFixture } from './revocation-store-conformance';
+export { describeApiKeyStoreConformance, apiKeyStoreConformanceCases, type ApiKeyStoreFixture } from './api-key-store-conformance';
 export { describeOAuthStateStoreConformance, oauthStateStoreConformanceCases, type OAuthStateStoreFixture } from './oauth-state-store-conformance';
 export { describePendingLoginStoreConformance, pendingLoginStoreConformanceCases, type PendingLoginStoreFixture } from './pending-login-store-conformance';
 export { createTestUser, TEST_PASSWORD, type TestUserFields } from './test-users';

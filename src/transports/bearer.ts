@@ -42,13 +42,7 @@ export class BearerTransport implements Transport {
 
   /** RFC 6750 §3 (and RFC 9470's `max_age` for a step-up): `Bearer`, or `Bearer error="…"` with its details. */
   challenge(params: ChallengeParams): string {
-    if (!params.error) return 'Bearer';
-    const parts = [`error="${params.error}"`];
-    if (params.errorDescription !== undefined) parts.push(`error_description="${params.errorDescription}"`);
-    if (params.scope !== undefined) parts.push(`scope="${params.scope.join(' ')}"`);
-    if (params.maxAge !== undefined) parts.push(`max_age=${params.maxAge}`);
-    if (params.acrValues !== undefined) parts.push(`acr_values="${params.acrValues.join(' ')}"`);
-    return `Bearer ${parts.join(', ')}`;
+    return bearerChallenge(params);
   }
   /** An OAuth2 password flow at `tokenUrl`: what Swagger UI's "Authorize" uses. */
   describeSecurity(backendName: string, scopes: Readonly<Record<string, string>>): Record<string, unknown> {
@@ -62,6 +56,17 @@ export class BearerTransport implements Transport {
   describeLoginResponses(refresh: boolean): Record<string, unknown> {
     return bearerLoginResponses(refresh);
   }
+}
+
+/** RFC 6750 §3 (and RFC 9470's `max_age` for a step-up): `Bearer`, or `Bearer error="…"` with its details. */
+export function bearerChallenge(params: ChallengeParams): string {
+  if (!params.error) return 'Bearer';
+  const parts = [`error="${params.error}"`];
+  if (params.errorDescription !== undefined) parts.push(`error_description="${params.errorDescription}"`);
+  if (params.scope !== undefined) parts.push(`scope="${params.scope.join(' ')}"`);
+  if (params.maxAge !== undefined) parts.push(`max_age=${params.maxAge}`);
+  if (params.acrValues !== undefined) parts.push(`acr_values="${params.acrValues.join(' ')}"`);
+  return `Bearer ${parts.join(', ')}`;
 }
 
 /** The OpenAPI answer of a login through a bearer transport: the access token (and the refresh token). */

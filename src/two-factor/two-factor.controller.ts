@@ -142,6 +142,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
 
   /** `GET /2fa` (authenticated) — which second factors the user has. */
   @LibraryRoute({
+    sessionOnly: true,
     errors: () => UNAVAILABLE,
     docs: () => ({
       summary: "The current user's second factors",
@@ -179,6 +180,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
    * `mfa_token` instead.
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', required: false, dtos: () => [TotpEnrolBody] },
     rateLimit: { action: 'login' },
     errors: () => [[400, [ErrorCode.MFA_TOKEN_INVALID]], ...HOLDER_PROOF, ...UNAVAILABLE],
@@ -212,6 +214,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
    * enrol, the login is finished too: the backend's login answer plus `recovery_codes`.
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', dtos: () => [TotpConfirmBody] },
     rateLimit: { action: 'secondFactor' },
     errors: (context) => [
@@ -267,6 +270,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
    * recent sign-in; ends the user's other sessions.
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', required: false, dtos: () => [AccountHolderBody] },
     rateLimit: { action: 'login' },
     errors: () => [[400, [ErrorCode.MFA_NOT_ENROLLED]], ...HOLDER_PROOF, ...UNAVAILABLE],
@@ -299,6 +303,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
    * once. Needs TOTP enabled, and `currentPassword` or a recent sign-in; ends the user's other sessions.
    */
   @LibraryRoute({
+    sessionOnly: true,
     body: { accepts: 'json', required: false, dtos: () => [AccountHolderBody] },
     rateLimit: { action: 'login' },
     errors: () => [[400, [ErrorCode.MFA_NOT_ENROLLED]], ...HOLDER_PROOF, ...UNAVAILABLE],

@@ -3,6 +3,8 @@
  * the library ships: what an app's own store must pass, the library's stores pass first.
  */
 import {
+  RedisApiKeyStore,
+  TypeOrmApiKeyStore,
   DatabaseRevocationStore,
   DatabaseStrategy,
   JwtStrategy,
@@ -19,6 +21,7 @@ import {
   TypeOrmSessionStore,
 } from '../../src';
 import {
+  describeApiKeyStoreConformance,
   describeOAuthStateStoreConformance,
   describePendingLoginStoreConformance,
   describePasskeyStoreConformance,
@@ -79,6 +82,19 @@ describe('conformance of the shipped implementations', () => {
     describeRevocationStoreConformance('RedisRevocationStore', async () => {
       const { redis, keyPrefix } = await redisWithPrefix();
       return { store: new RedisRevocationStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
+    });
+  });
+
+  describe('ApiKeyStore', () => {
+    for (const { kind, label } of DATABASES) {
+      describeApiKeyStoreConformance(`TypeOrmApiKeyStore on ${label}`, async () => {
+        const dataSource = await tokenTables(kind);
+        return { store: new TypeOrmApiKeyStore(dataSource), cleanup: () => dataSource.destroy() };
+      });
+    }
+    describeApiKeyStoreConformance('RedisApiKeyStore', async () => {
+      const { redis, keyPrefix } = await redisWithPrefix();
+      return { store: new RedisApiKeyStore({ redis, keyPrefix }), cleanup: () => redis.destroy() };
     });
   });
 

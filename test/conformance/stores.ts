@@ -1,13 +1,13 @@
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
-import { AccessToken, AuthSession, JwtRevocation, Passkey, RefreshToken } from '../../src';
+import { AccessToken, ApiKey, AuthSession, JwtRevocation, Passkey, RefreshToken } from '../../src';
 import { connectOutageReadyClient } from '../support/redis-client';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 /** An initialised DataSource holding the library's token and session tables (PostgreSQL: the run's private server, schema made afresh). */
 export async function tokenTables(kind: DatabaseKind): Promise<DataSource> {
-  const entities = [AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey];
+  const entities = [AccessToken, JwtRevocation, AuthSession, RefreshToken, Passkey, ApiKey];
   let dataSource: DataSource;
   if (kind === 'postgres') {
     const url = process.env.TEST_DATABASE_URL;

@@ -18,6 +18,7 @@ import { Container } from 'typedi';
 import { DataSource, Entity, Column } from 'typeorm';
 import {
   AccessToken,
+  ApiKey,
   Auth,
   JwtRevocation,
   AuthSession,
@@ -56,7 +57,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
     return new DataSource({
       type: 'postgres',
       url,
-      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey],
+      entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey, ApiKey],
       synchronize: true,
       dropSchema: true,
     });
@@ -64,7 +65,7 @@ export function makeDataSource(kind: DataSourceKind = 'sqlite'): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
-    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey],
+    entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, TwoFactorSecret, RecoveryCode, Passkey, ApiKey],
     synchronize: true,
   });
 }
