@@ -17,7 +17,9 @@ export function spawnServer(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; ready: Ready }> {
-  const command = [...prefix, process.execPath, ...nodeArgs, join(__dirname, 'server.js'), descriptor.id];
+  // A baseline row is the same variant served by another checkout's build.
+  const script = descriptor.baseline?.script ?? join(__dirname, 'server.js');
+  const command = [...prefix, process.execPath, ...nodeArgs, script, descriptor.baseline?.of ?? descriptor.id];
   const child = spawn(command[0], command.slice(1), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },

@@ -102,6 +102,15 @@ export function report(servers: Measured[], skipped: string[], setup: string, se
     lines.push('Floor not measured (needs (a) and (a′)): verdicts are judged on their own spread only.');
   }
 
+  const baselines = servers.filter((s) => s.descriptor.baseline);
+  if (baselines.length) lines.push('', 'Against the baseline build (BENCH_BASELINE), same rounds: today ÷ baseline, per-round median (spread):');
+  for (const s of baselines) {
+    const of = s.descriptor.baseline!.of;
+    const got = ratio(of, s.descriptor.id);
+    if (got) lines.push(`  ${shortName(of)} today ÷ ${s.descriptor.label}: ${fixed(got.median, 2)} (${interval(got)})`);
+    else lines.push(`  ${shortName(of)} vs ${s.descriptor.label}: not measured`);
+  }
+
   const targets = servers.filter((s) => s.descriptor.target || s.descriptor.memoryTarget);
   if (targets.length) lines.push('', 'Targets (median of per-round ratios, spread interval):');
   for (const s of targets) {

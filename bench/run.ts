@@ -12,11 +12,13 @@
  *
  * Environment: BENCH_ROUNDS (7), BENCH_DURATION (seconds per run, 4), BENCH_WARMUP (seconds, 3),
  * BENCH_CONNECTIONS (10), BENCH_ONLY (comma-separated variant ids), BENCH_CLIENT_CPU / BENCH_SERVER_CPU,
- * BENCH_STORM=0 (no login storm), BENCH_STORM_* (bench/login-storm.ts).
+ * BENCH_STORM=0 (no login storm), BENCH_STORM_* (bench/login-storm.ts), BENCH_BASELINE (another compiled
+ * checkout whose build runs each library row again, for a before/after ratio in one run).
  */
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'child_process';
 import { Agent, request as httpRequest } from 'http';
+import { resolve } from 'path';
 import { performance } from 'perf_hooks';
 import { type Pinning, pinCores, raisePriority } from './cpu';
 import { positiveInt } from './env';
@@ -25,7 +27,7 @@ import { readMemory } from './memory';
 import { spawnServer, stopServer } from './processes';
 import { type Measured, type Report, report, type Sample } from './report';
 import type { VariantDescriptor } from './variant';
-import { LOGIN_STORM, VARIANTS } from './variants';
+import { BARE, FLOOR, HANDWRITTEN, LOGIN_STORM, VARIANTS } from './variants';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 7);
 const DURATION = positiveInt('BENCH_DURATION', 4);
@@ -171,7 +173,7 @@ async function runBench(pinning: Pinning, ownServices: boolean): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const selected = VARIANTS.filter((v) => !only || only.includes(v.id));
+  const selected = withBaselines(VARIANTS.filter((v) => !only || only.includes(v.id)));
   const skipped: string[] = [];
   const runnable = selected.filter((v) => {
     const reason = v.skipReason?.();
@@ -203,6 +205,23 @@ async function runBench(pinning: Pinning, ownServices: boolean): Promise<void> {
     console.log('UNDECIDED: a verdict or the floor cannot be told apart from noise (see above); exit code 2.');
     process.exitCode = 2;
   }
+}
+
+/**
+ * `BENCH_BASELINE=<a compiled checkout>` (e.g. a `git worktree` of the commit before a change, after
+ * `npm run compile` there): each selected library row runs a second time from that checkout's
+ * build, in the same rounds, and the report gives the per-round ratio of today's row to it.
+ */
+function withBaselines(selected: VariantDescriptor[]): VariantDescriptor[] {
+  const dir = process.env.BENCH_BASELINE;
+  if (!dir) return selected;
+  const script = resolve(dir, 'dist/bench/server.js');
+  const theirs = (require(resolve(dir, 'dist/bench/variants/index.js')) as { VARIANTS: VariantDescriptor[] }).VARIANTS.map((v) => v.id);
+  const references = new Set([BARE, FLOOR, HANDWRITTEN]);
+  const baselines = selected
+    .filter((v) => !references.has(v.id) && theirs.includes(v.id))
+    .map((v): VariantDescriptor => ({ id: `${v.id}@baseline`, label: `${v.label.split(' ')[0]}@baseline`, module: v.module, baseline: { of: v.id, script } }));
+  return [...selected, ...baselines];
 }
 
 /** The GET /items table: every runnable variant, interleaved rounds, memory after each variant's load. */

@@ -20,6 +20,11 @@ export interface VariantDescriptor {
   target?: { of: string; ratio: number };
   /** A resident-memory target: RSS after load ≤ the RSS of variant `of` + `extraMB`. */
   memoryTarget?: { of: string; extraMB: number };
+  /**
+   * A baseline row (`BENCH_BASELINE`): the variant `of`, served by another compiled checkout's
+   * `script` (its dist/bench/server.js), so a change is measured against the code before it in one run.
+   */
+  baseline?: { of: string; script: string };
 }
 
 /** What a variant's `start()` gives its server process. */

@@ -1,9 +1,6 @@
 import type { Pluggable, PluginContext } from '../lifecycle';
 import type { RedisCommands } from '../redis/commands';
-import { RedisConnection } from '../redis/connection';
-import { RedisKeys } from '../redis/keys';
-import { textReply } from '../redis/replies';
-import { storeCall } from '../request-failures';
+import { MemorySingleUseRecords, type MemorySingleUseRecordsOptions, RedisSingleUseRecords } from '../stores/single-use-records';
 
 /** What is kept server-side for one authorization flow, under its `state`. */
 export interface OAuthStateRecord {
@@ -34,45 +31,23 @@ export interface OAuthStateStore {
   ready?(): Promise<void>;
 }
 
-export interface MemoryOAuthStateStoreOptions {
-  /** Flows waiting at once; the oldest are dropped beyond it. Default 10000. */
-  maxEntries?: number;
-  /** The clock, in epoch milliseconds (tests move it). Default `Date.now`. */
-  now?: () => number;
-}
+export type MemoryOAuthStateStoreOptions = MemorySingleUseRecordsOptions;
 
 /** Flows in this process's memory. */
 export class MemoryOAuthStateStore implements OAuthStateStore {
-  private readonly records = new Map<string, OAuthStateRecord>();
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  private readonly records: MemorySingleUseRecords<OAuthStateRecord>;
 
+  /** `maxEntries`: flows waiting at once, the oldest dropped beyond it (default 10000); `now`: the clock. */
   constructor(options: MemoryOAuthStateStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10000;
-    this.now = options.now ?? Date.now;
+    this.records = new MemorySingleUseRecords(options);
   }
 
   async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    // A Map iterates in insertion order: the first keys are the oldest flows.
-    while (this.records.size >= this.maxEntries) this.records.delete(this.records.keys().next().value as string);
-    this.records.set(state, { ...record, expiresAt: Math.min(record.expiresAt, this.now() + ttlSeconds * 1000) });
+    this.records.save(state, record, ttlSeconds);
   }
 
   async take(state: string): Promise<OAuthStateRecord | undefined> {
-    const record = this.records.get(state);
-    if (!record) return undefined;
-    this.records.delete(state);
-    return record.expiresAt > this.now() ? record : undefined;
-  }
-
-  /** Every flow lives as long, so insertion order is expiry order: stop at the first live one. */
-  private sweep(): void {
-    const now = this.now();
-    for (const [state, record] of this.records) {
-      if (record.expiresAt > now) break;
-      this.records.delete(state);
-    }
+    return this.records.take(state);
   }
 }
 
@@ -92,31 +67,30 @@ export interface RedisOAuthStateStoreOptions {
 
 /** Flows in Redis (shared by every instance), with the flow's lifetime as TTL; `GETDEL` takes them once. */
 export class RedisOAuthStateStore implements OAuthStateStore, Pluggable {
-  private readonly connection: RedisConnection<RedisOAuthStateClient>;
-  private readonly keys: RedisKeys;
+  private readonly records: RedisSingleUseRecords<OAuthStateRecord>;
 
   constructor(options: RedisOAuthStateStoreOptions) {
-    this.connection = new RedisConnection(options.redis, { who: 'RedisOAuthStateStore({ redis })', commandTimeoutMs: options.commandTimeoutMs });
-    this.keys = new RedisKeys(options.keyPrefix ?? 'routing-controllers-auth:oauth-state:');
+    this.records = new RedisSingleUseRecords(options.redis, {
+      who: 'RedisOAuthStateStore({ redis })',
+      keyPrefix: options.keyPrefix ?? 'routing-controllers-auth:oauth-state:',
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
   }
 
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
   init(context: PluginContext): void {
-    this.connection.init(context);
+    this.records.init(context);
   }
 
   async ready(): Promise<void> {
-    await this.connection.ready();
+    await this.records.ready();
   }
 
   async save(state: string, record: OAuthStateRecord, ttlSeconds: number): Promise<void> {
-    await storeCall(() => this.connection.run((redis) => redis.set(this.keys.key(state), JSON.stringify(record), { EX: ttlSeconds })));
+    await this.records.save(state, record, ttlSeconds);
   }
 
   async take(state: string): Promise<OAuthStateRecord | undefined> {
-    const value = textReply(await storeCall(() => this.connection.run((redis) => redis.getDel(this.keys.key(state)))));
-    if (value === null) return undefined;
-    const record = JSON.parse(value) as OAuthStateRecord;
-    return record.expiresAt > Date.now() ? record : undefined;
+    return this.records.take(state);
   }
 }

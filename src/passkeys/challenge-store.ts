@@ -1,10 +1,7 @@
 import { createHash } from 'crypto';
 import type { Pluggable, PluginContext } from '../lifecycle';
 import type { RedisCommands } from '../redis/commands';
-import { RedisConnection } from '../redis/connection';
-import { RedisKeys } from '../redis/keys';
-import { textReply } from '../redis/replies';
-import { storeCall } from '../request-failures';
+import { MemorySingleUseRecords, type MemorySingleUseRecordsOptions, RedisSingleUseRecords } from '../stores/single-use-records';
 
 /** Five minutes: long enough for a person at an authenticator, short enough to be of little use to anyone else. */
 export const WEBAUTHN_CHALLENGE_LIFETIME_SECONDS = 300;
@@ -42,46 +39,23 @@ export function challengeKey(challenge: string): string {
   return createHash('sha256').update(challenge).digest('hex');
 }
 
-export interface MemoryWebAuthnChallengeStoreOptions {
-  /** Challenges waiting at once; the oldest are dropped beyond it. Default 10000. */
-  maxEntries?: number;
-  /** The clock, in epoch milliseconds (tests move it). Default `Date.now`. */
-  now?: () => number;
-}
+export type MemoryWebAuthnChallengeStoreOptions = MemorySingleUseRecordsOptions;
 
 /** Challenges in this process's memory. */
 export class MemoryWebAuthnChallengeStore implements WebAuthnChallengeStore {
-  private readonly records = new Map<string, WebAuthnChallengeRecord>();
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  private readonly records: MemorySingleUseRecords<WebAuthnChallengeRecord>;
 
+  /** `maxEntries`: challenges waiting at once, the oldest dropped beyond it (default 10000); `now`: the clock. */
   constructor(options: MemoryWebAuthnChallengeStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10000;
-    this.now = options.now ?? Date.now;
+    this.records = new MemorySingleUseRecords(options);
   }
 
   async save(challenge: string, record: WebAuthnChallengeRecord, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    // A Map iterates in insertion order: the first keys are the oldest challenges.
-    while (this.records.size >= this.maxEntries) this.records.delete(this.records.keys().next().value as string);
-    this.records.set(challengeKey(challenge), { ...record, expiresAt: Math.min(record.expiresAt, this.now() + ttlSeconds * 1000) });
+    this.records.save(challengeKey(challenge), record, ttlSeconds);
   }
 
   async take(challenge: string): Promise<WebAuthnChallengeRecord | undefined> {
-    const key = challengeKey(challenge);
-    const record = this.records.get(key);
-    if (!record) return undefined;
-    this.records.delete(key);
-    return record.expiresAt > this.now() ? record : undefined;
-  }
-
-  /** Every challenge lives as long, so insertion order is expiry order: stop at the first live one. */
-  private sweep(): void {
-    const now = this.now();
-    for (const [key, record] of this.records) {
-      if (record.expiresAt > now) break;
-      this.records.delete(key);
-    }
+    return this.records.take(challengeKey(challenge));
   }
 }
 
@@ -101,33 +75,30 @@ export interface RedisWebAuthnChallengeStoreOptions {
 
 /** Challenges in Redis (shared by every instance), with their lifetime as TTL; `GETDEL` takes them once. */
 export class RedisWebAuthnChallengeStore implements WebAuthnChallengeStore, Pluggable {
-  private readonly connection: RedisConnection<RedisWebAuthnChallengeClient>;
-  private readonly keys: RedisKeys;
+  private readonly records: RedisSingleUseRecords<WebAuthnChallengeRecord>;
 
   constructor(options: RedisWebAuthnChallengeStoreOptions) {
-    this.connection = new RedisConnection(options.redis, { who: 'RedisWebAuthnChallengeStore({ redis })', commandTimeoutMs: options.commandTimeoutMs });
-    this.keys = new RedisKeys(options.keyPrefix ?? 'routing-controllers-auth:webauthn-challenge:');
+    this.records = new RedisSingleUseRecords(options.redis, {
+      who: 'RedisWebAuthnChallengeStore({ redis })',
+      keyPrefix: options.keyPrefix ?? 'routing-controllers-auth:webauthn-challenge:',
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
   }
 
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
   init(context: PluginContext): void {
-    this.connection.init(context);
+    this.records.init(context);
   }
 
   async ready(): Promise<void> {
-    await this.connection.ready();
+    await this.records.ready();
   }
 
   async save(challenge: string, record: WebAuthnChallengeRecord, ttlSeconds: number): Promise<void> {
-    const key = this.keys.key(challengeKey(challenge));
-    await storeCall(() => this.connection.run((redis) => redis.set(key, JSON.stringify(record), { EX: ttlSeconds })));
+    await this.records.save(challengeKey(challenge), record, ttlSeconds);
   }
 
   async take(challenge: string): Promise<WebAuthnChallengeRecord | undefined> {
-    const key = this.keys.key(challengeKey(challenge));
-    const value = textReply(await storeCall(() => this.connection.run((redis) => redis.getDel(key))));
-    if (value === null) return undefined;
-    const record = JSON.parse(value) as WebAuthnChallengeRecord;
-    return record.expiresAt > Date.now() ? record : undefined;
+    return this.records.take(challengeKey(challenge));
   }
 }

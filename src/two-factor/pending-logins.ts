@@ -1,9 +1,6 @@
 import type { Pluggable, PluginContext } from '../lifecycle';
 import type { RedisCommands } from '../redis/commands';
-import { RedisConnection } from '../redis/connection';
-import { RedisKeys } from '../redis/keys';
-import { textReply } from '../redis/replies';
-import { storeCall } from '../request-failures';
+import { MemorySingleUseRecords, type MemorySingleUseRecordsOptions, RedisSingleUseRecords } from '../stores/single-use-records';
 
 /**
  * A login waiting for its second factor, kept server-side under the digest of its `mfa_token`:
@@ -42,50 +39,27 @@ export interface PendingLoginStore {
   ready?(): Promise<void>;
 }
 
-export interface MemoryPendingLoginStoreOptions {
-  /** Logins waiting at once; the oldest are dropped beyond it. Default 10000. */
-  maxEntries?: number;
-  /** The clock, in epoch milliseconds (tests move it). Default `Date.now`. */
-  now?: () => number;
-}
+export type MemoryPendingLoginStoreOptions = MemorySingleUseRecordsOptions;
 
 /** Pending logins in this process's memory. */
 export class MemoryPendingLoginStore implements PendingLoginStore {
-  private readonly records = new Map<string, PendingLogin>();
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  private readonly records: MemorySingleUseRecords<PendingLogin>;
 
+  /** `maxEntries`: logins waiting at once, the oldest dropped beyond it (default 10000); `now`: the clock. */
   constructor(options: MemoryPendingLoginStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10000;
-    this.now = options.now ?? Date.now;
+    this.records = new MemorySingleUseRecords(options);
   }
 
   async save(digest: string, record: PendingLogin, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    // A Map iterates in insertion order: the first keys are the oldest logins.
-    while (this.records.size >= this.maxEntries) this.records.delete(this.records.keys().next().value as string);
-    this.records.set(digest, { ...record, expiresAt: Math.min(record.expiresAt, this.now() + ttlSeconds * 1000) });
+    this.records.save(digest, record, ttlSeconds);
   }
 
   async peek(digest: string): Promise<PendingLogin | undefined> {
-    const record = this.records.get(digest);
-    return record && record.expiresAt > this.now() ? { ...record } : undefined;
+    return this.records.peek(digest);
   }
 
   async take(digest: string): Promise<PendingLogin | undefined> {
-    const record = this.records.get(digest);
-    if (!record) return undefined;
-    this.records.delete(digest);
-    return record.expiresAt > this.now() ? record : undefined;
-  }
-
-  /** Every login waits as long, so insertion order is expiry order: stop at the first live one. */
-  private sweep(): void {
-    const now = this.now();
-    for (const [digest, record] of this.records) {
-      if (record.expiresAt > now) break;
-      this.records.delete(digest);
-    }
+    return this.records.take(digest);
   }
 }
 
@@ -102,38 +76,34 @@ export interface RedisPendingLoginStoreOptions {
 
 /** Pending logins in Redis (shared by every instance) with their lifetime as TTL; `GETDEL` takes them once. */
 export class RedisPendingLoginStore implements PendingLoginStore, Pluggable {
-  private readonly connection: RedisConnection<RedisPendingLoginClient>;
-  private readonly keys: RedisKeys;
+  private readonly records: RedisSingleUseRecords<PendingLogin>;
 
   constructor(options: RedisPendingLoginStoreOptions) {
-    this.connection = new RedisConnection(options.redis, { who: 'RedisPendingLoginStore({ redis })', commandTimeoutMs: options.commandTimeoutMs });
-    this.keys = new RedisKeys(options.keyPrefix ?? 'routing-controllers-auth:mfa-pending:');
+    this.records = new RedisSingleUseRecords(options.redis, {
+      who: 'RedisPendingLoginStore({ redis })',
+      keyPrefix: options.keyPrefix ?? 'routing-controllers-auth:mfa-pending:',
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
   }
 
   /** Reports the client's errors through the app's auth events (see `watchRedisErrors`). */
   init(context: PluginContext): void {
-    this.connection.init(context);
+    this.records.init(context);
   }
 
   async ready(): Promise<void> {
-    await this.connection.ready();
+    await this.records.ready();
   }
 
   async save(digest: string, record: PendingLogin, ttlSeconds: number): Promise<void> {
-    await storeCall(() => this.connection.run((redis) => redis.set(this.keys.key(digest), JSON.stringify(record), { EX: ttlSeconds })));
+    await this.records.save(digest, record, ttlSeconds);
   }
 
   async peek(digest: string): Promise<PendingLogin | undefined> {
-    return live(textReply(await storeCall(() => this.connection.run((redis) => redis.get(this.keys.key(digest))))));
+    return this.records.peek(digest);
   }
 
   async take(digest: string): Promise<PendingLogin | undefined> {
-    return live(textReply(await storeCall(() => this.connection.run((redis) => redis.getDel(this.keys.key(digest))))));
+    return this.records.take(digest);
   }
-}
-
-function live(value: string | null): PendingLogin | undefined {
-  if (value === null) return undefined;
-  const record = JSON.parse(value) as PendingLogin;
-  return record.expiresAt > Date.now() ? record : undefined;
 }

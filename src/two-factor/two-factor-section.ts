@@ -31,6 +31,8 @@ export interface TwoFactorSection<U extends BaseUser = BaseUser> {
 }
 
 const RESERVED_FIELDS = new Set(['mfa_token']);
+/** The `mfa_required` answer's own members: a method's `begin` result goes under its name beside them. */
+const RESERVED_NAMES = new Set(['mfa_required', 'mfa_token', 'methods']);
 
 /** Checks the options and makes the section, its pieces initialised with the app's plugin context. */
 export function resolveTwoFactor<U extends BaseUser>(
@@ -55,6 +57,7 @@ export function resolveTwoFactor<U extends BaseUser>(
   const fields = new Set<string>();
   for (const method of methods) {
     if (names.has(method.name)) throw fail(`two methods are named "${method.name}".`);
+    if (RESERVED_NAMES.has(method.name)) throw fail(`a method cannot be named "${method.name}": the mfa_required answer has a member of that name.`);
     if (fields.has(method.field) || RESERVED_FIELDS.has(method.field))
       throw fail(`the method "${method.name}" reads the field "${method.field}", which another reads.`);
     names.add(method.name);

@@ -5,7 +5,8 @@
  * rate limits count in memory instead, as they do for any Redis outage); once the process is
  * thawed (SIGCONT) the same store serves again. Nothing hangs: every request has a timeout.
  *
- * This suite stalls its OWN redis-server, never the shared one.
+ * This suite stalls its OWN redis-server, never the shared one. The stores added since (pending
+ * logins, WebAuthn challenges, API keys) are stalled here too, called directly.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'crypto';
@@ -23,8 +24,11 @@ import {
   JwtStrategy,
   OAuthAccount,
   OAuthController,
+  RedisApiKeyStore,
   RedisOAuthStateStore,
+  RedisPendingLoginStore,
   RedisRevocationStore,
+  RedisWebAuthnChallengeStore,
   RedisSessionStore,
   RedisStrategy,
   RefreshToken,
@@ -182,6 +186,52 @@ describe('a stalled Redis (SIGSTOP) under every Redis store', function () {
         expect((failure as BackendUnavailableError).toJSON().code).to.equal('AUTH_BACKEND_UNAVAILABLE');
       });
       await eventually(async () => (await store.take('kept'))?.nonce === 'n', 'Redis thawed');
+    });
+  });
+
+  describe('the second-factor, passkey and API-key stores (called directly)', () => {
+    const prefix = (name: string) => `stall-${name}-${randomBytes(4).toString('hex')}:`;
+    /** What `call` fails with while Redis is frozen: a 503 outage within the time limit, never a hang. */
+    async function outageOf(call: () => Promise<unknown>): Promise<void> {
+      const failure = await call().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).to.be.instanceOf(BackendUnavailableError);
+      expect((failure as BackendUnavailableError).toJSON().code).to.equal('AUTH_BACKEND_UNAVAILABLE');
+    }
+
+    it('RedisPendingLoginStore: peek, take and save answer 503; a saved login is taken once thawed', async () => {
+      const store = new RedisPendingLoginStore({ redis: client, commandTimeoutMs: LIMIT_MS, keyPrefix: prefix('mfa') });
+      const login = { purpose: 'login' as const, userId: 'u1', backend: 'jwt', amr: ['pwd'], scopes: [], expiresAt: Date.now() + 60_000 };
+      await store.save('kept', login, 60);
+      await whileStalled(async () => {
+        await outageOf(() => store.peek('kept'));
+        // Another login: a take given up on still reaches Redis once it is thawed (it is queued), and
+        // uses its login up then, a 503 never turning into a second use.
+        await outageOf(() => store.take('other'));
+        await outageOf(() => store.save('another', login, 60));
+      });
+      await eventually(async () => (await store.take('kept'))?.userId === 'u1', 'Redis thawed');
+      expect(await store.take('kept')).to.equal(undefined);
+    });
+
+    it('RedisWebAuthnChallengeStore: take and save answer 503; a saved challenge is taken once thawed', async () => {
+      const store = new RedisWebAuthnChallengeStore({ redis: client, commandTimeoutMs: LIMIT_MS, keyPrefix: prefix('webauthn') });
+      const record = { purpose: 'login' as const, expiresAt: Date.now() + 60_000 };
+      await store.save('challenge', record, 60);
+      await whileStalled(async () => {
+        await outageOf(() => store.take('other'));
+        await outageOf(() => store.save('another', record, 60));
+      });
+      await eventually(async () => (await store.take('challenge'))?.purpose === 'login', 'Redis thawed');
+    });
+
+    it('RedisApiKeyStore: the per-request lookup answers 503, and answers again once thawed', async () => {
+      const store = new RedisApiKeyStore({ redis: client, commandTimeoutMs: LIMIT_MS, keyPrefix: prefix('api-key') });
+      const digest = 'cd'.repeat(32);
+      await whileStalled(() => outageOf(() => store.findByDigest(digest)));
+      await eventually(async () => (await store.findByDigest(digest)) === null, 'Redis thawed');
     });
   });
 

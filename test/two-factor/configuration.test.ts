@@ -46,6 +46,8 @@ describe('two-factor configuration', () => {
     expect(configure({ issuer: 'Acme', methods: [method('totp', 'other')] })).to.throw(AuthConfigurationError, /two methods are named "totp"/);
     expect(configure({ issuer: 'Acme', methods: [method('sms', 'code')] })).to.throw(AuthConfigurationError, /"code"/);
     expect(configure({ issuer: 'Acme', methods: [method('sms', 'mfa_token')] })).to.throw(AuthConfigurationError, /"mfa_token"/);
+    for (const name of ['methods', 'mfa_token', 'mfa_required'])
+      expect(configure({ issuer: 'Acme', methods: [method(name, 'proof')] }), name).to.throw(AuthConfigurationError, /cannot be named/);
     expect(configure({ issuer: 'Acme', methods: [method('sms', 'sms_code')] })).not.to.throw();
   });
 
