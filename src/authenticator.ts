@@ -181,7 +181,9 @@ export class Authenticator<U extends BaseUser> {
     } catch (error) {
       throw toClientError(error, this.reportFailure, `authenticating with the "${backend.name}" backend`, exchange.ip);
     }
-    const apiKey = grant.apiKeyId !== undefined;
+    // A key of ours, or any credential of a strategy that says it is no session: one truth for
+    // session-only routes, the step-up checks and the OpenAPI document alike.
+    const apiKey = grant.apiKeyId !== undefined || backend.strategy.sessionless === true;
     if (!user) return apiKey ? { rejected: 'unknown_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'unknown_user' };
     if (!user.isActive) return apiKey ? { rejected: 'inactive_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'inactive_user' };
     if (apiKey) return this.apiKeyPrincipal(user, backend, token, grant);

@@ -99,8 +99,9 @@ export class RequestGuard<U extends BaseUser> {
     if (requirement.sessionOnly) this.requireSession(principal);
     if (!hasAllScopes(principal.scopes, scopes)) throw this.challenges.insufficientScope(scopes);
     if (maxAgeSeconds !== undefined) this.requireRecentSignIn(principal, maxAgeSeconds);
-    // Only a sign-in's amr counts: a token without a sign-in time stands for no sign-in at all.
-    if (factors !== undefined && factorCount(principal.grant.authTime ? principal.grant.amr : undefined) < factors) {
+    // Only a sign-in's amr counts: a token without a sign-in time, or an API key, stands for no sign-in at all.
+    const signedIn = principal.kind !== 'api_key' && principal.grant.authTime !== undefined;
+    if (factors !== undefined && factorCount(signedIn ? principal.grant.amr : undefined) < factors) {
       throw this.challenges.moreFactors(factors);
     }
     return true;

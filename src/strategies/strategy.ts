@@ -105,8 +105,9 @@ export interface Strategy extends Pluggable {
    */
   readonly refusalCodes?: readonly ErrorCode[];
   /**
-   * Optional: true for a strategy whose credentials are no sessions (API keys). Session-only routes
-   * leave its backends out of their OpenAPI security requirement (they refuse its credentials).
+   * Optional: true for a strategy whose credentials are no sessions (API keys). Its principals are
+   * of kind `api_key`: session-only routes and step-up checks refuse them, they get no more than their
+   * owner's current scopes, and session-only routes leave its backends out of their OpenAPI security.
    */
   readonly sessionless?: boolean;
   init?(context: PluginContext): void;
