@@ -58,6 +58,17 @@ export class ApiKeysController<U extends BaseUser = BaseUser> extends AuthRoutes
 
   private resolved?: { auth: Auth<U>; strategy: ApiKeyStrategy };
 
+  /** What `auth.ready()` asks: one backend (the one named, or the only one) with an `ApiKeyStrategy`. */
+  override async readinessProblems(): Promise<string[]> {
+    try {
+      apiKeyStrategyOf(this.auth, this.backendName);
+      return [];
+    } catch (error) {
+      if (error instanceof AuthConfigurationError) return [error.message];
+      throw error;
+    }
+  }
+
   /**
    * `POST /` — 201 the new key, with the key itself (`Cache-Control: no-store`): shown this once.
    * Needs `currentPassword` or a recent sign-in. 400 `API_KEY_SCOPE_NOT_ALLOWED` for a scope the

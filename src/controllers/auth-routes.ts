@@ -1,3 +1,4 @@
+import { Container } from 'typedi';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
 import type { HttpExchange } from '../http/request';
@@ -15,6 +16,16 @@ import { toPublicUser } from './public-user';
 export abstract class AuthRoutes<U extends BaseUser = BaseUser> {
   /** The `Auth` this controller was given, when one process serves several configured apps. */
   protected boundAuth?: Auth<U>;
+
+  /** The `Auth` this controller serves (`auth.ready()` checks only its own controllers). */
+  usesAuth(auth: Auth<any>): boolean {
+    return (this.boundAuth ?? (Container.has(Auth) ? Auth.current() : undefined)) === auth;
+  }
+
+  /** What `auth.ready()` reports for this controller, one message per problem: none, unless a controller says. */
+  async readinessProblems(): Promise<string[]> {
+    return [];
+  }
 
   /** The configured `Auth`: the one given to the controller, else the one `Auth.configure` registered in typedi. */
   protected get auth(): Auth<U> {

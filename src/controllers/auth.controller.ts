@@ -56,6 +56,17 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
 
   private resolved?: { auth: Auth<U>; backend: AuthenticationBackend };
 
+  /** What `auth.ready()` asks: the backend exists, and it is one a login can issue through (no API-key backend). */
+  override async readinessProblems(): Promise<string[]> {
+    const backend = this.auth.backends.find((b) => b.name === this.backendName);
+    if (!backend) return [`${this.constructor.name} (an AuthController) names the "${this.backendName}" backend, which Auth.configure does not have.`];
+    if (backend.strategy.sessionless)
+      return [
+        `${this.constructor.name} (an AuthController) logs in through the "${this.backendName}" backend, whose strategy makes no sessions (API keys are made with ApiKeysController): give it a backend with a token strategy.`,
+      ];
+    return [];
+  }
+
   /**
    * `POST /login` — OAuth2 password form or JSON `{username, password, scope?}`.
    * Bearer: 200 `{access_token, token_type}` (with refresh on, also `expires_in`, `refresh_token`);

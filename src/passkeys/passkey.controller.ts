@@ -1,6 +1,5 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { Authorized, CurrentUser, Delete, Get, Param, Patch, Post, Req, Res } from 'routing-controllers';
-import { Container } from 'typedi';
 import { Auth } from '../auth';
 import type { Principal } from '../authenticator';
 import type { AuthenticationBackend } from '../backend';
@@ -92,13 +91,8 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     this.tag = options.tag ?? 'Passkeys';
   }
 
-  /** The `Auth` this controller serves (`auth.ready()` checks only its own controllers). */
-  usesAuth(auth: Auth<any>): boolean {
-    return (this.boundAuth ?? (Container.has(Auth) ? Auth.current() : undefined)) === auth;
-  }
-
   /** What `auth.ready()` asks: passkeys configured and the backend there. One message per problem. */
-  async readinessProblems(): Promise<string[]> {
+  override async readinessProblems(): Promise<string[]> {
     const problems: string[] = [];
     for (const check of [() => this.passkeys, () => this.backend]) {
       try {

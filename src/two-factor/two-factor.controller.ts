@@ -1,5 +1,4 @@
 import { Authorized, CurrentUser, Delete, Get, Post, Req, Res } from 'routing-controllers';
-import { Container } from 'typedi';
 import { Auth } from '../auth';
 import type { Principal } from '../authenticator';
 import { AuthRoutes } from '../controllers/auth-routes';
@@ -96,13 +95,8 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     this.boundAuth = boundAuth;
   }
 
-  /** The `Auth` this controller serves (`auth.ready()` checks only its own controllers). */
-  usesAuth(auth: Auth<any>): boolean {
-    return (this.boundAuth ?? (Container.has(Auth) ? Auth.current() : undefined)) === auth;
-  }
-
   /** What `auth.ready()` asks: second factors must be configured, and the backend named must exist. */
-  async readinessProblems(): Promise<string[]> {
+  override async readinessProblems(): Promise<string[]> {
     const problems: string[] = [];
     const auth = this.auth;
     if (!auth.context.twoFactor)

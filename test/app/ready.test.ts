@@ -26,6 +26,11 @@ import {
   AuthSession,
   RefreshToken,
   CookieTransport,
+  ApiKey,
+  ApiKeysController,
+  ApiKeyStrategy,
+  ApiKeyTransport,
+  AuthController,
   type AuthOptions,
   type ReadyOptions,
 } from '../../src';
@@ -243,6 +248,43 @@ describe('auth.ready(): what the controllers and backends need', () => {
       '- OAuthController: the "cookie" backend has refresh tokens in a cookie; give it `refresh: { cookiePath }` (its AuthController\'s route + "/refresh", e.g. "/auth/cookie/refresh") so a social login\'s refresh cookie reaches POST /refresh.',
       '- RedisOAuthStateStore({ redis }): the node-redis client is not connected. Call `await redis.connect()` before `auth.ready()` and before serving requests.',
     ]);
+  });
+
+  it('an AuthController on an API-key backend or an unknown one, and an ApiKeysController without an ApiKeyStrategy', async () => {
+    const keys = new AuthenticationBackend({ name: 'keys', transport: new ApiKeyTransport(), strategy: new ApiKeyStrategy() });
+    const withKeys = configure(await open(sqlite([User, ApiKey])), { backends: [jwt(), keys] });
+    class KeyLogin extends AuthController<User> {
+      constructor() {
+        super('keys', withKeys);
+      }
+    }
+    class Nowhere extends AuthController<User> {
+      constructor() {
+        super('nowhere', withKeys);
+      }
+    }
+    class JwtLogin extends AuthController<User> {
+      constructor() {
+        super('jwt', withKeys);
+      }
+    }
+    expect((await readinessError(withKeys, { controllers: [KeyLogin, Nowhere, JwtLogin] })).split('\n').slice(1)).to.deep.equal([
+      '- KeyLogin (an AuthController) logs in through the "keys" backend, whose strategy makes no sessions (API keys are made with ApiKeysController): give it a backend with a token strategy.',
+      '- Nowhere (an AuthController) names the "nowhere" backend, which Auth.configure does not have.',
+    ]);
+    const without = configure(await open(sqlite([User])));
+    class Keys extends ApiKeysController<User> {
+      constructor() {
+        super(undefined, without);
+      }
+    }
+    expect(await readinessError(without, { controllers: [Keys] })).to.include('ApiKeysController: no backend has an ApiKeyStrategy.');
+    class KeysOfWithKeys extends ApiKeysController<User> {
+      constructor() {
+        super(undefined, withKeys);
+      }
+    }
+    expect(await withKeys.ready({ controllers: [KeysOfWithKeys, JwtLogin] })).to.equal(withKeys);
   });
 
   it('one line per problem: a DataSource not initialised yet, a session store shared by two backends', async () => {
