@@ -181,12 +181,14 @@ export class Authenticator<U extends BaseUser> {
     } catch (error) {
       throw toClientError(error, this.reportFailure, `authenticating with the "${backend.name}" backend`, exchange.ip);
     }
-    // A key of ours, or any credential of a strategy that says it is no session: one truth for
-    // session-only routes, the step-up checks and the OpenAPI document alike.
-    const apiKey = grant.apiKeyId !== undefined || backend.strategy.sessionless === true;
-    if (!user) return apiKey ? { rejected: 'unknown_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'unknown_user' };
-    if (!user.isActive) return apiKey ? { rejected: 'inactive_user', answer: API_KEY_INVALID_ANSWER } : { rejected: 'inactive_user' };
-    if (apiKey) return this.apiKeyPrincipal(user, backend, token, grant);
+    // A missing or inactive owner of one of the library's keys is said in the key's own words.
+    const refusedOwner = (rejected: 'unknown_user' | 'inactive_user'): TokenRejection =>
+      grant.apiKeyId !== undefined ? { rejected, answer: API_KEY_INVALID_ANSWER } : { rejected };
+    if (!user) return refusedOwner('unknown_user');
+    if (!user.isActive) return refusedOwner('inactive_user');
+    // A strategy that says it makes no sessions (API keys) is the one truth for session-only routes,
+    // step-up and factor checks, and the OpenAPI document alike.
+    if (backend.strategy.sessionless === true) return this.apiKeyPrincipal(user, backend, token, grant);
     // The superuser pseudo-scope stands for a column: a demoted superuser's older tokens lose it at once.
     const scopes = grant.scopes.filter((s) => user.isSuperuser || s !== SUPERUSER_SCOPE);
     return { user, scopes, backend, token, grant, kind: 'token' };

@@ -24,9 +24,9 @@ export interface TokenGrant {
   /** How that sign-in was made (RFC 8176 `amr` values: `pwd`, `fed`, …). */
   amr?: string[];
   /**
-   * Set by `ApiKeyStrategy`: the credential is this API key, not a session. Its principal is then
-   * `kind: 'api_key'`, its scopes are cut to what the owner has now on every request, and it never
-   * passes a session-only route or a step-up check.
+   * Set by `ApiKeyStrategy`: which API key the credential is (e.g. for an audit log); a missing or
+   * inactive owner is then refused with `API_KEY_INVALID`. What makes the principal `kind: 'api_key'`
+   * is the strategy being `sessionless`.
    */
   apiKeyId?: string;
 }
