@@ -15,17 +15,7 @@ import { CreateApiKeyDto } from './api-key-dto';
 import { AuthRoutes } from './auth-routes';
 
 /** An API key as the routes answer it: never the key itself, nor its digest. */
-export interface ApiKeyView {
-  id: string;
-  userId: string;
-  name: string;
-  start: string;
-  scopes: string[];
-  allowedIps: string[] | null;
-  createdAt: Date;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-}
+export type ApiKeyView = ApiKeyInfo;
 
 /**
  * The current user's API keys: make one (shown once), list them, revoke one; superusers list and
