@@ -91,6 +91,13 @@ export class BadRequestError extends AuthHttpError {
   }
 }
 
+/** 400 `LOGIN_USER_NOT_VERIFIED`: a sign-in (password, provider, passkey) of a user not verified yet, where verification is required. */
+export class UserNotVerifiedError extends BadRequestError {
+  constructor() {
+    super(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+  }
+}
+
 export class UnauthorizedError extends AuthHttpError {
   constructor(message = 'Authentication required.', headers: Record<string, string> = {}) {
     super(401, ErrorCode.UNAUTHORIZED, message, undefined, headers);

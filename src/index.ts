@@ -167,6 +167,7 @@ export {
   MisconfiguredError,
   OAuthProviderError,
   PasskeyInvalidError,
+  UserNotVerifiedError,
 } from './errors';
 export { isStoreOutage, StoreUnreachableError } from './stores/outage';
 

@@ -1,7 +1,7 @@
 import { Authorized, Post, Req, Res } from 'routing-controllers';
 import { Auth } from '../auth';
 import type { BaseUser } from '../entities/base-user';
-import { BadRequestError, ErrorCode, NotFoundError } from '../errors';
+import { BadRequestError, ErrorCode, NotFoundError, UserNotVerifiedError } from '../errors';
 import { exchangeFromParams } from '../http/request';
 import { logInAfterFirstFactor } from '../flows/second-factor-login';
 import { logUserOut } from '../flows/log-out';
@@ -106,7 +106,7 @@ export class AuthController<U extends BaseUser = BaseUser> extends AuthRoutes<U>
     }
     if (auth.requireVerification && !user.isVerified) {
       failed('not_verified');
-      throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+      throw new UserNotVerifiedError();
     }
     await auth.rateLimits?.reset('login', credentials.username);
     const scopes = grantScopes(await auth.userManager.getScopes(user), parseScopeParameter(credentials.scope));

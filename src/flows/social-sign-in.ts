@@ -1,7 +1,7 @@
 import type { AuthenticationBackend } from '../backend';
 import type { BaseUser } from '../entities/base-user';
 import type { OAuthAccount } from '../entities/oauth-account';
-import { BadRequestError, ErrorCode, UserAlreadyExistsError } from '../errors';
+import { BadRequestError, ErrorCode, UserAlreadyExistsError, UserNotVerifiedError } from '../errors';
 import type { HttpExchange } from '../http/request';
 import { link, linkedUser, type LinkingOptions } from '../oauth/account-linking';
 import type { OAuthAccountStore } from '../oauth/account-store';
@@ -44,7 +44,7 @@ export async function signInWithProvider<U extends BaseUser>(
   const manager = context.users.manager;
   const { user, account } = await userForSignIn(manager, signIn.accounts, signIn.providerName, signIn.profile, signIn.linking, exchange.request);
   if (!user.isActive) throw new BadRequestError(ErrorCode.LOGIN_BAD_CREDENTIALS, 'This account is disabled.');
-  if (context.users.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+  if (context.users.requireVerification && !user.isVerified) throw new UserNotVerifiedError();
   await manager.runOAuthLoginHooks(user, account, exchange.request);
   // A provider's sign-in is one factor: a user with a second factor proves it at POST /2fa/verify.
   return logInAfterFirstFactor(context, signIn.backend, user, exchange, grantScopes(await manager.getScopes(user), undefined), { amr: ['fed'] });

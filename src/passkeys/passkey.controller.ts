@@ -7,7 +7,7 @@ import { AuthRoutes } from '../controllers/auth-routes';
 import { CurrentPasswordDto } from '../controllers/user-dto';
 import type { BaseUser } from '../entities/base-user';
 import type { Passkey } from '../entities/passkey';
-import { AuthConfigurationError, BadRequestError, ErrorCode, NotFoundError } from '../errors';
+import { AuthConfigurationError, ErrorCode, NotFoundError, UserNotVerifiedError } from '../errors';
 import { confirmAccountHolder } from '../flows/confirm-account-holder';
 import { logUserIn } from '../flows/log-in';
 import { exchangeFromParams, type HttpExchange } from '../http/request';
@@ -301,7 +301,7 @@ export class PasskeyController<U extends BaseUser = BaseUser> extends AuthRoutes
     const user = await auth.context.failures.storeCall(() => auth.userStore.findById(verified.passkey.userId));
     // An inactive (or deleted) user is refused like a passkey that does not verify: the answer tells nothing of the account.
     if (!user || !user.isActive) throw passkeys.refuseInactiveUser(verified.passkey.userId, exchange.ip);
-    if (auth.requireVerification && !user.isVerified) throw new BadRequestError(ErrorCode.LOGIN_USER_NOT_VERIFIED, 'This account is not verified yet.');
+    if (auth.requireVerification && !user.isVerified) throw new UserNotVerifiedError();
     const scopes = grantScopes(await auth.userManager.getScopes(user), undefined);
     return logUserIn(auth, backend, user, exchange, scopes, { amr: passwordlessAmr(verified.keyAmr) });
   }
