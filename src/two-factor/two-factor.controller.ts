@@ -194,9 +194,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     let user: U;
     if (body.mfa_token !== undefined) user = (await pendingLoginOf(this.auth, body.mfa_token, 'enrol', this.backendName)).user;
     else {
-      const principal = await this.signedIn(exchange);
-      await confirmAccountHolder(this.auth, principal, exchange, body.currentPassword);
-      user = principal.user;
+      user = (await this.confirmedHolder(exchange, body.currentPassword)).user;
     }
     exchange.rawResponse.setHeader('Cache-Control', 'no-store');
     return twoFactor.totp.begin(user.id, user.email);
@@ -280,8 +278,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     const exchange = exchangeFromParams(request, response);
     const [body] = (await routeCall(exchange).body()).dtos as [AccountHolderBody];
     const twoFactor = this.twoFactor;
-    const principal = await this.signedIn(exchange);
-    await confirmAccountHolder(auth, principal, exchange, body.currentPassword);
+    const principal = await this.confirmedHolder(exchange, body.currentPassword);
     const { user } = principal;
     const wasEnabled = await twoFactor.totp.remove(user.id);
     await twoFactor.recoveryCodes.removeAll(user.id);
@@ -313,8 +310,7 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
     const exchange = exchangeFromParams(request, response);
     const [body] = (await routeCall(exchange).body()).dtos as [AccountHolderBody];
     const twoFactor = this.twoFactor;
-    const principal = await this.signedIn(exchange);
-    await confirmAccountHolder(auth, principal, exchange, body.currentPassword);
+    const principal = await this.confirmedHolder(exchange, body.currentPassword);
     const { user } = principal;
     if (!(await twoFactor.totp.isEnabled(user.id))) throw new MfaNotEnrolledError('Recovery codes need TOTP enabled first.');
     const codes = await twoFactor.recoveryCodes.regenerate(user.id);
@@ -326,6 +322,13 @@ export class TwoFactorController<U extends BaseUser = BaseUser> extends AuthRout
 
   private get twoFactor() {
     return twoFactorOf(this.auth);
+  }
+
+  /** The signed-in principal, once it proved the account holder is there (`confirmAccountHolder`: the current password or a recent sign-in). */
+  private async confirmedHolder(exchange: HttpExchange, currentPassword: string | undefined): Promise<Principal<U>> {
+    const principal = await this.signedIn(exchange);
+    await confirmAccountHolder(this.auth, principal, exchange, currentPassword);
+    return principal;
   }
 
   /** The request's principal; 401 without one (these routes also take an `mfa_token`, so they carry no `@Authorized`). */
