@@ -14,15 +14,19 @@ import {
   OAuthAccount,
   OAuthController,
   OpenIdProvider,
+  RecoveryCode,
   RefreshToken,
+  TwoFactorController,
+  TwoFactorSecret,
 } from '../../src';
 import { buildApp, createUser, PASSWORD, type TestApp, User } from '../support/app';
 import { Browser } from '../support/browser';
 import { launchChromium, type HeadlessChromium } from '../support/chromium';
 import { signInAt, TestOpenIdProvider } from '../support/oidc-provider';
+import { totpCode } from '../support/two-factor';
 
 /**
- * Login CSRF and cookie prefixes in a real headless Chromium. The app is at http://localhost
+ * Login CSRF (refresh, social sign-in, the second-factor step) and cookie prefixes in a real headless Chromium. The app is at http://localhost
  * (Chromium keeps Secure cookies there over http), the attacker's page at http://127.0.0.2 (another
  * site), the OpenID provider at http://127.0.0.1 (another site, as real providers are).
  */
@@ -52,6 +56,8 @@ describe('login CSRF and __Host- cookies in a real browser (headless Chromium)',
   let chromium: HeadlessChromium;
   /** Requests the app received (path, headers) and the status it answered. */
   const received: Array<{ method: string; url: string; headers: IncomingHttpHeaders; status?: number }> = [];
+  /** The TOTP secret of the attacker's own account with a second factor. */
+  let attackerTotpSecret = '';
 
   before(async () => {
     idp = await TestOpenIdProvider.listen({});
@@ -65,14 +71,21 @@ describe('login CSRF and __Host- cookies in a real browser (headless Chromium)',
         });
       }
     }
+    @JsonController('/auth')
+    class TwoFactor extends TwoFactorController<User> {
+      constructor() {
+        super(undefined, t.auth);
+      }
+    }
     t = await buildApp({
       dataSource: new DataSource({
         type: 'better-sqlite3',
         database: ':memory:',
-        entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, OAuthAccount],
+        entities: [User, AccessToken, JwtRevocation, AuthSession, RefreshToken, OAuthAccount, TwoFactorSecret, RecoveryCode],
         synchronize: true,
       }),
-      extraControllers: [SocialLogin],
+      extraControllers: [SocialLogin, TwoFactor],
+      twoFactor: { issuer: 'csrf test' },
       backends: [
         new AuthenticationBackend({
           name: 'c',
@@ -98,6 +111,9 @@ describe('login CSRF and __Host- cookies in a real browser (headless Chromium)',
     idp.serve([{ ...CLIENT, redirectUris: [`${appUrl}/auth/oidc/callback`] }]);
     await createUser(t.auth, { email: 'attacker@example.com' });
     await createUser(t.auth, { email: 'owner@example.com' });
+    const withFactor = await createUser(t.auth, { email: 'mfa-attacker@example.com' });
+    attackerTotpSecret = (await t.auth.context.twoFactor!.totp.begin(withFactor.id, withFactor.email)).secret;
+    await t.auth.context.twoFactor!.totp.confirm(withFactor.id, totpCode(attackerTotpSecret, -1));
 
     // The attacker's page: a form that posts itself at once to the URL and fields in its query.
     attacker = createServer((req, res) => {
@@ -177,6 +193,32 @@ describe('login CSRF and __Host- cookies in a real browser (headless Chromium)',
     const names = (await browserCookies()).map((c) => c.name);
     expect(names).not.to.include('rcauth');
     expect(names).not.to.include('rcauth_refresh');
+  });
+
+  it("a cross-site page auto-submitting the attacker's mfa_token and TOTP code to /2fa/verify: 403 CSRF_FAILED, no rcauth cookie, token and code unused", async () => {
+    // The attacker's password step, outside the victim's browser: it stops for the second factor.
+    const first = await fetch(`${appUrl}/auth/c/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'mfa-attacker@example.com', password: PASSWORD }),
+    });
+    expect(first.status).to.equal(200);
+    const { mfa_token: mfaToken } = (await first.json()) as { mfa_token: string };
+    const code = totpCode(attackerTotpSecret);
+
+    const page = await chromium.newPage();
+    const answered = page.waitForResponse((r) => r.url() === `${appUrl}/auth/2fa/verify`, { timeout: 15000 });
+    const fields = JSON.stringify({ mfa_token: mfaToken, code });
+    await page.goto(`${attackerUrl}/?action=${encodeURIComponent(`${appUrl}/auth/2fa/verify`)}&fields=${encodeURIComponent(fields)}`);
+    expect((await answered).status()).to.equal(403);
+    await page.waitForLoadState();
+    expect(await page.locator('body').textContent()).to.contain('CSRF_FAILED');
+    expect(received.find((r) => r.method === 'POST' && r.url === '/auth/2fa/verify')!.headers['sec-fetch-site']).to.equal('cross-site');
+    expect((await browserCookies()).map((c) => c.name)).not.to.include('rcauth');
+
+    // Refused before anything was checked or used: the attacker's own client still finishes with them.
+    const own = await fetch(`${appUrl}/auth/2fa/verify`, { method: 'POST', body: new URLSearchParams({ mfa_token: mfaToken, code }) });
+    expect(own.status).to.equal(204);
+    expect(own.headers.getSetCookie().some((c) => c.startsWith('rcauth='))).to.equal(true);
   });
 
   it('the same-origin refresh still works in the browser: log in, refresh with the refresh cookie (204, a new session cookie)', async () => {
